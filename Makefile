@@ -1,0 +1,136 @@
+# scope — policy language, compiler (scopec) and runtime library (libscope).
+#
+#   make demo       install missing build dependencies, build, run the demo
+#   make test       build and run every test (unit, case files, policies)
+#   make sanitize   the whole test suite under ASan + UBSan
+#   make fuzz       short libFuzzer runs of the parser (clang)
+#
+# Pipeline, by file name:
+#   grammar/scope.re  -> tokens         (re2c:  build/scope_lex.c)
+#   grammar/scope.y   -> AST            (lemon: build/scope_parse.c)
+#   compiler/resolve.c -> resolved policy (policy.h)
+#   compiler/refeval.c -> reference decisions (the oracle)
+#   compiler/scopec.c  -> the CLI
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+B       ?= build
+CPPFLAGS_ALL := -I$(B) -Icompiler -Iruntime -D_GNU_SOURCE
+PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS   = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
+JSON_LIBS    = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+ALL_CFLAGS   = $(OPT) -std=c11 $(WARN) $(CPPFLAGS_ALL) $(PCRE2_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL   = $(PCRE2_LIBS) $(JSON_LIBS) $(EXTRA_LDFLAGS)
+
+# Build dependencies from Debian.  `make` installs what is missing when run
+# as root, and otherwise stops with the exact command to run.
+DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev
+
+RUNTIME_SRC  := $(wildcard runtime/*.c)
+COMPILER_SRC := $(filter-out compiler/scopec.c,$(wildcard compiler/*.c))
+GEN_SRC      := $(B)/scope_lex.c $(B)/scope_parse.c
+TEST_SRC     := $(wildcard tests/check_*.c)
+
+RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(B)/%.o)
+COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o) $(GEN_SRC:.c=.o)
+TEST_OBJ     := $(TEST_SRC:%.c=$(B)/%.o)
+
+.PHONY: all deps demo test unit cases policies sanitize fuzz clean
+.DEFAULT_GOAL := all
+
+all: scopec
+
+deps:
+	@missing=""; \
+	command -v re2c >/dev/null 2>&1 || missing="$$missing re2c"; \
+	command -v lemon >/dev/null 2>&1 || missing="$$missing lemon"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	[ -f /usr/include/pcre2.h ] || missing="$$missing libpcre2-dev"; \
+	[ -f /usr/include/check.h ] || missing="$$missing check"; \
+	[ -f /usr/include/jansson.h ] || missing="$$missing libjansson-dev"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing missing build dependencies:$$missing"; \
+	    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+	      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; } || \
+	      { echo "make: apt-get failed; run: apt-get install -y$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "make: missing build dependencies; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(B)/scope_parse.c $(B)/scope_parse.h: grammar/scope.y | deps
+	@mkdir -p $(B)
+	cp grammar/scope.y $(B)/scope_parse.y
+	lemon -q -d$(B) $(B)/scope_parse.y > $(B)/lemon.log 2>&1 || { cat $(B)/lemon.log; rm -f $(B)/scope_parse.c; exit 1; }
+	@if grep -q conflict $(B)/lemon.log; then cat $(B)/lemon.log; rm -f $(B)/scope_parse.c; exit 1; fi
+
+$(B)/scope_lex.c: grammar/scope.re $(B)/scope_parse.h | deps
+	@mkdir -p $(B)
+	re2c -W -Werror --no-generation-date -o $@ $<
+
+$(B)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Generated code: lemon's template has unused-parameter patterns.
+$(B)/scope_parse.o: $(B)/scope_parse.c
+	$(CC) $(ALL_CFLAGS) -Wno-unused-parameter -Wno-unused-variable -Wno-missing-prototypes -MMD -MP -c -o $@ $<
+$(B)/scope_lex.o: $(B)/scope_lex.c
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Every compiler object may include the generated token header.
+$(COMPILER_SRC:%.c=$(B)/%.o) $(TEST_OBJ): $(B)/scope_parse.h
+
+$(B)/libscopec.a: $(COMPILER_OBJ) $(RUNTIME_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+scopec: $(B)/compiler/scopec.o $(B)/libscopec.a
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL) $(CHECK_LIBS)
+$(TEST_OBJ): EXTRA_CFLAGS += $(CHECK_CFLAGS)
+
+# ---- tests ------------------------------------------------------------------
+test: unit cases policies
+
+unit: $(B)/check_scope scopec
+	SCOPEC=./scopec $(B)/check_scope
+
+cases: scopec
+	tests/run_cases.sh ./scopec
+
+policies: scopec
+	./scopec check policies/*.scope
+	./scopec test policies/*.scope
+
+sanitize:
+	$(MAKE) B=build/san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" CC=clang san-test
+
+san-test: $(B)/check_scope $(B)/scopec-bin
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  SCOPEC=$(B)/scopec-bin CK_FORK=no $(B)/check_scope
+	ASAN_OPTIONS=detect_leaks=1 tests/run_cases.sh $(B)/scopec-bin
+	ASAN_OPTIONS=detect_leaks=1 $(B)/scopec-bin test policies/*.scope
+
+$(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
+
+demo: scopec
+	@echo '== scopec check examples/triage.scope'
+	./scopec check examples/triage.scope
+	@echo '== scopec test examples/triage.scope'
+	./scopec test examples/triage.scope
+	@echo '== scopec eval --explain examples/triage.scope < examples/triage.requests'
+	./scopec eval --explain examples/triage.scope < examples/triage.requests
+
+clean:
+	rm -rf build scopec
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,319 @@
+/* diag.c — see diag.h. */
+#include "diag.h"
+#include "arena.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sc_diag_init(sc_diag *d, FILE *out)
+{
+	memset(d, 0, sizeof *d);
+	d->out = out ? out : stderr;
+	d->max_errors = 50;
+	d->capsrc = 4;
+	d->src = calloc(d->capsrc, sizeof *d->src);
+	if (!d->src)
+		sc_fatal_oom();
+	d->nsrc = 1; /* file 0 is "no location" */
+}
+
+void sc_diag_fini(sc_diag *d)
+{
+	for (uint32_t i = 0; i < d->nsrc; i++) {
+		free(d->src[i].path);
+		free(d->src[i].real);
+		free(d->src[i].text);
+		free(d->src[i].lines);
+	}
+	free(d->src);
+	memset(d, 0, sizeof *d);
+}
+
+static uint32_t add_source(sc_diag *d, const char *path, char *text, size_t len)
+{
+	if (d->nsrc == d->capsrc) {
+		sc_source *s = realloc(d->src, 2 * d->capsrc * sizeof *s);
+		if (!s)
+			sc_fatal_oom();
+		d->src = s;
+		d->capsrc *= 2;
+	}
+	sc_source *s = &d->src[d->nsrc];
+	memset(s, 0, sizeof *s);
+	s->path = strdup(path);
+	if (!s->path)
+		sc_fatal_oom();
+	s->text = text;
+	s->len = len;
+	return d->nsrc++;
+}
+
+uint32_t sc_diag_add(sc_diag *d, const char *path, const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (!copy)
+		sc_fatal_oom();
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	return add_source(d, path, copy, len);
+}
+
+uint32_t sc_diag_load(sc_diag *d, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		sc_fatal_oom();
+	for (;;) {
+		if (len == cap) {
+			if (cap >= SC_MAX_SOURCE) {
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return 0;
+			}
+			cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb)
+				sc_fatal_oom();
+			buf = nb;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				int e = errno;
+				free(buf);
+				fclose(f);
+				errno = e ? e : EIO;
+				return 0;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	buf[len] = '\0';
+	uint32_t id = add_source(d, path, buf, len);
+	char *real = realpath(path, NULL);
+	d->src[id].real = real ? real : strdup(path);
+	if (!d->src[id].real)
+		sc_fatal_oom();
+	return id;
+}
+
+const sc_source *sc_diag_source(const sc_diag *d, uint32_t file)
+{
+	return file && file < d->nsrc ? &d->src[file] : NULL;
+}
+
+sc_str sc_span_text(const sc_diag *d, sc_span sp)
+{
+	const sc_source *s = sc_diag_source(d, sp.file);
+	sc_str r = { "", 0 };
+	if (s && sp.off <= s->len && sp.len <= s->len - sp.off) {
+		r.s = s->text + sp.off;
+		r.n = sp.len;
+	}
+	return r;
+}
+
+static void build_lines(sc_source *s)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < s->len; i++)
+		n += s->text[i] == '\n';
+	s->lines = malloc(n * sizeof *s->lines);
+	if (!s->lines)
+		sc_fatal_oom();
+	s->nlines = 0;
+	s->lines[s->nlines++] = 0;
+	for (size_t i = 0; i < s->len; i++)
+		if (s->text[i] == '\n')
+			s->lines[s->nlines++] = (uint32_t)(i + 1);
+}
+
+/* Index of the line containing byte OFF (binary search over line starts). */
+static size_t line_of(sc_source *s, uint32_t off)
+{
+	if (!s->lines)
+		build_lines(s);
+	size_t lo = 0, hi = s->nlines;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->lines[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void sc_diag_linecol(sc_diag *d, sc_span sp, unsigned *line, unsigned *col)
+{
+	*line = *col = 0;
+	if (!sp.file || sp.file >= d->nsrc)
+		return;
+	sc_source *s = &d->src[sp.file];
+	uint32_t off = sp.off > s->len ? (uint32_t)s->len : sp.off;
+	size_t l = line_of(s, off);
+	*line = (unsigned)(l + 1);
+	*col = (unsigned)(off - s->lines[l] + 1);
+}
+
+void sc_diag_where(sc_diag *d, sc_span sp, char *buf, size_t bufsz)
+{
+	unsigned line, col;
+	if (!sp.file || sp.file >= d->nsrc) {
+		snprintf(buf, bufsz, "<unknown>");
+		return;
+	}
+	sc_diag_linecol(d, sp, &line, &col);
+	snprintf(buf, bufsz, "%s:%u:%u", d->src[sp.file].path, line, col);
+}
+
+/* Display at most this many bytes of a source line around the caret. */
+#define SC_LINE_WINDOW 120
+
+static void put_display_byte(FILE *f, unsigned char c)
+{
+	fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, f);
+}
+
+/* Prints the source line of SP and a caret line under it.  Tabs are kept in
+ * the caret line and UTF-8 continuation bytes take no column, so the caret
+ * lines up in a terminal.  Very long lines are shown as a window. */
+static void show_line(sc_diag *d, sc_span sp)
+{
+	sc_source *s = &d->src[sp.file];
+	uint32_t off = sp.off > s->len ? (uint32_t)s->len : sp.off;
+	size_t l = line_of(s, off);
+	size_t start = s->lines[l], end = start;
+	while (end < s->len && s->text[end] != '\n')
+		end++;
+	if (end > start && s->text[end - 1] == '\r')
+		end--;
+	size_t from = start, to = end;
+	if (off - start > SC_LINE_WINDOW / 2)
+		from = off - SC_LINE_WINDOW / 2;
+	if (to - from > SC_LINE_WINDOW)
+		to = from + SC_LINE_WINDOW;
+	FILE *f = d->out;
+	fputs("    ", f);
+	if (from > start)
+		fputs("...", f);
+	for (size_t i = from; i < to; i++)
+		put_display_byte(f, (unsigned char)s->text[i]);
+	if (to < end)
+		fputs("...", f);
+	fputs("\n    ", f);
+	if (from > start)
+		fputs("   ", f);
+	for (size_t i = from; i < off && i < to; i++) {
+		unsigned char c = (unsigned char)s->text[i];
+		if ((c & 0xC0) == 0x80)
+			continue;
+		fputc(c == '\t' ? '\t' : ' ', f);
+	}
+	fputc('^', f);
+	size_t span_end = (size_t)off + sp.len;
+	if (span_end > end)
+		span_end = end;
+	for (size_t i = off + 1; i < span_end && i < to; i++)
+		if (((unsigned char)s->text[i] & 0xC0) != 0x80)
+			fputc('~', f);
+	fputc('\n', f);
+}
+
+void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "note" };
+	if (sev == SC_SEV_ERROR) {
+		d->errors++;
+		if (d->errors == d->max_errors + 1)
+			fprintf(d->out, "scopec: too many errors, stopping here\n");
+		if (d->errors > d->max_errors)
+			return;
+	} else if (sev == SC_SEV_WARNING) {
+		d->warnings++;
+	} else if (d->errors > d->max_errors) {
+		return;
+	}
+	char where[PATH_MAX + 32];
+	sc_diag_where(d, sp, where, sizeof where);
+	if (sp.file)
+		fprintf(d->out, "%s: %s: ", where, names[sev]);
+	else
+		fprintf(d->out, "scopec: %s: ", names[sev]);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(d->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', d->out);
+	if (sp.file)
+		show_line(d, sp);
+}
+
+void sc_quote(char *buf, size_t bufsz, sc_str s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (bufsz < 8) {
+		if (bufsz)
+			buf[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.s[i];
+		char tmp[5];
+		size_t k = 0;
+		if (c == '"' || c == '\\') {
+			tmp[k++] = '\\';
+			tmp[k++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			tmp[k++] = (char)c;
+		} else if (c >= 0x80) {
+			tmp[k++] = (char)c; /* UTF-8 text passes through */
+		} else {
+			tmp[k++] = '\\';
+			tmp[k++] = 'x';
+			tmp[k++] = hex[c >> 4];
+			tmp[k++] = hex[c & 15];
+		}
+		if (o + k + 4 > bufsz) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, tmp, k);
+		o += k;
+	}
+	buf[o] = '\0';
+}
+
+void sc_fput_quoted(FILE *f, sc_str s)
+{
+	char buf[256];
+	sc_quote(buf, sizeof buf, s);
+	fputs(buf, f);
+}
+
+int sc_str_cmp(sc_str a, sc_str b)
+{
+	size_t n = a.n < b.n ? a.n : b.n;
+	int c = n ? memcmp(a.s, b.s, n) : 0;
+	if (c)
+		return c;
+	return a.n < b.n ? -1 : a.n > b.n;
+}
+
+bool sc_str_eq(sc_str a, sc_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.s, b.s, a.n) == 0);
+}

@@ -1,0 +1,92 @@
+/*
+ * diag.h — source files and diagnostics.
+ *
+ * Every token and AST node carries an sc_span: a file index and a byte range.
+ * Byte offsets become LINE:COL (1-based line, 1-based byte column) only when a
+ * diagnostic is printed, in the form
+ *
+ *     FILE:LINE:COL: error: MESSAGE
+ *         the offending source line
+ *         ^~~~
+ */
+#ifndef SC_DIAG_H
+#define SC_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct sc_span {
+	uint32_t file;   /* index into sc_sources; 0 = no location */
+	uint32_t off;    /* byte offset of the first byte */
+	uint32_t len;    /* byte length (0 allowed: a point) */
+} sc_span;
+
+/* A byte string that is not necessarily NUL-terminated (policies may
+ * contain any byte in quoted strings). */
+typedef struct sc_str {
+	const char *s;
+	size_t n;
+} sc_str;
+
+/* Byte-wise comparison, shorter first on a common prefix. */
+int sc_str_cmp(sc_str a, sc_str b);
+bool sc_str_eq(sc_str a, sc_str b);
+static inline sc_str sc_str_c(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return (sc_str){ s, n };
+}
+
+typedef struct sc_source {
+	char *path;        /* as the user named it, or joined for includes */
+	char *real;        /* realpath(), identity for "included once" */
+	char *text;        /* contents, NUL-terminated (text[len] == 0) */
+	size_t len;
+	uint32_t *lines;   /* offsets of line starts, built on first use */
+	size_t nlines;
+} sc_source;
+
+typedef enum { SC_SEV_ERROR, SC_SEV_WARNING, SC_SEV_NOTE } sc_severity;
+
+typedef struct sc_diag {
+	sc_source *src;    /* src[0] is a placeholder so that file 0 = none */
+	uint32_t nsrc, capsrc;
+	unsigned errors, warnings;
+	unsigned max_errors;  /* stop printing after this many errors */
+	FILE *out;            /* stderr unless redirected (tests) */
+} sc_diag;
+
+void sc_diag_init(sc_diag *d, FILE *out);
+void sc_diag_fini(sc_diag *d);
+
+/* Reads PATH into a new source.  Returns its file index, or 0 on failure
+ * with errno set.  Files larger than SC_MAX_SOURCE are refused (EFBIG). */
+#define SC_MAX_SOURCE ((size_t)256 * 1024 * 1024)
+uint32_t sc_diag_load(sc_diag *d, const char *path);
+/* Adds an in-memory source (tests, fuzzers, stdin).  TEXT is copied. */
+uint32_t sc_diag_add(sc_diag *d, const char *path, const char *text, size_t len);
+
+const sc_source *sc_diag_source(const sc_diag *d, uint32_t file);
+sc_str sc_span_text(const sc_diag *d, sc_span sp);
+/* 1-based line and byte column of a span start. */
+void sc_diag_linecol(sc_diag *d, sc_span sp, unsigned *line, unsigned *col);
+/* "FILE:LINE:COL" into buf (always NUL-terminated). */
+void sc_diag_where(sc_diag *d, sc_span sp, char *buf, size_t bufsz);
+
+void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define sc_error(d, sp, ...)   sc_diag_report((d), SC_SEV_ERROR, (sp), __VA_ARGS__)
+#define sc_warning(d, sp, ...) sc_diag_report((d), SC_SEV_WARNING, (sp), __VA_ARGS__)
+#define sc_note(d, sp, ...)    sc_diag_report((d), SC_SEV_NOTE, (sp), __VA_ARGS__)
+
+/* Writes S for a human: printable ASCII as is, other bytes as \xHH, quotes
+ * escaped.  Used in messages so that a hostile name cannot forge output. */
+void sc_fput_quoted(FILE *f, sc_str s);
+/* Same into a buffer, truncating with "..." past bufsz. */
+void sc_quote(char *buf, size_t bufsz, sc_str s);
+
+#endif
