@@ -77,6 +77,7 @@ void sc_diag_linecol(sc_diag *d, sc_span sp, unsigned *line, unsigned *col);
 /* "FILE:LINE:COL" into buf (always NUL-terminated). */
 void sc_diag_where(sc_diag *d, sc_span sp, char *buf, size_t bufsz);
 
+#define SC_NOWHERE ((sc_span){ 0u, 0u, 0u })
 void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 #define sc_error(d, sp, ...)   sc_diag_report((d), SC_SEV_ERROR, (sp), __VA_ARGS__)

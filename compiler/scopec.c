@@ -1,0 +1,395 @@
+/*
+ * scopec.c — the command line (SPEC §3).  Each command is one function;
+ * the table at the bottom lists them with their usage text.
+ *
+ * Exit status, as SPEC §3 fixes it:
+ *   check    0 clean or warnings only, 1 errors, 2 usage or I/O
+ *   eval     0, 1 if any request line was malformed, 2 policy unusable
+ *   test     0 all pass, 1 any fails (or the policy has errors), 2 usage
+ */
+#include "explain.h"
+#include "refeval.h"
+#include "request.h"
+#include "resolve.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_USAGE = 2 };
+
+typedef struct sc_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+} sc_command;
+
+static const sc_command *find_command(const char *name);
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "scopec %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'scopec %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+static bool is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static int print_help(const char *cmd)
+{
+	const sc_command *c = find_command(cmd);
+	fputs(c->usage, stdout);
+	return 0;
+}
+
+/* Resolves one policy file; diagnostics go to stderr.  *io is set when the
+ * file itself could not be read (exit status 2 rather than 1). */
+static sc_policy *load_policy(sc_diag *d, const char *path, bool *io)
+{
+	FILE *f = fopen(path, "rb");
+	*io = false;
+	if (!f) {
+		fprintf(stderr, "scopec: cannot open '%s': %s\n", path, strerror(errno));
+		*io = true;
+		return NULL;
+	}
+	fclose(f);
+	const char *paths[1] = { path };
+	return sc_resolve_files(d, paths, 1);
+}
+
+/* ---- check ----------------------------------------------------------- */
+
+static int cmd_check(int argc, char **argv)
+{
+	bool werror = false;
+	int nfiles = 0, status = 0;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return print_help("check");
+		if (strcmp(argv[i], "--werror") == 0)
+			werror = true;
+		else if (strncmp(argv[i], "--format=", 9) == 0 && strcmp(argv[i] + 9, "text") == 0)
+			;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("check", "unknown option '%s' (--format=json/sarif are not implemented yet)", argv[i]);
+		else
+			nfiles++;
+	}
+	if (!nfiles)
+		return usage_error("check", "%s", "no policy file given");
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			continue;
+		sc_diag d;
+		sc_diag_init(&d, stderr);
+		bool io;
+		sc_policy *p = load_policy(&d, argv[i], &io);
+		if (io)
+			status = EXIT_USAGE;
+		else if ((!p || d.errors || (werror && d.warnings)) && status == 0)
+			status = 1;
+		sc_policy_free(p);
+		sc_diag_fini(&d);
+	}
+	return status;
+}
+
+/* ---- eval ------------------------------------------------------------ */
+
+typedef struct sc_evalopts {
+	bool explain, json;
+} sc_evalopts;
+
+static void print_plain(sc_diag *d, const sc_evalopts *o, const sc_result *r, const sc_request *rq)
+{
+	if (!o->explain) {
+		puts(sc_kind_names[r->decision]);
+		return;
+	}
+	char why[PATH_MAX + 512];
+	sc_explain(d, r, rq, why, sizeof why);
+	printf("%s %s\n", sc_kind_names[r->decision], why);
+}
+
+static const char *why_name(sc_why w)
+{
+	return w == SC_WHY_ITEM ? "item" : w == SC_WHY_DEFAULT ? "default-deny" : "undeclared-task";
+}
+
+static void print_json(sc_diag *d, const sc_evalopts *o, const sc_result *r, const sc_request *rq)
+{
+	json_t *out = json_object();
+	json_object_set_new(out, "decision", json_string(sc_kind_names[r->decision]));
+	if (o->explain) {
+		char why[PATH_MAX + 512];
+		sc_explain(d, r, rq, why, sizeof why);
+		json_object_set_new(out, "reason", json_string(why_name(r->why)));
+		if (r->item) {
+			char where[PATH_MAX + 32], text[256];
+			sc_diag_where(d, r->item->span, where, sizeof where);
+			sc_item_text(d, r->item, text, sizeof text);
+			json_object_set_new(out, "location", json_string(where));
+			json_object_set_new(out, "item", json_string(text));
+			json_object_set_new(out, "condition_unknown", json_boolean(r->unknown));
+		}
+		json_object_set_new(out, "explain", json_string(why));
+	}
+	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
+	puts(s ? s : "{\"decision\":\"deny\"}");
+	free(s);
+	json_decref(out);
+}
+
+static void print_malformed(const sc_evalopts *o, const sc_reqparse *rp, size_t lineno)
+{
+	fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp->errcol, rp->err);
+	if (o->json) {
+		json_t *out = json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err);
+		char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+		puts(s ? s : "{\"decision\":\"deny\"}");
+		free(s);
+		json_decref(out);
+	} else {
+		puts(o->explain ? "deny malformed request" : "deny");
+	}
+}
+
+static int eval_stream(sc_diag *d, const sc_policy *p, const sc_evalopts *o, FILE *in)
+{
+	sc_ref_ctx *ref = sc_ref_new();
+	sc_reqparse rp;
+	sc_reqparse_init(&rp);
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t got;
+	int status = 0;
+	while ((got = getline(&line, &cap, in)) >= 0) {
+		size_t n = (size_t)got;
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		line[n] = '\0'; /* the request lexer's sentinel */
+		int rc = o->json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			print_malformed(o, &rp, lineno);
+			status = 1;
+			continue;
+		}
+		sc_result r;
+		sc_ref_decide(ref, p, &rp.rq, &r);
+		if (o->json)
+			print_json(d, o, &r, &rp.rq);
+		else
+			print_plain(d, o, &r, &rp.rq);
+	}
+	free(line);
+	sc_reqparse_fini(&rp);
+	sc_ref_free(ref);
+	return status;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	sc_evalopts o = { false, false };
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return print_help("eval");
+		if (strcmp(argv[i], "--explain") == 0)
+			o.explain = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			o.json = true;
+		else if (strcmp(argv[i], "--reference") == 0)
+			; /* the reference evaluator is the only one so far */
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("eval", "unknown option '%s'", argv[i]);
+		else if (path)
+			return usage_error("eval", "%s", "exactly one policy file");
+		else
+			path = argv[i];
+	}
+	if (!path)
+		return usage_error("eval", "%s", "no policy file given");
+	setvbuf(stdout, NULL, _IOLBF, 0); /* answer each request as it comes */
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	bool io;
+	sc_policy *p = load_policy(&d, path, &io);
+	int status = EXIT_USAGE;
+	if (p)
+		status = eval_stream(&d, p, &o, stdin);
+	else
+		fprintf(stderr, "scopec eval: policy unusable; no request evaluated\n");
+	sc_policy_free(p);
+	sc_diag_fini(&d);
+	return status;
+}
+
+/* ---- test ------------------------------------------------------------ */
+
+static void expect_request(const sc_expect *e, sc_attr *attrs, sc_request *rq)
+{
+	for (uint32_t i = 0; i < e->nattrs; i++)
+		attrs[i] = (sc_attr){ e->attrs[i].key, e->attrs[i].value };
+	*rq = (sc_request){ e->task, e->action, e->resource, attrs, e->nattrs };
+}
+
+/* Runs the expects of one policy; returns the number that failed. */
+static unsigned run_expects(sc_diag *d, const sc_policy *p, unsigned *passed)
+{
+	sc_ref_ctx *ref = sc_ref_new();
+	unsigned failed = 0;
+	for (uint32_t i = 0; i < p->nexpects; i++) {
+		const sc_expect *e = &p->expects[i];
+		sc_attr *attrs = malloc((e->nattrs ? e->nattrs : 1) * sizeof *attrs);
+		if (!attrs)
+			sc_fatal_oom();
+		sc_request rq;
+		expect_request(e, attrs, &rq);
+		sc_result r;
+		sc_ref_decide(ref, p, &rq, &r);
+		if (r.decision == e->decision) {
+			(*passed)++;
+		} else {
+			char req[1024], why[PATH_MAX + 512];
+			sc_request_format(&rq, req, sizeof req);
+			sc_explain(d, &r, &rq, why, sizeof why);
+			sc_error(d, e->span, "expected %s, got %s: %s", sc_kind_names[e->decision],
+				 sc_kind_names[r.decision], req);
+			if (r.item)
+				sc_note(d, r.item->span, "%s by this item%s", sc_kind_names[r.decision],
+					r.unknown ? " (its condition is unknown for this request)" : "");
+			else
+				fprintf(d->out, "    because: %s\n", why);
+			failed++;
+		}
+		free(attrs);
+	}
+	sc_ref_free(ref);
+	return failed;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+	int nfiles = 0, status = 0;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return print_help("test");
+		if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("test", "unknown option '%s'", argv[i]);
+		nfiles++;
+	}
+	if (!nfiles)
+		return usage_error("test", "%s", "no policy file given");
+	for (int i = 1; i < argc; i++) {
+		sc_diag d;
+		sc_diag_init(&d, stderr);
+		bool io;
+		sc_policy *p = load_policy(&d, argv[i], &io);
+		if (!p) {
+			status = io ? EXIT_USAGE : (status ? status : 1);
+		} else {
+			unsigned passed = 0, failed = run_expects(&d, p, &passed);
+			printf("%s: %u passed, %u failed\n", argv[i], passed, failed);
+			if (failed && !status)
+				status = 1;
+		}
+		sc_policy_free(p);
+		sc_diag_fini(&d);
+	}
+	return status;
+}
+
+/* ---- not yet ------------------------------------------------------------ */
+
+static int cmd_not_yet(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "scopec %s: not implemented yet in this version\n", argv[0]);
+	return EXIT_USAGE;
+}
+
+/* ---- table and main -------------------------------------------------- */
+
+static const sc_command commands[] = {
+	{ "check", cmd_check, "parse, resolve and lint policies",
+	  "usage: scopec check [--werror] FILE...\n"
+	  "  Parses and resolves each policy (with its includes) and reports every\n"
+	  "  error as FILE:LINE:COL: error: MESSAGE, with the line and a caret.\n"
+	  "  --werror   treat warnings as errors\n"
+	  "  exit: 0 clean or warnings only, 1 errors, 2 usage or I/O\n" },
+	{ "eval", cmd_eval, "decide requests read from stdin",
+	  "usage: scopec eval [--explain] [--json] [--reference] POLICY\n"
+	  "  Reads one request per line from stdin and prints allow, ask or deny:\n"
+	  "    TASK ACTION [RESOURCE] [KEY=VALUE...]\n"
+	  "  Tokens are separated by blanks and may be double-quoted (\\\" and \\\\\n"
+	  "  escape); after the action a token with an unquoted '=' is an attribute;\n"
+	  "  \"\" is an empty resource.  A malformed line prints deny and a diagnostic.\n"
+	  "  --explain    add the deciding item's FILE:LINE:COL or why nothing matched\n"
+	  "  --json       JSON Lines in ({\"task\",\"action\",\"resource\",\"context\"}) and out\n"
+	  "  --reference  use the reference evaluator (the oracle of the tests)\n"
+	  "  exit: 0, 1 if any request line was malformed, 2 policy unusable\n" },
+	{ "test", cmd_test, "check every expect statement",
+	  "usage: scopec test FILE...\n"
+	  "  Decides the request of every `expect` in each policy (and its includes)\n"
+	  "  and reports each failure with its location, expected and actual.\n"
+	  "  exit: 0 all pass, 1 any fails or the policy has errors, 2 usage or I/O\n" },
+	{ "compile", cmd_not_yet, "write bytecode (not implemented yet)",
+	  "usage: scopec compile FILE -o OUT [--strip]\n  (not implemented yet)\n" },
+	{ "disasm", cmd_not_yet, "list bytecode (not implemented yet)",
+	  "usage: scopec disasm FILE\n  (not implemented yet)\n" },
+	{ "fmt", cmd_not_yet, "canonical layout (not implemented yet)",
+	  "usage: scopec fmt [-w] [--check] FILE...\n  (not implemented yet)\n" },
+	{ "diff", cmd_not_yet, "semantic difference of two policies (not implemented yet)",
+	  "usage: scopec diff OLD NEW\n  (not implemented yet)\n" },
+};
+
+static const sc_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void main_usage(FILE *f)
+{
+	fputs("usage: scopec COMMAND [ARGS...]\n"
+	      "scope: authorization for AI agent actions, decided before each action.\n\n"
+	      "commands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'scopec COMMAND --help' for the options of one command.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && find_command(argv[2]))
+			return print_help(argv[2]);
+		main_usage(stdout);
+		return 0;
+	}
+	const sc_command *c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "scopec: unknown command '%s'\n", argv[1]);
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}
