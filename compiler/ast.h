@@ -115,6 +115,10 @@ typedef struct sc_ast_file {
 	sc_stmt **stmts;
 	uint32_t nstmts;
 	bool had_errors;
+	/* Names of task/let statements dropped after a syntax error: the
+	 * resolver does not call references to them unknown (no cascades). */
+	sc_str *broken;
+	uint32_t nbroken;
 } sc_ast_file;
 
 #endif

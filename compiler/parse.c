@@ -242,6 +242,32 @@ static bool is_statement_start(int type)
 	return type == TK_TASK || type == TK_LET || type == TK_INCLUDE || type == TK_EXPECT || type == 0;
 }
 
+/* Remembers the name of a task or set whose statement is being dropped. */
+static void note_broken(sc_parser *ps)
+{
+	int kw = ps->stmt_kw.type, nt = ps->stmt_name.type;
+	if ((kw != TK_TASK && kw != TK_LET) || (nt != TK_WORD && nt != TK_STRING && nt != TK_KEYEQ))
+		return;
+	sc_str *name = sc_arena_alloc(ps->arena, sizeof *name);
+	if (sc_span_text(ps->diag, ps->stmt_name.span).s[0] == '"')
+		*name = sc_parse_string(ps, ps->stmt_name);
+	else
+		*name = sc_span_text(ps->diag, ps->stmt_name.span);
+	sc_vec_push(&ps->broken, name);
+}
+
+/* Tracks the first two tokens of each statement for note_broken. */
+static void track_statement(sc_parser *ps, sc_token t)
+{
+	if (is_statement_start(t.type)) {
+		ps->stmt_kw = t;
+		ps->stmt_name.type = 0;
+	} else if (is_statement_start(ps->prev.type) && ps->prev.type == ps->stmt_kw.type &&
+		   ps->prev.span.off == ps->stmt_kw.span.off) {
+		ps->stmt_name = t;
+	}
+}
+
 sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 {
 	sc_ast_file *out = sc_arena_alloc(a, sizeof *out);
@@ -264,10 +290,15 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 		t.type = sc_lex_next(&lx, &t, &msg);
 		if (t.type < 0) {
 			sc_error(d, t.span, "%s", msg);
+			if (!skipping && !ps.failed)
+				note_broken(&ps);
 			skipping = true; /* drop the statement the bad token is in */
 			continue;
 		}
 		if (skipping || ps.failed) {
+			if (ps.failed && !skipping)
+				note_broken(&ps);
+			skipping = true;
 			if (!is_statement_start(t.type))
 				continue;
 			/* Restart cleanly at the next statement. */
@@ -280,7 +311,21 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 			ps.prev.type = 0;
 		}
 		ps.cur = t;
+		track_statement(&ps, t);
 		scParse(parser, t.type, t);
+		if (ps.failed && is_statement_start(t.type) && t.type != 0) {
+			/* The error was detected at the keyword that starts the
+			 * next statement: drop the broken one and feed it again. */
+			note_broken(&ps);
+			scParseFree(parser, free);
+			parser = scParseAlloc(malloc, &ps);
+			if (!parser)
+				sc_fatal_oom();
+			ps.failed = false;
+			ps.prev.type = 0;
+			track_statement(&ps, t);
+			scParse(parser, t.type, t);
+		}
 		ps.prev = t;
 		if (t.type == 0) {
 			if (!ps.failed)
@@ -293,5 +338,10 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 	out->nstmts = (uint32_t)ps.stmts.n;
 	out->stmts = (sc_stmt **)sc_vec_seal(&ps.stmts, a);
 	out->had_errors = d->errors != errors_before;
+	out->nbroken = (uint32_t)ps.broken.n;
+	out->broken = sc_arena_array(a, ps.broken.n ? ps.broken.n : 1, sizeof *out->broken);
+	for (size_t i = 0; i < ps.broken.n; i++)
+		out->broken[i] = *(sc_str *)ps.broken.v[i];
+	sc_vec_free(&ps.broken);
 	return out;
 }

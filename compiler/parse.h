@@ -28,6 +28,9 @@ typedef struct sc_parser {
 	bool failed;             /* a syntax error in the current statement */
 	sc_token prev;           /* token before the current one (for hints) */
 	sc_token cur;            /* token being fed */
+	sc_token stmt_kw;        /* first token of the current statement */
+	sc_token stmt_name;      /* its second token (type 0 if none yet) */
+	sc_vec broken;           /* sc_str * of dropped task/let names */
 } sc_parser;
 
 /* Linked lists used only while parsing; sealed into arrays. */

@@ -60,6 +60,7 @@ typedef struct sc_resolver {
 	uint32_t stack[SC_MAX_INCLUDE_DEPTH];
 	uint32_t depth;
 	sc_map task_names, set_names;
+	sc_map broken;                /* names of statements lost to syntax errors */
 	sc_vec tasks;                 /* sc_taskdecl *, declaration order */
 	sc_vec sets;                  /* sc_setdecl * */
 	sc_vec stars;                 /* sc_stmt * of `task *` */
@@ -143,6 +144,8 @@ static void load_statements(sc_resolver *r, uint32_t file)
 	sc_vec_push(&r->files, (void *)(uintptr_t)file);
 	r->stack[r->depth++] = file;
 	sc_ast_file *f = sc_parse_file(r->a, r->d, file);
+	for (uint32_t i = 0; i < f->nbroken; i++)
+		sc_map_put(&r->broken, f->broken[i], r);
 	for (uint32_t i = 0; i < f->nstmts; i++) {
 		if (f->stmts[i]->kind == SC_S_INCLUDE)
 			include_file(r, file, f->stmts[i]);
@@ -334,6 +337,8 @@ static void build_extends_graph(sc_resolver *r, sc_graph *g)
 		g->row[i] = e;
 		for (uint32_t k = 0; k < s->nextends; k++) {
 			sc_taskdecl *p = sc_map_get(&r->task_names, s->extends[k].name);
+			if (!p && sc_map_get(&r->broken, s->extends[k].name))
+				continue; /* its declaration had a syntax error */
 			if (!p) {
 				char q[128];
 				sc_quote(q, sizeof q, s->extends[k].name);
@@ -351,7 +356,7 @@ static void build_extends_graph(sc_resolver *r, sc_graph *g)
 static sc_setdecl *lookup_set(sc_resolver *r, const sc_ast_item *it)
 {
 	sc_setdecl *s = sc_map_get(&r->set_names, it->set);
-	if (!s) {
+	if (!s && !sc_map_get(&r->broken, it->set)) {
 		char q[128];
 		sc_quote(q, sizeof q, it->set);
 		sc_error(r->d, it->span, "unknown set '@%s'", q);
@@ -692,6 +697,7 @@ static void resolver_fini(sc_resolver *r)
 	sc_vec_free(&r->expects);
 	sc_map_fini(&r->task_names);
 	sc_map_fini(&r->set_names);
+	sc_map_fini(&r->broken);
 	free(r->items);
 }
 
@@ -711,16 +717,18 @@ static sc_policy *resolve_root(sc_diag *d, uint32_t root)
 	r.a = sc_arena_new();
 	sc_map_init(&r.task_names);
 	sc_map_init(&r.set_names);
+	sc_map_init(&r.broken);
 	unsigned errors = d->errors;
 	sc_policy *p = NULL;
 	load_statements(&r, root);
+	/* Declarations and references are checked even after syntax errors
+	 * (the names of dropped statements are known, see parse.c), so that
+	 * one run reports every independent error. */
+	uint32_t *set_order = NULL;
+	declare_all(&r);
+	check_all(&r, &set_order);
 	if (d->errors == errors) {
-		uint32_t *set_order = NULL;
-		declare_all(&r);
-		if (d->errors == errors)
-			check_all(&r, &set_order);
-		if (d->errors == errors)
-			expand_all(&r, set_order);
+		expand_all(&r, set_order);
 		if (d->errors == errors)
 			p = flatten(&r);
 	}
