@@ -162,11 +162,11 @@ static const char *token_desc(int type)
 {
 	switch (type) {
 	case 0: return "end of file";
-	case TK_WORD: return "a name";
-	case TK_STRING: return "a string";
-	case TK_SETREF: case TK_AT: return "a set reference";
-	case TK_KEYEQ: return "KEY=";
-	case TK_REGEX: return "a regex";
+	case TK_WORD: return "name";
+	case TK_STRING: return "string";
+	case TK_SETREF: case TK_AT: return "set reference";
+	case TK_KEYEQ: return "attribute";
+	case TK_REGEX: return "regex";
 	case TK_ASSIGN: return "'='";
 	case TK_COMMA: return "','";
 	case TK_LPAREN: return "'('";
@@ -197,9 +197,13 @@ void sc_parse_syntax_error(sc_parser *ps, int major)
 		return;
 	ps->failed = true;
 	int prev = ps->prev.type;
-	char found[96];
+	char found[160];
 	const char *desc = token_desc(major);
-	if (desc) {
+	if (major == TK_WORD || major == TK_STRING || major == TK_SETREF || major == TK_KEYEQ) {
+		char q[96];
+		sc_quote(q, sizeof q, sc_span_text(ps->diag, ps->cur.span));
+		snprintf(found, sizeof found, "%s '%s'", desc, q);
+	} else if (desc) {
 		snprintf(found, sizeof found, "%s", desc);
 	} else {
 		sc_str kw = sc_span_text(ps->diag, ps->cur.span);
@@ -214,15 +218,17 @@ void sc_parse_syntax_error(sc_parser *ps, int major)
 		   major != TK_WORD) {
 		sc_error(ps->diag, at, "empty item list in 'let' (found %s)", found);
 	} else if (prev == TK_COMMA && !is_item_start(major)) {
-		sc_error(ps->diag, at, "expected an item after ',', found %s", found);
+		sc_error(ps->diag, ps->prev.span, "expected an item after ',', found %s", found);
 	} else if (prev == TK_WHEN || prev == TK_AND || prev == TK_OR || prev == TK_NOT) {
-		sc_error(ps->diag, at, "expected a condition, found %s", found);
+		sc_str kw = sc_span_text(ps->diag, ps->prev.span);
+		sc_error(ps->diag, ps->prev.span, "expected a condition after '%.*s', found %s", (int)kw.n, kw.s,
+			 found);
 	} else if (prev == TK_MATCHES) {
-		sc_error(ps->diag, at, "expected a regex /.../ after 'matches', found %s", found);
+		sc_error(ps->diag, ps->prev.span, "expected a regex /.../ after 'matches', found %s", found);
 	} else if (prev == TK_TASK) {
-		sc_error(ps->diag, at, "expected a task name after 'task', found %s", found);
+		sc_error(ps->diag, ps->prev.span, "expected a task name after 'task', found %s", found);
 	} else if (prev == TK_INCLUDE) {
-		sc_error(ps->diag, at, "expected a quoted path after 'include', found %s", found);
+		sc_error(ps->diag, ps->prev.span, "expected a quoted path after 'include', found %s", found);
 	} else if (major == 0) {
 		sc_error(ps->diag, at, "unexpected end of file");
 	} else {
@@ -311,7 +317,6 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 			ps.prev.type = 0;
 		}
 		ps.cur = t;
-		track_statement(&ps, t);
 		scParse(parser, t.type, t);
 		if (ps.failed && is_statement_start(t.type) && t.type != 0) {
 			/* The error was detected at the keyword that starts the
@@ -323,9 +328,9 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 				sc_fatal_oom();
 			ps.failed = false;
 			ps.prev.type = 0;
-			track_statement(&ps, t);
 			scParse(parser, t.type, t);
 		}
+		track_statement(&ps, t);
 		ps.prev = t;
 		if (t.type == 0) {
 			if (!ps.failed)
