@@ -135,7 +135,8 @@ demo: scopec
 	@echo '== scopec test examples/triage.scope'
 	./scopec test examples/triage.scope
 	@echo '== scopec eval --explain examples/triage.scope < examples/triage.requests'
-	./scopec eval --explain examples/triage.scope < examples/triage.requests
+	@echo '   (the last request line is malformed on purpose: deny, a diagnostic, exit status 1)'
+	./scopec eval --explain examples/triage.scope < examples/triage.requests 2>&1; test $$? -eq 1
 
 clean:
 	rm -rf build scopec

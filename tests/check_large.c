@@ -17,6 +17,11 @@ static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 
 static void put(sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	if (!b->s) {
+		b->cap = 4096;
+		b->s = malloc(b->cap);
+		ck_assert_ptr_nonnull(b->s);
+	}
 	for (;;) {
 		va_start(ap, fmt);
 		int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);

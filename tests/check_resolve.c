@@ -129,17 +129,21 @@ static char *write_file(const char *dir, const char *name, const char *text)
 	return path;
 }
 
+static sc_diag path_diags[8];
+static int npath_diags;
+
 static sc_policy *resolve_path(const char *path, char **diag_out)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
-	static sc_diag d; /* sources must outlive the policy in this test */
-	sc_diag_init(&d, mem);
+	/* sources must outlive the policy: kept until the end of the test */
+	sc_diag *d = &path_diags[npath_diags++];
+	sc_diag_init(d, mem);
 	const char *paths[1] = { path };
-	sc_policy *p = sc_resolve_files(&d, paths, 1);
+	sc_policy *p = sc_resolve_files(d, paths, 1);
 	fclose(mem);
-	d.out = stderr;
+	d->out = stderr;
 	*diag_out = buf;
 	return p;
 }
@@ -152,9 +156,9 @@ START_TEST(includes)
 	char sub[256];
 	snprintf(sub, sizeof sub, "%s/lib", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	write_file(dir, "lib/common.scope", "let secrets = ** secrets.**\ninclude \"shared.scope\"\n");
-	write_file(dir, "lib/shared.scope", "task * denies @secrets\n");
-	write_file(dir, "b.scope", "include \"lib/common.scope\"\ntask b allows read **\n");
+	free(write_file(dir, "lib/common.scope", "let secrets = ** secrets.**\ninclude \"shared.scope\"\n"));
+	free(write_file(dir, "lib/shared.scope", "task * denies @secrets\n"));
+	free(write_file(dir, "b.scope", "include \"lib/common.scope\"\ntask b allows read **\n"));
 	char *root = write_file(dir, "main.scope",
 				"include \"lib/common.scope\"\ninclude \"b.scope\"\n" /* diamond: once */
 				"task a allows read **\n");
@@ -167,8 +171,8 @@ START_TEST(includes)
 	sc_policy_free(p);
 	free(diag);
 
-	write_file(dir, "c1.scope", "include \"c2.scope\"\n");
-	write_file(dir, "c2.scope", "include \"c1.scope\"\n");
+	free(write_file(dir, "c1.scope", "include \"c2.scope\"\n"));
+	free(write_file(dir, "c2.scope", "include \"c1.scope\"\n"));
 	char *cyc = write_file(dir, "c0.scope", "include \"c1.scope\"\n");
 	p = resolve_path(cyc, &diag);
 	ck_assert_ptr_null(p);
@@ -184,6 +188,9 @@ START_TEST(includes)
 	free(root);
 	free(cyc);
 	free(missing);
+	for (int i = 0; i < npath_diags; i++)
+		sc_diag_fini(&path_diags[i]);
+	npath_diags = 0;
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
