@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void sc_diag_init(sc_diag *d, FILE *out)
 {
@@ -67,6 +68,13 @@ uint32_t sc_diag_load(sc_diag *d, const char *path)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return 0;
+	/* A FIFO or device could block or never end: policies are files. */
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		errno = EINVAL;
+		return 0;
+	}
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1);
 	if (!buf)
