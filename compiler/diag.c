@@ -116,6 +116,11 @@ uint32_t sc_diag_load(sc_diag *d, const char *path)
 	return id;
 }
 
+const char *sc_diag_load_strerror(int e)
+{
+	return e == EINVAL ? "not a regular file" : strerror(e);
+}
+
 const sc_source *sc_diag_source(const sc_diag *d, uint32_t file)
 {
 	return file && file < d->nsrc ? &d->src[file] : NULL;

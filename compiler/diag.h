@@ -67,6 +67,8 @@ void sc_diag_fini(sc_diag *d);
  * with errno set.  Files larger than SC_MAX_SOURCE are refused (EFBIG). */
 #define SC_MAX_SOURCE ((size_t)256 * 1024 * 1024)
 uint32_t sc_diag_load(sc_diag *d, const char *path);
+/* Message for the errno of a failed sc_diag_load. */
+const char *sc_diag_load_strerror(int e);
 /* Adds an in-memory source (tests, fuzzers, stdin).  TEXT is copied. */
 uint32_t sc_diag_add(sc_diag *d, const char *path, const char *text, size_t len);
 

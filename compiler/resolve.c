@@ -130,7 +130,8 @@ static void include_file(sc_resolver *r, uint32_t from, sc_stmt *s)
 	}
 	uint32_t id = sc_diag_load(r->d, path);
 	if (!id) {
-		sc_error(r->d, s->name.span, "cannot read included file '%s': %s", path, strerror(errno));
+		sc_error(r->d, s->name.span, "cannot read included file '%s': %s", path,
+			 sc_diag_load_strerror(errno));
 		goto out;
 	}
 	load_statements(r, id);
@@ -755,7 +756,7 @@ sc_policy *sc_resolve_files(sc_diag *d, const char *const *paths, size_t npaths)
 	}
 	uint32_t id = sc_diag_load(d, paths[0]);
 	if (!id) {
-		sc_error(d, SC_NOWHERE, "cannot read '%s': %s", paths[0], strerror(errno));
+		sc_error(d, SC_NOWHERE, "cannot read '%s': %s", paths[0], sc_diag_load_strerror(errno));
 		return NULL;
 	}
 	return resolve_root(d, id);

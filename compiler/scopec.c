@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -54,14 +55,14 @@ static int print_help(const char *cmd)
  * file itself could not be read (exit status 2 rather than 1). */
 static sc_policy *load_policy(sc_diag *d, const char *path, bool *io)
 {
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 	*io = false;
-	if (!f) {
-		fprintf(stderr, "scopec: cannot open '%s': %s\n", path, strerror(errno));
+	int e = stat(path, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (e) {
+		fprintf(stderr, "scopec: cannot open '%s': %s\n", path, sc_diag_load_strerror(e));
 		*io = true;
 		return NULL;
 	}
-	fclose(f);
 	const char *paths[1] = { path };
 	return sc_resolve_files(d, paths, 1);
 }
