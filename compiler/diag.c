@@ -286,7 +286,7 @@ void sc_quote(char *buf, size_t bufsz, sc_str s)
 		unsigned char c = (unsigned char)s.s[i];
 		char tmp[5];
 		size_t k = 0;
-		if (c == '"' || c == '\\') {
+		if (c == '\'' || c == '\\') {
 			tmp[k++] = '\\';
 			tmp[k++] = (char)c;
 		} else if (c >= 0x20 && c < 0x7f) {

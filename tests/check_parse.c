@@ -119,7 +119,7 @@ START_TEST(recovery_reports_each_statement)
 	ck_assert_int_eq(diag.errors, 4);
 	ck_assert_int_eq(f->nstmts, 2); /* b and e survive */
 	ck_assert_ptr_nonnull(strstr(diag_text, "t.scope:1:8: error: empty item list after 'allows'"));
-	ck_assert_ptr_nonnull(strstr(diag_text, "t.scope:3:8: error: empty item list after 'denies'"));
+	ck_assert_ptr_nonnull(strstr(diag_text, "t.scope:3:15: error: empty item list after 'denies'"));
 	ck_assert_ptr_nonnull(strstr(diag_text, "t.scope:5:20: error: expected a condition after 'when'"));
 	ck_assert_int_eq(f->nbroken, 3); /* a, c, d */
 	done();
