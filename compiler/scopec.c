@@ -8,6 +8,7 @@
  *   test     0 all pass, 1 any fails (or the policy has errors), 2 usage
  */
 #include "explain.h"
+#include "lint.h"
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
@@ -94,6 +95,8 @@ static int cmd_check(int argc, char **argv)
 		sc_diag_init(&d, stderr);
 		bool io;
 		sc_policy *p = load_policy(&d, argv[i], &io);
+		if (p)
+			sc_lint(&d, p);
 		if (io)
 			status = EXIT_USAGE;
 		else if ((!p || d.errors || (werror && d.warnings)) && status == 0)

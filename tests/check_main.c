@@ -2,6 +2,7 @@
 #include "suites.h"
 #include "request.h"
 #include "resolve.h"
+#include "lint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,23 @@ sc_policy *sc_test_policy(const char *text, char **diag_out)
 	else
 		free(buf);
 	return p;
+}
+
+char *sc_test_lint(const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(mem);
+	sc_diag d;
+	sc_diag_init(&d, mem);
+	sc_policy *p = sc_resolve_text(&d, "t.scope", text, strlen(text));
+	ck_assert_msg(p != NULL, "policy rejected");
+	sc_lint(&d, p);
+	sc_policy_free(p);
+	sc_diag_fini(&d);
+	fclose(mem);
+	return buf;
 }
 
 void sc_test_decide_full(const sc_policy *p, const char *request, sc_result *out)

@@ -7,6 +7,8 @@
 #                          NAME.status (exit code, default 0)
 #   errors/NAME.scope      with NAME.err: exact stderr of `scopec check`,
 #                          exit status 1
+#   lint/NAME.scope        with NAME.err: exact warnings of `scopec check`
+#                          (exit 0), and `check --werror` exits 1 iff any
 # Commands run inside the case's directory so that paths in diagnostics are
 # the bare file names.  Prints one line per failure and a summary.
 set -u
@@ -47,6 +49,20 @@ for f in "$root"/errors/*.err; do
 	got=$?
 	if [ "$got" != 1 ]; then bad "errors/$name: exit $got, expected 1"; continue; fi
 	if ! cmp -s "$tmp/err" "$f"; then bad "errors/$name: diagnostics differ"; diff "$f" "$tmp/err" | head -20; continue; fi
+	ok
+done
+
+for f in "$root"/lint/*.err; do
+	[ -e "$f" ] || continue
+	base=${f%.err}; name=$(basename "$base")
+	(cd "$root/lint" && "$scopec" check "$name.scope" >"$tmp/out" 2>"$tmp/err")
+	got=$?
+	if [ "$got" != 0 ]; then bad "lint/$name: exit $got, expected 0"; continue; fi
+	if ! cmp -s "$tmp/err" "$f"; then bad "lint/$name: warnings differ"; diff "$f" "$tmp/err" | head -20; continue; fi
+	want=0; [ -s "$f" ] && want=1
+	(cd "$root/lint" && "$scopec" check --werror "$name.scope" >/dev/null 2>&1)
+	got=$?
+	if [ "$got" != "$want" ]; then bad "lint/$name: --werror exit $got, expected $want"; continue; fi
 	ok
 done
 

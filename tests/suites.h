@@ -8,7 +8,7 @@
 #include "refeval.h"
 
 #define SC_SUITES(X) \
-	X(number) X(glob) X(lex) X(parse) X(resolve) X(refeval) X(request) X(large)
+	X(number) X(glob) X(lex) X(parse) X(resolve) X(refeval) X(request) X(lint) X(large)
 
 #define SC_DECLARE(name) Suite *sc_suite_##name(void);
 SC_SUITES(SC_DECLARE)
@@ -18,6 +18,8 @@ SC_SUITES(SC_DECLARE)
 /* Resolves TEXT as file "t.scope"; diagnostics are captured in *diag_out
  * (malloc'd, caller frees) when it is not NULL. */
 sc_policy *sc_test_policy(const char *text, char **diag_out);
+/* Resolves TEXT and returns what the lints print (malloc'd). */
+char *sc_test_lint(const char *text);
 /* Decides "TASK ACTION [RESOURCE] [K=V...]" (eval syntax) against P. */
 sc_kind sc_test_decide(const sc_policy *p, const char *request);
 /* Same with the full result. */
