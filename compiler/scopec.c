@@ -10,6 +10,7 @@
 #include "explain.h"
 #include "fmt.h"
 #include "lint.h"
+#include "report.h"
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
@@ -75,37 +76,49 @@ static sc_policy *load_policy(sc_diag *d, const char *path, bool *io)
 static int cmd_check(int argc, char **argv)
 {
 	bool werror = false;
+	enum { TEXT, JSON, SARIF } format = TEXT;
 	int nfiles = 0, status = 0;
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i]))
 			return print_help("check");
 		if (strcmp(argv[i], "--werror") == 0)
 			werror = true;
-		else if (strncmp(argv[i], "--format=", 9) == 0 && strcmp(argv[i] + 9, "text") == 0)
-			;
+		else if (strcmp(argv[i], "--format=text") == 0)
+			format = TEXT;
+		else if (strcmp(argv[i], "--format=json") == 0)
+			format = JSON;
+		else if (strcmp(argv[i], "--format=sarif") == 0)
+			format = SARIF;
 		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("check", "unknown option '%s' (--format=json/sarif are not implemented yet)", argv[i]);
+			return usage_error("check", "unknown option '%s'", argv[i]);
 		else
 			nfiles++;
 	}
 	if (!nfiles)
 		return usage_error("check", "%s", "no policy file given");
+	/* One sc_diag for all files, so that json/sarif is one document. */
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	d.collect = format != TEXT;
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1])
 			continue;
-		sc_diag d;
-		sc_diag_init(&d, stderr);
+		unsigned errors = d.errors, warnings = d.warnings;
 		bool io;
 		sc_policy *p = load_policy(&d, argv[i], &io);
 		if (p)
 			sc_lint(&d, p);
 		if (io)
 			status = EXIT_USAGE;
-		else if ((!p || d.errors || (werror && d.warnings)) && status == 0)
+		else if ((!p || d.errors != errors || (werror && d.warnings != warnings)) && status == 0)
 			status = 1;
 		sc_policy_free(p);
-		sc_diag_fini(&d);
 	}
+	if (format == JSON)
+		sc_report_json(&d, stdout);
+	else if (format == SARIF)
+		sc_report_sarif(&d, stdout);
+	sc_diag_fini(&d);
 	return status;
 }
 
@@ -418,10 +431,13 @@ static int cmd_not_yet(int argc, char **argv)
 
 static const sc_command commands[] = {
 	{ "check", cmd_check, "parse, resolve and lint policies",
-	  "usage: scopec check [--werror] FILE...\n"
-	  "  Parses and resolves each policy (with its includes) and reports every\n"
-	  "  error as FILE:LINE:COL: error: MESSAGE, with the line and a caret.\n"
-	  "  --werror   treat warnings as errors\n"
+	  "usage: scopec check [--werror] [--format=text|json|sarif] FILE...\n"
+	  "  Parses and resolves each policy (with its includes), reports every error\n"
+	  "  as FILE:LINE:COL: error: MESSAGE with the line and a caret, then lints it:\n"
+	  "  warnings end in their rule id, e.g. [scope.grants-everything].\n"
+	  "  --werror         treat warnings as errors\n"
+	  "  --format=json    diagnostics as one JSON array on stdout\n"
+	  "  --format=sarif   diagnostics as SARIF 2.1.0 on stdout (code review annotations)\n"
 	  "  exit: 0 clean or warnings only, 1 errors, 2 usage or I/O\n" },
 	{ "eval", cmd_eval, "decide requests read from stdin",
 	  "usage: scopec eval [--explain] [--json] [--reference] POLICY\n"
