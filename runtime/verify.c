@@ -193,7 +193,7 @@ static uint64_t record_words(const uint32_t *w, uint32_t nclasses)
 	switch (SCOPE_ST_TYPE(w[0])) {
 	case SCOPE_ST_SINK: return n == 0 ? 2 : 0;
 	case SCOPE_ST_DENSE: return n == 0 ? 2 + (uint64_t)nclasses : 0;
-	case SCOPE_ST_SPARSE: return n >= 1 && n <= 256 ? 3 + ((uint64_t)n + 3) / 4 + n : 0;
+	case SCOPE_ST_SPARSE: return n <= 256 ? 3 + ((uint64_t)n + 3) / 4 + n : 0;
 	case SCOPE_ST_LITERAL: return n >= 1 ? 4 + ((uint64_t)n + 3) / 4 : 0;
 	default: return 0;
 	}
