@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void sc_diag_init(sc_diag *d, FILE *out)
 {
@@ -67,6 +68,13 @@ uint32_t sc_diag_load(sc_diag *d, const char *path)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return 0;
+	/* A FIFO or device could block or never end: policies are files. */
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		errno = EINVAL;
+		return 0;
+	}
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1);
 	if (!buf)
@@ -106,6 +114,11 @@ uint32_t sc_diag_load(sc_diag *d, const char *path)
 	if (!d->src[id].real)
 		sc_fatal_oom();
 	return id;
+}
+
+const char *sc_diag_load_strerror(int e)
+{
+	return e == EINVAL ? "not a regular file" : strerror(e);
 }
 
 const sc_source *sc_diag_source(const sc_diag *d, uint32_t file)
@@ -273,7 +286,7 @@ void sc_quote(char *buf, size_t bufsz, sc_str s)
 		unsigned char c = (unsigned char)s.s[i];
 		char tmp[5];
 		size_t k = 0;
-		if (c == '"' || c == '\\') {
+		if (c == '\'' || c == '\\') {
 			tmp[k++] = '\\';
 			tmp[k++] = (char)c;
 		} else if (c >= 0x20 && c < 0x7f) {

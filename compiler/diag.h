@@ -67,6 +67,8 @@ void sc_diag_fini(sc_diag *d);
  * with errno set.  Files larger than SC_MAX_SOURCE are refused (EFBIG). */
 #define SC_MAX_SOURCE ((size_t)256 * 1024 * 1024)
 uint32_t sc_diag_load(sc_diag *d, const char *path);
+/* Message for the errno of a failed sc_diag_load. */
+const char *sc_diag_load_strerror(int e);
 /* Adds an in-memory source (tests, fuzzers, stdin).  TEXT is copied. */
 uint32_t sc_diag_add(sc_diag *d, const char *path, const char *text, size_t len);
 
@@ -84,8 +86,8 @@ void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ..
 #define sc_warning(d, sp, ...) sc_diag_report((d), SC_SEV_WARNING, (sp), __VA_ARGS__)
 #define sc_note(d, sp, ...)    sc_diag_report((d), SC_SEV_NOTE, (sp), __VA_ARGS__)
 
-/* Writes S for a human: printable ASCII as is, other bytes as \xHH, quotes
- * escaped.  Used in messages so that a hostile name cannot forge output. */
+/* Writes S for a human: printable ASCII and UTF-8 as is, control bytes as
+ * \xHH, single quotes and backslashes escaped (messages quote with '').  Used in messages so that a hostile name cannot forge output. */
 void sc_fput_quoted(FILE *f, sc_str s);
 /* Same into a buffer, truncating with "..." past bufsz. */
 void sc_quote(char *buf, size_t bufsz, sc_str s);

@@ -27,22 +27,41 @@ void sc_item_text(sc_diag *d, const sc_item *it, char *buf, size_t bufsz)
 		buf[o] = '\0';
 }
 
-/* Names the first attribute a condition tests that the request lacks. */
-static bool missing_attr(const sc_cond *c, const sc_request *rq, sc_str *out)
+/* The first test of C (in source order) that is unknown for RQ. */
+static const sc_cond *first_unknown(sc_ref_ctx *ctx, const sc_cond *c, const sc_request *rq)
 {
 	if (c->op == SC_C_AND || c->op == SC_C_OR || c->op == SC_C_NOT) {
-		for (uint32_t i = 0; i < c->nkids; i++)
-			if (missing_attr(c->kids[i], rq, out))
-				return true;
-		return false;
+		for (uint32_t i = 0; i < c->nkids; i++) {
+			const sc_cond *k = first_unknown(ctx, c->kids[i], rq);
+			if (k)
+				return k;
+		}
+		return NULL;
 	}
-	if (c->op == SC_C_HAS)
-		return false;
-	for (size_t i = 0; i < rq->nattrs; i++)
-		if (sc_str_eq(rq->attrs[i].key, c->key))
-			return false;
-	*out = c->key;
-	return true;
+	return sc_ref_cond(ctx, c, rq) == SC_UNKNOWN ? c : NULL;
+}
+
+/* " (condition unknown because ...)" for the deciding item. */
+static void unknown_reason(const sc_item *it, const sc_request *rq, char *buf, size_t bufsz)
+{
+	sc_ref_ctx *ctx = sc_ref_new();
+	const sc_cond *t = first_unknown(ctx, it->cond, rq);
+	sc_ref_free(ctx);
+	char q[128];
+	bool present = false;
+	if (t) {
+		sc_quote(q, sizeof q, t->key);
+		for (size_t i = 0; i < rq->nattrs; i++)
+			present |= sc_str_eq(rq->attrs[i].key, t->key);
+	}
+	if (!t)
+		snprintf(buf, bufsz, " (condition unknown)");
+	else if (!present)
+		snprintf(buf, bufsz, " (condition unknown because attribute '%s' is missing)", q);
+	else if (t->op == SC_C_MATCHES)
+		snprintf(buf, bufsz, " (condition unknown because the regex on '%s' hit its match limit)", q);
+	else
+		snprintf(buf, bufsz, " (condition unknown because attribute '%s' is not a number)", q);
 }
 
 void sc_explain(sc_diag *d, const sc_result *res, const sc_request *rq, char *buf, size_t bufsz)
@@ -71,15 +90,8 @@ void sc_explain(sc_diag *d, const sc_result *res, const sc_request *rq, char *bu
 			n++;
 		snprintf(via, sizeof via, " (via %.*s at %s)", (int)(n > 64 ? 64 : n), ref.s, w2);
 	}
-	if (res->unknown) {
-		sc_str key;
-		if (missing_attr(res->item->cond, rq, &key)) {
-			sc_quote(q, sizeof q, key);
-			snprintf(unk, sizeof unk, " (condition unknown because attribute '%s' is missing)", q);
-		} else {
-			snprintf(unk, sizeof unk, " (condition unknown)");
-		}
-	}
+	if (res->unknown)
+		unknown_reason(res->item, rq, unk, sizeof unk);
 	snprintf(buf, bufsz, "%s: %s%s%s", where, text, via, unk);
 }
 

@@ -162,11 +162,11 @@ static const char *token_desc(int type)
 {
 	switch (type) {
 	case 0: return "end of file";
-	case TK_WORD: return "a name";
-	case TK_STRING: return "a string";
-	case TK_SETREF: case TK_AT: return "a set reference";
-	case TK_KEYEQ: return "KEY=";
-	case TK_REGEX: return "a regex";
+	case TK_WORD: return "name";
+	case TK_STRING: return "string";
+	case TK_SETREF: case TK_AT: return "set reference";
+	case TK_KEYEQ: return "attribute";
+	case TK_REGEX: return "regex";
 	case TK_ASSIGN: return "'='";
 	case TK_COMMA: return "','";
 	case TK_LPAREN: return "'('";
@@ -191,42 +191,93 @@ static bool is_item_start(int type)
 /* Called by lemon on a syntax error; the driver then drops the statement.
  * The message names what was found and, from the previous token, what the
  * grammar wanted there. */
+static bool is_statement_start(int type);
+
+/* Describes the token the parser could not take, for "found ..." */
+static void describe_found(sc_parser *ps, int major, char *buf, size_t bufsz)
+{
+	const char *desc = token_desc(major);
+	if (major == TK_WORD || major == TK_STRING || major == TK_SETREF || major == TK_KEYEQ) {
+		char q[96];
+		sc_quote(q, sizeof q, sc_span_text(ps->diag, ps->cur.span));
+		snprintf(buf, bufsz, "%s '%s'", desc, q);
+	} else if (desc) {
+		snprintf(buf, bufsz, "%s", desc);
+	} else {
+		sc_str kw = sc_span_text(ps->diag, ps->cur.span);
+		snprintf(buf, bufsz, "keyword '%.*s'", (int)kw.n, kw.s);
+	}
+}
+
+/* Where an "expected X after Y, found Z" error points: at Z when it is on
+ * Y's line, otherwise at Y (Z may be the next statement, lines below). */
+static sc_span error_site(sc_parser *ps)
+{
+	sc_str gap = sc_span_text(ps->diag, (sc_span){ ps->prev.span.file, ps->prev.span.off,
+						       ps->cur.span.off - ps->prev.span.off });
+	if (ps->cur.type == 0 || memchr(gap.s, '\n', gap.n))
+		return ps->prev.span;
+	return ps->cur.span;
+}
+
+static const char *statement_name(int kw)
+{
+	switch (kw) {
+	case TK_TASK: return "task";
+	case TK_LET: return "let";
+	case TK_INCLUDE: return "include";
+	case TK_EXPECT: return "expect";
+	default: return NULL;
+	}
+}
+
+/* Called by lemon on a syntax error; the driver then drops the statement.
+ * The message names what was found and, from the previous token, what the
+ * grammar wanted there. */
 void sc_parse_syntax_error(sc_parser *ps, int major)
 {
 	if (ps->failed)
 		return;
 	ps->failed = true;
 	int prev = ps->prev.type;
-	char found[96];
-	const char *desc = token_desc(major);
-	if (desc) {
-		snprintf(found, sizeof found, "%s", desc);
-	} else {
-		sc_str kw = sc_span_text(ps->diag, ps->cur.span);
-		snprintf(found, sizeof found, "keyword '%.*s'", (int)kw.n, kw.s);
+	char found[224];
+	describe_found(ps, major, found, sizeof found);
+	bool name_keyword = !token_desc(major) && major != 0 && !is_statement_start(major) &&
+			    major != TK_ALLOWS && major != TK_ASKS && major != TK_DENIES;
+	if (name_keyword &&
+	    (prev == TK_TASK || prev == TK_ALLOWS || prev == TK_ASKS || prev == TK_DENIES || prev == TK_COMMA ||
+	     prev == TK_EXTENDS || prev == TK_LET || prev == TK_EXPECT)) {
+		size_t n = strlen(found);
+		snprintf(found + n, sizeof found - n, "; reserved words used as names must be quoted");
 	}
-	sc_span at = ps->cur.span;
+	sc_span at = error_site(ps);
+	sc_str pk = sc_span_text(ps->diag, ps->prev.span);
+	int pn = (int)pk.n;
 	if ((prev == TK_ALLOWS || prev == TK_ASKS || prev == TK_DENIES) && !is_item_start(major)) {
-		sc_str kw = sc_span_text(ps->diag, ps->prev.span);
-		sc_error(ps->diag, ps->prev.span, "empty item list after '%.*s' (found %s)",
-			 (int)kw.n, kw.s, found);
-	} else if ((prev == TK_ASSIGN || prev == TK_KEYEQ) && !is_item_start(major) && major != TK_STRING &&
-		   major != TK_WORD) {
+		sc_error(ps->diag, at, "empty item list after '%.*s' (found %s)", pn, pk.s, found);
+	} else if ((prev == TK_ASSIGN || prev == TK_KEYEQ) && ps->stmt_kw.type == TK_LET && !is_item_start(major)) {
 		sc_error(ps->diag, at, "empty item list in 'let' (found %s)", found);
 	} else if (prev == TK_COMMA && !is_item_start(major)) {
 		sc_error(ps->diag, at, "expected an item after ',', found %s", found);
 	} else if (prev == TK_WHEN || prev == TK_AND || prev == TK_OR || prev == TK_NOT) {
-		sc_error(ps->diag, at, "expected a condition, found %s", found);
+		sc_error(ps->diag, at, "expected a condition after '%.*s', found %s", pn, pk.s, found);
 	} else if (prev == TK_MATCHES) {
 		sc_error(ps->diag, at, "expected a regex /.../ after 'matches', found %s", found);
 	} else if (prev == TK_TASK) {
 		sc_error(ps->diag, at, "expected a task name after 'task', found %s", found);
 	} else if (prev == TK_INCLUDE) {
 		sc_error(ps->diag, at, "expected a quoted path after 'include', found %s", found);
+	} else if (prev == TK_EQ || prev == TK_NE || prev == TK_LT || prev == TK_LE || prev == TK_GT ||
+		   prev == TK_GE || prev == TK_LIKE || prev == TK_HAS) {
+		sc_error(ps->diag, at, "expected %s after '%.*s', found %s",
+			 prev == TK_HAS ? "an attribute name" : "a value", pn, pk.s, found);
+	} else if (major == 0 && statement_name(ps->stmt_kw.type)) {
+		sc_error(ps->diag, ps->stmt_kw.span, "incomplete '%s' statement at end of file",
+			 statement_name(ps->stmt_kw.type));
 	} else if (major == 0) {
 		sc_error(ps->diag, at, "unexpected end of file");
 	} else {
-		sc_error(ps->diag, at, "syntax error: unexpected %s", found);
+		sc_error(ps->diag, ps->cur.span, "syntax error: unexpected %s", found);
 	}
 }
 
@@ -311,7 +362,6 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 			ps.prev.type = 0;
 		}
 		ps.cur = t;
-		track_statement(&ps, t);
 		scParse(parser, t.type, t);
 		if (ps.failed && is_statement_start(t.type) && t.type != 0) {
 			/* The error was detected at the keyword that starts the
@@ -323,9 +373,9 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 				sc_fatal_oom();
 			ps.failed = false;
 			ps.prev.type = 0;
-			track_statement(&ps, t);
 			scParse(parser, t.type, t);
 		}
+		track_statement(&ps, t);
 		ps.prev = t;
 		if (t.type == 0) {
 			if (!ps.failed)

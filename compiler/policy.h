@@ -32,6 +32,7 @@ typedef struct sc_task {
 	const sc_item **items;  /* own + inherited + task *, by ascending index,
 	                           each item once */
 	uint32_t nitems;
+	bool bare;              /* declared with no clauses and no extends */
 } sc_task;
 
 typedef struct sc_expect {
@@ -41,6 +42,13 @@ typedef struct sc_expect {
 	sc_ast_attr *attrs;
 	uint32_t nattrs;
 } sc_expect;
+
+/* A `let` set, kept for lints (the items themselves are expanded). */
+typedef struct sc_setinfo {
+	sc_str name;
+	sc_span span;           /* the name in the let */
+	bool used;              /* reachable from some task's clauses */
+} sc_setinfo;
 
 typedef struct sc_policy {
 	sc_arena *arena;        /* owns everything below (not the sc_diag) */
@@ -52,6 +60,9 @@ typedef struct sc_policy {
 	uint32_t nexpects;
 	sc_cond **regex_conds;  /* every MATCHES node, to free their pcre2_code */
 	uint32_t nregex;
+	sc_setinfo *sets;       /* every let, in source order */
+	uint32_t nsets;
+	uint32_t root_file;     /* file index of the root source */
 } sc_policy;
 
 const sc_task *sc_policy_find_task(const sc_policy *p, sc_str name);

@@ -169,7 +169,7 @@ int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n)
 	if (!root) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "invalid JSON: %s", je.text);
-		return fail(rp, (size_t)je.column > 0 ? (size_t)je.column : 1, msg);
+		return fail(rp, 1, msg); /* jansson's column is its token's end */
 	}
 	rp->json = root;
 	if (!json_is_object(root))

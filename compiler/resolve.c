@@ -34,6 +34,7 @@ typedef struct sc_proto {
 typedef struct sc_setdecl {
 	sc_stmt *stmt;
 	uint32_t id;
+	bool used;
 	sc_proto *protos;
 	uint32_t nprotos;
 } sc_setdecl;
@@ -130,7 +131,8 @@ static void include_file(sc_resolver *r, uint32_t from, sc_stmt *s)
 	}
 	uint32_t id = sc_diag_load(r->d, path);
 	if (!id) {
-		sc_error(r->d, s->name.span, "cannot read included file '%s': %s", path, strerror(errno));
+		sc_error(r->d, s->name.span, "cannot read included file '%s': %s", path,
+			 sc_diag_load_strerror(errno));
 		goto out;
 	}
 	load_statements(r, id);
@@ -578,6 +580,31 @@ static void expand_all(sc_resolver *r, const uint32_t *set_order)
 	}
 }
 
+/* Marks the sets reachable from task clauses (worklist, no recursion). */
+static void mark_used_sets(sc_resolver *r)
+{
+	sc_vec work = { 0 };
+	for (size_t i = 0; i < r->stmts.n; i++) {
+		sc_stmt *s = r->stmts.v[i];
+		if (s->kind != SC_S_TASK)
+			continue;
+		for (uint32_t k = 0; k < s->nclauses; k++)
+			for (uint32_t j = 0; j < s->clauses[k]->nitems; j++)
+				if (s->clauses[k]->items[j]->is_set)
+					sc_vec_push(&work, sc_map_get(&r->set_names, s->clauses[k]->items[j]->set));
+	}
+	while (work.n) {
+		sc_setdecl *set = work.v[--work.n];
+		if (!set || set->used)
+			continue;
+		set->used = true;
+		for (uint32_t j = 0; j < set->stmt->nitems; j++)
+			if (set->stmt->items[j]->is_set)
+				sc_vec_push(&work, sc_map_get(&r->set_names, set->stmt->items[j]->set));
+	}
+	sc_vec_free(&work);
+}
+
 /* ---- 5. flatten ------------------------------------------------------ */
 
 typedef struct { uint32_t start, end; } sc_range;
@@ -656,6 +683,7 @@ static sc_policy *flatten(sc_resolver *r)
 		task->name = d->stmt->name.name;
 		task->span = d->stmt->name.span;
 		task->nitems = (uint32_t)count;
+		task->bare = d->stmt->nclauses == 0 && d->stmt->nextends == 0;
 		task->items = sc_arena_array(r->a, count ? count : 1, sizeof *task->items);
 		uint32_t o = 0;
 		for (uint32_t i = 0; i < n; i++)
@@ -681,6 +709,14 @@ static sc_policy *flatten(sc_resolver *r)
 	}
 	p->nregex = (uint32_t)r->regexes.n;
 	p->regex_conds = (sc_cond **)sc_vec_seal(&r->regexes, r->a);
+	mark_used_sets(r);
+	p->root_file = (uint32_t)(uintptr_t)r->files.v[0];
+	p->nsets = (uint32_t)r->sets.n;
+	p->sets = sc_arena_array(r->a, r->sets.n ? r->sets.n : 1, sizeof *p->sets);
+	for (size_t i = 0; i < r->sets.n; i++) {
+		sc_setdecl *set = r->sets.v[i];
+		p->sets[i] = (sc_setinfo){ set->stmt->name.name, set->stmt->name.span, set->used };
+	}
 	return p;
 }
 
@@ -755,7 +791,7 @@ sc_policy *sc_resolve_files(sc_diag *d, const char *const *paths, size_t npaths)
 	}
 	uint32_t id = sc_diag_load(d, paths[0]);
 	if (!id) {
-		sc_error(d, SC_NOWHERE, "cannot read '%s': %s", paths[0], strerror(errno));
+		sc_error(d, SC_NOWHERE, "cannot read '%s': %s", paths[0], sc_diag_load_strerror(errno));
 		return NULL;
 	}
 	return resolve_root(d, id);

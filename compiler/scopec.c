@@ -8,6 +8,7 @@
  *   test     0 all pass, 1 any fails (or the policy has errors), 2 usage
  */
 #include "explain.h"
+#include "lint.h"
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -54,14 +56,14 @@ static int print_help(const char *cmd)
  * file itself could not be read (exit status 2 rather than 1). */
 static sc_policy *load_policy(sc_diag *d, const char *path, bool *io)
 {
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 	*io = false;
-	if (!f) {
-		fprintf(stderr, "scopec: cannot open '%s': %s\n", path, strerror(errno));
+	int e = stat(path, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (e) {
+		fprintf(stderr, "scopec: cannot open '%s': %s\n", path, sc_diag_load_strerror(e));
 		*io = true;
 		return NULL;
 	}
-	fclose(f);
 	const char *paths[1] = { path };
 	return sc_resolve_files(d, paths, 1);
 }
@@ -93,6 +95,8 @@ static int cmd_check(int argc, char **argv)
 		sc_diag_init(&d, stderr);
 		bool io;
 		sc_policy *p = load_policy(&d, argv[i], &io);
+		if (p)
+			sc_lint(&d, p);
 		if (io)
 			status = EXIT_USAGE;
 		else if ((!p || d.errors || (werror && d.warnings)) && status == 0)

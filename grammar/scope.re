@@ -79,6 +79,7 @@ static int scan(sc_lexer *lx, sc_token *t, const char **msg)
 		word                { set_span(lx, t, start); return TK_WORD; }
 		"@" word            { set_span(lx, t, start); return TK_SETREF; }
 		"@" ["]             { lx->cur = start + 1; set_span(lx, t, start); return TK_AT; }
+		"@"                 { set_span(lx, t, start); *msg = "expected a set name after '@'"; return -1; }
 
 		["] ([^"\\\n] | "\\" [^\n])* ["]
 		                    { set_span(lx, t, start); return TK_STRING; }

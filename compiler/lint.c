@@ -1,0 +1,244 @@
+/* lint.c — see lint.h.  One function per lint. */
+#include "lint.h"
+#include "glob.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool has_wildcard(sc_str s)
+{
+	return memchr(s.s, '*', s.n) || memchr(s.s, '?', s.n);
+}
+
+static bool all_double_star(sc_str s)
+{
+	if (s.n < 2)
+		return false;
+	for (size_t i = 0; i < s.n; i++)
+		if (s.s[i] != '*')
+			return false;
+	return true;
+}
+
+bool sc_glob_covers(sc_str d, sc_str x)
+{
+	if (!has_wildcard(x))
+		return sc_glob_match(d.s, d.n, x.s, x.n);
+	if (all_double_star(d))
+		return true;
+	/* D = literal P followed by **: covers every X that starts with P. */
+	if (d.n >= 2 && d.s[d.n - 1] == '*' && d.s[d.n - 2] == '*') {
+		sc_str p = { d.s, d.n };
+		while (p.n && p.s[p.n - 1] == '*')
+			p.n--;
+		if (!has_wildcard(p) && x.n >= p.n && memcmp(x.s, p.s, p.n) == 0 &&
+		    !has_wildcard((sc_str){ x.s, p.n }))
+			return true;
+	}
+	return sc_str_eq(d, x);
+}
+
+/* An item with no resource pattern matches every resource. */
+static bool resource_covers(const sc_item *d, const sc_item *x)
+{
+	if (!d->has_resource)
+		return true;
+	if (!x->has_resource)
+		return all_double_star(d->resource);
+	return sc_glob_covers(d->resource, x->resource);
+}
+
+static void lint_grants_everything(sc_diag *d, const sc_item *it)
+{
+	if (it->kind == SC_DENY || it->cond || !all_double_star(it->action))
+		return;
+	if (!it->has_resource || all_double_star(it->resource))
+		sc_warning(d, it->span, "'%s **' grants every action on every resource; "
+			   "name the actions this task needs", sc_clause_names[it->kind]);
+	else
+		sc_warning(d, it->span, "'%s **' grants every action (delete, config changes, ...) "
+			   "on these resources; name the actions this task needs", sc_clause_names[it->kind]);
+}
+
+static void lint_empty_action(sc_diag *d, const sc_item *it)
+{
+	if (it->action.n == 0)
+		sc_warning(d, it->span, "the action pattern \"\" never matches: actions are never empty");
+}
+
+/* k == "a" and k == "b" (or k == "a" and k != "a") inside one `and`. */
+static void lint_cond(sc_diag *d, const sc_cond *c)
+{
+	for (uint32_t i = 0; i < c->nkids; i++)
+		lint_cond(d, c->kids[i]);
+	if (c->op != SC_C_AND)
+		return;
+	for (uint32_t i = 0; i < c->nkids; i++) {
+		const sc_cond *a = c->kids[i];
+		if (a->op != SC_C_EQ)
+			continue;
+		for (uint32_t j = 0; j < c->nkids; j++) {
+			const sc_cond *b = c->kids[j];
+			if (j == i || !sc_str_eq(a->key, b->key))
+				continue;
+			bool never = (b->op == SC_C_EQ && j > i && !sc_str_eq(a->value, b->value)) ||
+				     (b->op == SC_C_NE && sc_str_eq(a->value, b->value));
+			if (never) {
+				sc_warning(d, c->span, "this condition is never true (an attribute has one value); "
+					   "it is false or, when the attribute is missing, unknown");
+				return;
+			}
+		}
+	}
+}
+
+static void lint_regex(sc_diag *d, const sc_cond *c, pcre2_match_data *md)
+{
+	if (pcre2_match(c->regex, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) >= 0)
+		sc_warning(d, c->span, "regex /%.*s/ matches the empty string: an empty value passes this test",
+			   (int)(c->value.n > 60 ? 60 : c->value.n), c->value.s);
+}
+
+static void lint_tasks(sc_diag *d, const sc_policy *p)
+{
+	for (uint32_t t = 0; t < p->ntasks; t++) {
+		const sc_task *task = &p->tasks[t];
+		bool grants = task->bare; /* "task x" alone: deliberately no authority */
+		for (uint32_t i = 0; i < task->nitems && !grants; i++)
+			grants = task->items[i]->kind != SC_DENY;
+		if (!grants) {
+			char q[128];
+			sc_quote(q, sizeof q, task->name);
+			sc_warning(d, task->span, "task '%s' grants nothing: every request is denied", q);
+		}
+	}
+}
+
+static void lint_sets(sc_diag *d, const sc_policy *p)
+{
+	/* a library file may define sets for other policies: only the root's */
+	for (uint32_t i = 0; i < p->nsets; i++)
+		if (!p->sets[i].used && p->sets[i].span.file == p->root_file) {
+			char q[128];
+			sc_quote(q, sizeof q, p->sets[i].name);
+			sc_warning(d, p->sets[i].span, "set '@%s' is never used by a task", q);
+		}
+}
+
+/* Work bound for the pairwise shadow lint; beyond it, silence. */
+#define SC_SHADOW_BUDGET 4000000u
+
+/* The unconditional deny of TASK covering X, or NULL. */
+static const sc_item *covering_deny(const sc_task *task, const sc_item *x)
+{
+	for (uint32_t i = 0; i < task->nitems; i++) {
+		const sc_item *dn = task->items[i];
+		if (dn->kind == SC_DENY && !dn->cond && sc_glob_covers(dn->action, x->action) &&
+		    resource_covers(dn, x))
+			return dn;
+	}
+	return NULL;
+}
+
+/* An allows/asks item that every task containing it denies outright. */
+static void lint_shadowed(sc_diag *d, const sc_policy *p)
+{
+	uint64_t work = 0;
+	for (uint32_t t = 0; t < p->ntasks; t++)
+		work += (uint64_t)p->tasks[t].nitems * p->tasks[t].nitems;
+	if (work > SC_SHADOW_BUDGET)
+		return;
+	const sc_item **by = calloc(p->nitems ? p->nitems : 1, sizeof *by);
+	unsigned char *seen = calloc(p->nitems ? p->nitems : 1, 1); /* 1 covered, 2 not */
+	if (!by || !seen)
+		sc_fatal_oom();
+	for (uint32_t t = 0; t < p->ntasks; t++) {
+		const sc_task *task = &p->tasks[t];
+		for (uint32_t i = 0; i < task->nitems; i++) {
+			const sc_item *x = task->items[i];
+			if (x->kind == SC_DENY || seen[x->index] == 2)
+				continue;
+			const sc_item *dn = covering_deny(task, x);
+			seen[x->index] = dn ? 1 : 2;
+			if (dn && !by[x->index])
+				by[x->index] = dn;
+		}
+	}
+	for (uint32_t i = 0; i < p->nitems; i++) {
+		if (seen[i] != 1)
+			continue;
+		const sc_item *x = &p->items[i];
+		sc_warning(d, x->span, "this %s item never takes effect: every request it matches is denied",
+			   sc_clause_names[x->kind]);
+		sc_note(d, by[i]->span, "denied by this item");
+	}
+	free(by);
+	free(seen);
+}
+
+/* Invisible and bidirectional control characters can make a policy read
+ * differently from what it says (the "Trojan Source" trick). */
+static void lint_invisible(sc_diag *d, uint32_t file)
+{
+	const sc_source *src = sc_diag_source(d, file);
+	const unsigned char *s = (const unsigned char *)src->text;
+	for (size_t i = 0; i + 2 < src->len + 1 && i + 2 <= src->len; i++) {
+		unsigned cp = 0;
+		if (s[i] == 0xE2 && i + 2 < src->len + 1 && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80)
+			cp = 0x2000u | ((unsigned)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+		else if (s[i] == 0xEF && s[i + 1] == 0xBB && s[i + 2] == 0xBF)
+			cp = 0xFEFF;
+		bool bad = (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+			   (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
+		if (bad) {
+			sc_span at = { file, (uint32_t)i, 3 };
+			sc_warning(d, at, "invisible or bidirectional control character U+%04X: it can hide "
+				   "what this line really says", cp);
+		}
+	}
+}
+
+static void lint_confusable(sc_diag *d, const sc_policy *p)
+{
+	for (uint32_t t = 0; t < p->ntasks; t++) {
+		sc_str n = p->tasks[t].name;
+		bool ascii_letter = false, high = false;
+		for (size_t i = 0; i < n.n; i++) {
+			unsigned char c = (unsigned char)n.s[i];
+			ascii_letter |= (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+			high |= c >= 0x80;
+		}
+		if (ascii_letter && high)
+			sc_warning(d, p->tasks[t].span, "task name mixes ASCII letters with non-ASCII characters; "
+				   "a look-alike letter would make it a different task");
+	}
+}
+
+void sc_lint(sc_diag *d, const sc_policy *p)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (!md)
+		sc_fatal_oom();
+	for (uint32_t f = 1; f < d->nsrc; f++)
+		lint_invisible(d, f);
+	for (uint32_t i = 0; i < p->nitems; i++) {
+		const sc_item *it = &p->items[i];
+		lint_grants_everything(d, it);
+		lint_empty_action(d, it);
+	}
+	/* conditions are shared by the items of a set: lint each node once */
+	for (uint32_t i = 0; i < p->nitems; i++)
+		if (p->items[i].cond && (i == 0 || p->items[i].cond != p->items[i - 1].cond) && !p->items[i].via.file)
+			lint_cond(d, p->items[i].cond);
+	for (uint32_t i = 0; i < p->nregex; i++)
+		lint_regex(d, p->regex_conds[i], md);
+	lint_tasks(d, p);
+	lint_sets(d, p);
+	lint_shadowed(d, p);
+	lint_confusable(d, p);
+	pcre2_match_data_free(md);
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# run_cases.sh SCOPEC — runs the data-driven case files under tests/cases/.
+#
+#   decide/NAME.scope      a policy with `expect` lines: `scopec test` must pass
+#   eval/NAME.scope        with NAME.in (stdin), NAME.out (exact stdout),
+#                          optional NAME.args (flags), NAME.err (exact stderr),
+#                          NAME.status (exit code, default 0)
+#   errors/NAME.scope      with NAME.err: exact stderr of `scopec check`,
+#                          exit status 1
+#   lint/NAME.scope        with NAME.err: exact warnings of `scopec check`
+#                          (exit 0), and `check --werror` exits 1 iff any
+# Commands run inside the case's directory so that paths in diagnostics are
+# the bare file names.  Prints one line per failure and a summary.
+set -u
+scopec=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/cases" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+for f in "$root"/decide/*.scope; do
+	[ -e "$f" ] || continue
+	name=$(basename "$f")
+	if (cd "$root/decide" && "$scopec" test "$name" >"$tmp/out" 2>"$tmp/err"); then ok
+	else bad "decide/$name"; sed 's/^/    /' "$tmp/err" | head -20; fi
+done
+
+for f in "$root"/eval/*.in; do
+	[ -e "$f" ] || continue
+	base=${f%.in}; name=$(basename "$base")
+	args=""; [ -f "$base.args" ] && args=$(cat "$base.args")
+	want=0; [ -f "$base.status" ] && want=$(cat "$base.status")
+	# shellcheck disable=SC2086
+	(cd "$root/eval" && "$scopec" eval $args "$name.scope" <"$name.in" >"$tmp/out" 2>"$tmp/err")
+	got=$?
+	if [ "$got" != "$want" ]; then bad "eval/$name: exit $got, expected $want"; sed 's/^/    /' "$tmp/err" | head -5; continue; fi
+	if ! cmp -s "$tmp/out" "$base.out"; then bad "eval/$name: stdout differs"; diff "$base.out" "$tmp/out" | head -20; continue; fi
+	if [ -f "$base.err" ] && ! cmp -s "$tmp/err" "$base.err"; then bad "eval/$name: stderr differs"; diff "$base.err" "$tmp/err" | head -20; continue; fi
+	ok
+done
+
+for f in "$root"/errors/*.err; do
+	[ -e "$f" ] || continue
+	base=${f%.err}; name=$(basename "$base")
+	(cd "$root/errors" && "$scopec" check "$name.scope" >"$tmp/out" 2>"$tmp/err")
+	got=$?
+	if [ "$got" != 1 ]; then bad "errors/$name: exit $got, expected 1"; continue; fi
+	if ! cmp -s "$tmp/err" "$f"; then bad "errors/$name: diagnostics differ"; diff "$f" "$tmp/err" | head -20; continue; fi
+	ok
+done
+
+for f in "$root"/lint/*.err; do
+	[ -e "$f" ] || continue
+	base=${f%.err}; name=$(basename "$base")
+	(cd "$root/lint" && "$scopec" check "$name.scope" >"$tmp/out" 2>"$tmp/err")
+	got=$?
+	if [ "$got" != 0 ]; then bad "lint/$name: exit $got, expected 0"; continue; fi
+	if ! cmp -s "$tmp/err" "$f"; then bad "lint/$name: warnings differ"; diff "$f" "$tmp/err" | head -20; continue; fi
+	want=0; [ -s "$f" ] && want=1
+	(cd "$root/lint" && "$scopec" check --werror "$name.scope" >/dev/null 2>&1)
+	got=$?
+	if [ "$got" != "$want" ]; then bad "lint/$name: --werror exit $got, expected $want"; continue; fi
+	ok
+done
+
+echo "case files: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
