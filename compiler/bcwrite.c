@@ -211,6 +211,8 @@ typedef struct enc_state {
 	uint32_t exc_target;
 	uint32_t chain_len;     /* LITERAL: bytes in the chain */
 	uint32_t chain_next;    /* LITERAL: state after the chain */
+	uint32_t inner;         /* LITERAL: payload of the states inside it
+	                           (a DFA state for ACTION states, else a label) */
 	uint32_t offset;        /* word offset of the record in STATES */
 } enc_state;
 
@@ -234,11 +236,12 @@ static uint32_t payload_state(const encoder *en, uint32_t s)
 	return 0;
 }
 
-static bool zero_payload(const encoder *en, uint32_t s)
+/* The payload of S before it is turned into an offset. */
+static uint32_t raw_payload(const encoder *en, uint32_t s)
 {
 	if (en->kind == SCOPE_BC_A_POLICY && en->d->phase[s] == 0)
-		return payload_state(en, s) == 0;
-	return en->d->label[s] == 0;
+		return payload_state(en, s);
+	return en->d->label[s];
 }
 
 static void classify(encoder *en, uint32_t s)
@@ -290,13 +293,14 @@ static uint32_t record_words(const encoder *en, const enc_state *es)
 	case SCOPE_ST_SINK: return 2;
 	case SCOPE_ST_DENSE: return 2 + en->d->nclasses;
 	case SCOPE_ST_SPARSE: return 3 + (es->nexc + 3) / 4 + es->nexc;
-	default: return 4 + (es->chain_len + 3) / 4;
+	default: return 5 + (es->chain_len + 3) / 4;
 	}
 }
 
 /* Links chains of one-exception states into LITERAL records: a state joins
  * the chain of its predecessor if that is its only way in, it has the same
- * default and no payload (input ending inside a chain yields payload 0). */
+ * default, and the same payload as the other states inside the chain (one
+ * "inner" payload stands for all of them). */
 static void build_chains(encoder *en)
 {
 	const sc_dfa *d = en->d;
@@ -311,8 +315,10 @@ static void build_chains(encoder *en)
 			enc_state *et = &en->e[t];
 			if (t == 0 || t <= s || t == d->start || et->absorbed ||
 			    en->indeg[t] != 1 || et->type != SCOPE_ST_LITERAL || et->dflt != es->dflt ||
-			    d->phase[t] != d->phase[s] || !zero_payload(en, t) || es->chain_len >= SCOPE_ST_MAX_N)
+			    d->phase[t] != d->phase[s] || es->chain_len >= SCOPE_ST_MAX_N ||
+			    (es->chain_len > 1 && raw_payload(en, t) != es->inner))
 				break;
+			es->inner = raw_payload(en, t);
 			et->absorbed = true;
 			es->chain_len++;
 			cur = t;
@@ -369,6 +375,7 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 	default: {
 		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].offset);
 		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->chain_next].offset);
+		sc_bcw_push(w, SCOPE_SEC_STATES, ph == SCOPE_PH_ACTION ? en->e[es->inner].offset : es->inner);
 		uint32_t cur = s, word = 0;
 		for (uint32_t i = 0; i < es->chain_len; i++) {
 			word |= (uint32_t)en->e[cur].exc_byte << (8 * (i % 4));

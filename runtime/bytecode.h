@@ -42,13 +42,14 @@
  *            map is the automaton's, see AUTOMATA)
  *   SPARSE   word 2: default next state; then n key bytes packed 4 a word
  *            (ceil(n/4) words); then n next states, one for each key byte
- *   LITERAL  a chain of n states with one way forward each: word 2 "fail"
- *            state; word 3 "next" state; then n bytes packed 4 a word.  The
+ *   SPARSE   (n may be 0: every byte goes to the default)
+ *   LITERAL  a chain of n >= 1 states with one way forward each: word 2
+ *            "fail" state; word 3 "next" state; word 4 the payload of the
+ *            states inside the chain; then n bytes packed 4 a word.  The
  *            walk compares the input with the bytes; all n equal: go to next;
  *            the first differing byte is consumed and leads to fail; input
- *            ending inside the chain (after >= 1 byte) ends in a state whose
- *            payload is 0.  The head state (before byte 0) has the payload
- *            of word 1.
+ *            ending inside the chain (after >= 1 byte) ends with the word-4
+ *            payload.  The head state (before byte 0) has word 1's.
  *
  *   phase    TASK      payload = 1 + task index, 0 = no such task
  *            ACTION    payload = the RESOURCE state where the resource walk

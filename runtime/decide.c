@@ -89,7 +89,7 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s,
 			break;
 		}
 		default: { /* SCOPE_ST_LITERAL */
-			const uint8_t *lit = (const uint8_t *)(r + 4);
+			const uint8_t *lit = (const uint8_t *)(r + 5);
 			size_t avail = (size_t)(end - p), k = 0, lim = n < avail ? n : avail;
 			while (k < lim && p[k] == lit[k])
 				k++;
@@ -97,7 +97,7 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s,
 				s = r[3];
 				p += n;
 			} else if (k == avail) {
-				return 0; /* ended inside the chain */
+				return r[4]; /* ended inside the chain */
 			} else {
 				s = r[2];
 				p += k + 1;

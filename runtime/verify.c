@@ -194,7 +194,7 @@ static uint64_t record_words(const uint32_t *w, uint32_t nclasses)
 	case SCOPE_ST_SINK: return n == 0 ? 2 : 0;
 	case SCOPE_ST_DENSE: return n == 0 ? 2 + (uint64_t)nclasses : 0;
 	case SCOPE_ST_SPARSE: return n <= 256 ? 3 + ((uint64_t)n + 3) / 4 + n : 0;
-	case SCOPE_ST_LITERAL: return n >= 1 ? 4 + ((uint64_t)n + 3) / 4 : 0;
+	case SCOPE_ST_LITERAL: return n >= 1 ? 5 + ((uint64_t)n + 3) / 4 : 0;
 	default: return 0;
 	}
 }
@@ -256,7 +256,8 @@ static int verify_record(const vstate *v, const uint32_t *w, uint32_t nclasses, 
 		return 0;
 	}
 	case SCOPE_ST_LITERAL:
-		return target_ok(v, w[2], lo, hi, ph) && target_ok(v, w[3], lo, hi, ph) ? 0 : -1;
+		return target_ok(v, w[2], lo, hi, ph) && target_ok(v, w[3], lo, hi, ph) &&
+		       payload_ok(v, ph, w[4], lo, hi) ? 0 : -1;
 	}
 	return -1;
 }
