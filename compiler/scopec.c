@@ -7,6 +7,8 @@
  *   eval     0, 1 if any request line was malformed, 2 policy unusable
  *   test     0 all pass, 1 any fails (or the policy has errors), 2 usage
  */
+#include "backend.h"
+#include "cli_compile.h"
 #include "explain.h"
 #include "fmt.h"
 #include "lint.h"
@@ -125,7 +127,7 @@ static int cmd_check(int argc, char **argv)
 /* ---- eval ------------------------------------------------------------ */
 
 typedef struct sc_evalopts {
-	bool explain, json;
+	bool explain, json, reference;
 } sc_evalopts;
 
 static void print_plain(sc_diag *d, const sc_evalopts *o, const sc_result *r, const sc_request *rq)
@@ -182,9 +184,14 @@ static void print_malformed(const sc_evalopts *o, const sc_reqparse *rp, size_t 
 	}
 }
 
-static int eval_stream(sc_diag *d, const sc_policy *p, const sc_evalopts *o, FILE *in)
+/* CP is P compiled (the default path); NULL runs the reference evaluator. */
+static int eval_stream(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o,
+		       FILE *in)
 {
 	sc_ref_ctx *ref = sc_ref_new();
+	scope_scratch *scr = NULL;
+	if (scope_scratch_create(&scr) < 0)
+		sc_fatal_oom();
 	sc_reqparse rp;
 	sc_reqparse_init(&rp);
 	char *line = NULL;
@@ -206,7 +213,10 @@ static int eval_stream(sc_diag *d, const sc_policy *p, const sc_evalopts *o, FIL
 			continue;
 		}
 		sc_result r;
-		sc_ref_decide(ref, p, &rp.rq, &r);
+		if (cp)
+			sc_backend_decide(cp, scr, p, &rp.rq, &r);
+		else
+			sc_ref_decide(ref, p, &rp.rq, &r);
 		if (o->json)
 			print_json(d, o, &r, &rp.rq);
 		else
@@ -215,12 +225,13 @@ static int eval_stream(sc_diag *d, const sc_policy *p, const sc_evalopts *o, FIL
 	free(line);
 	sc_reqparse_fini(&rp);
 	sc_ref_free(ref);
+	scope_scratch_destroy(scr);
 	return status;
 }
 
 static int cmd_eval(int argc, char **argv)
 {
-	sc_evalopts o = { false, false };
+	sc_evalopts o = { false, false, false };
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i]))
@@ -230,7 +241,7 @@ static int cmd_eval(int argc, char **argv)
 		else if (strcmp(argv[i], "--json") == 0)
 			o.json = true;
 		else if (strcmp(argv[i], "--reference") == 0)
-			; /* the reference evaluator is the only one so far */
+			o.reference = true;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return usage_error("eval", "unknown option '%s'", argv[i]);
 		else if (path)
@@ -240,16 +251,24 @@ static int cmd_eval(int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("eval", "%s", "no policy file given");
+	if (sc_file_is_bytecode(path)) {
+		if (o.reference)
+			return usage_error("eval", "%s", "--reference needs a source policy, not bytecode");
+		return sc_cmd_eval_bytecode(path, o.explain, o.json);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* answer each request as it comes */
 	sc_diag d;
 	sc_diag_init(&d, stderr);
 	bool io;
 	sc_policy *p = load_policy(&d, path, &io);
 	int status = EXIT_USAGE;
-	if (p)
-		status = eval_stream(&d, p, &o, stdin);
+	/* source policies run through the compiled path, like bytecode */
+	scope_policy *cp = p && !o.reference ? sc_backend_load(&d, p) : NULL;
+	if (p && (cp || o.reference))
+		status = eval_stream(&d, p, cp, &o, stdin);
 	else
 		fprintf(stderr, "scopec eval: policy unusable; no request evaluated\n");
+	scope_policy_destroy(cp);
 	sc_policy_free(p);
 	sc_diag_fini(&d);
 	return status;
@@ -448,6 +467,8 @@ static const sc_command commands[] = {
 	  "  \"\" is an empty resource.  A malformed line prints deny and a diagnostic.\n"
 	  "  --explain    add the deciding item's FILE:LINE:COL or why nothing matched\n"
 	  "  --json       JSON Lines in ({\"task\",\"action\",\"resource\",\"context\"}) and out\n"
+	  "  POLICY is a .scope source (compiled in memory) or bytecode from\n"
+	  "  `scopec compile` (told apart by its magic bytes).\n"
 	  "  --reference  use the reference evaluator (the oracle of the tests)\n"
 	  "  exit: 0, 1 if any request line was malformed, 2 policy unusable\n" },
 	{ "test", cmd_test, "check every expect statement",
@@ -455,10 +476,15 @@ static const sc_command commands[] = {
 	  "  Decides the request of every `expect` in each policy (and its includes)\n"
 	  "  and reports each failure with its location, expected and actual.\n"
 	  "  exit: 0 all pass, 1 any fails or the policy has errors, 2 usage or I/O\n" },
-	{ "compile", cmd_not_yet, "write bytecode (not implemented yet)",
-	  "usage: scopec compile FILE -o OUT [--strip]\n  (not implemented yet)\n" },
-	{ "disasm", cmd_not_yet, "list bytecode (not implemented yet)",
-	  "usage: scopec disasm FILE\n  (not implemented yet)\n" },
+	{ "compile", sc_cmd_compile, "write verified bytecode",
+	  "usage: scopec compile FILE -o OUT [--strip] [--stats] [--max-states=N]\n"
+	  "  Compiles the policy FILE (with its includes) to bytecode for the runtime.\n"
+	  "  --strip   omit source locations\n"
+	  "  exit: 0, 1 errors in the policy, 2 usage or I/O\n" },
+	{ "disasm", sc_cmd_disasm, "list bytecode",
+	  "usage: scopec disasm FILE\n"
+	  "  Verifies the bytecode FILE and lists it readably.\n"
+	  "  exit: 0, 2 unreadable or not a valid image\n" },
 	{ "fmt", cmd_fmt, "rewrite policies in the canonical layout",
 	  "usage: scopec fmt [-w | --check] FILE...\n"
 	  "  Prints each policy in the canonical layout: one clause per line, one item\n"

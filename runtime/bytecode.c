@@ -1,0 +1,61 @@
+/* bytecode.c — the name tables generated from bytecode.h's X-macros, and
+ * the image checksum. */
+#include "bytecode.h"
+
+#include <string.h>
+
+const char *const scope_bc_op_names[SCOPE_OP_COUNT] = {
+#define SCOPE_X(name, pops, pushes, a, b) #name,
+	SCOPE_BC_OPS(SCOPE_X)
+#undef SCOPE_X
+};
+
+const char *const scope_bc_section_names[SCOPE_SEC_MAX + 1] = {
+#define SCOPE_X(name, id, req) [id] = #name,
+	SCOPE_BC_SECTIONS(SCOPE_X)
+#undef SCOPE_X
+};
+
+const char *const scope_bc_state_type_names[SCOPE_ST_COUNT] = {
+#define SCOPE_X(name, v) [v] = #name,
+	SCOPE_BC_STATE_TYPES(SCOPE_X)
+#undef SCOPE_X
+};
+
+const char *const scope_bc_phase_names[4] = {
+#define SCOPE_X(name, v) [v] = #name,
+	SCOPE_BC_PHASES(SCOPE_X)
+#undef SCOPE_X
+};
+
+static inline uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+uint64_t scope_bc_hash64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t a = 0x243f6a8885a308d3ull, b = 0x13198a2e03707344ull;
+	uint64_t c = 0xa4093822299f31d0ull, d = 0x082efa98ec4e6c89ull;
+	size_t i = 0;
+	for (; i + 32 <= len; i += 32) {
+		a = mix(a, load64(p + i));
+		b = mix(b, load64(p + i + 8));
+		c = mix(c, load64(p + i + 16));
+		d = mix(d, load64(p + i + 24));
+	}
+	uint64_t h = mix(mix(mix(mix(0x452821e638d01377ull, a), b), c), d);
+	for (; i < len; i++)
+		h = mix(h, p[i]);
+	return mix(h, (uint64_t)len);
+}

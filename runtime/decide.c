@@ -1,0 +1,396 @@
+/*
+ * decide.c — the evaluator.  Trusts the image completely: verify.c proved
+ * every state id, outcome offset, item index, string and jump in range, so
+ * the loops below carry no checks.  No allocation, no lock, no global state.
+ *
+ * A decision (SPEC §2 "Decision"):
+ *   1. walk the task name through the task automaton -> the task's parts;
+ *   2. per part, walk the action from the part's start; the final state's
+ *      payload is where the resource walk starts (already specialised to
+ *      the items whose action matched); walk the resource -> an outcome:
+ *      three short lists (deny, ask, allow) of the items that matched both
+ *      patterns and can still decide, each ending at its first
+ *      unconditional item;
+ *   3. merge the parts' outcomes kind by kind, evaluating conditions only
+ *      for items that would decide if their condition held, with SPEC §2's
+ *      reading of "unknown" (resolve_outcomes()).
+ */
+#include "image.h"
+#include "number.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Also used by the reference evaluator: keep them equal. */
+#define SCOPE_REGEX_MATCH_LIMIT 100000u
+#define SCOPE_REGEX_DEPTH_LIMIT 10000u
+
+struct scope_scratch {
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+};
+
+int scope_scratch_create(scope_scratch **out)
+{
+	if (!out)
+		return -SCOPE_EINVAL;
+	*out = NULL;
+	scope_scratch *s = calloc(1, sizeof *s);
+	if (!s)
+		return -SCOPE_ENOMEM;
+	s->md = pcre2_match_data_create(1, NULL);
+	s->mc = pcre2_match_context_create(NULL);
+	if (!s->md || !s->mc) {
+		scope_scratch_destroy(s);
+		return -SCOPE_ENOMEM;
+	}
+	pcre2_set_match_limit(s->mc, SCOPE_REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(s->mc, SCOPE_REGEX_DEPTH_LIMIT);
+	*out = s;
+	return 0;
+}
+
+void scope_scratch_destroy(scope_scratch *s)
+{
+	if (!s)
+		return;
+	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mc);
+	free(s);
+}
+
+/* ---- automata -------------------------------------------------------------- */
+
+/* Runs automaton A over [p, end) from state S; returns the payload of the
+ * state where the input ends.  Each iteration consumes >= 1 byte or stops. */
+static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s,
+		     const unsigned char *p, const unsigned char *end)
+{
+	const uint32_t *st = SC_STATES(pol);
+	const uint8_t *cmap = (const uint8_t *)(SC_CMAPS(pol) + (size_t)a[1] * SCOPE_BC_CMAP_WORDS + 1);
+	while (p < end) {
+		const uint32_t *r = st + s;
+		uint32_t n = SCOPE_ST_N(r[0]);
+		switch (SCOPE_ST_TYPE(r[0])) {
+		case SCOPE_ST_SINK:
+			return r[1];
+		case SCOPE_ST_DENSE:
+			s = r[2 + cmap[*p++]];
+			break;
+		case SCOPE_ST_SPARSE: {
+			const uint8_t *keys = (const uint8_t *)(r + 3);
+			uint32_t k = 0, c = *p++;
+			while (k < n && keys[k] != c)
+				k++;
+			s = k < n ? r[3 + (n + 3) / 4 + k] : r[2];
+			break;
+		}
+		default: { /* SCOPE_ST_LITERAL */
+			const uint8_t *lit = (const uint8_t *)(r + 5);
+			size_t avail = (size_t)(end - p), k = 0, lim = n < avail ? n : avail;
+			while (k < lim && p[k] == lit[k])
+				k++;
+			if (k == n) {
+				s = r[3];
+				p += n;
+			} else if (k == avail) {
+				return r[4]; /* ended inside the chain */
+			} else {
+				s = r[2];
+				p += k + 1;
+			}
+			break;
+		}
+		}
+	}
+	return st[s + 1];
+}
+
+static uint32_t walk_str(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
+			 size_t len)
+{
+	const unsigned char *p = (const unsigned char *)str;
+	return walk(pol, a, s, p, p + len);
+}
+
+/* ---- conditions ------------------------------------------------------------ */
+
+static const scope_attr *find_attr(const scope_policy *p, const scope_request *rq, uint32_t key)
+{
+	uint32_t klen;
+	const char *k = scope_str(p, key, &klen);
+	for (size_t i = 0; i < rq->nattrs; i++) {
+		const scope_attr *at = &rq->attrs[i];
+		if (at->key_len == klen && (klen == 0 || memcmp(at->key, k, klen) == 0))
+			return at;
+	}
+	return NULL;
+}
+
+static uint8_t regex_test(const scope_policy *p, scope_scratch *s, uint32_t r, const scope_attr *at)
+{
+	int rc = pcre2_match(p->regex[r], (PCRE2_SPTR)(at->value ? at->value : ""), at->value_len, 0,
+			     0, s->md, s->mc);
+	if (rc >= 0)
+		return SCOPE_T_TRUE;
+	/* match limit, depth limit, any error: unknown, never "no match" */
+	return rc == PCRE2_ERROR_NOMATCH ? SCOPE_T_FALSE : SCOPE_T_UNKNOWN;
+}
+
+static uint8_t number_test(uint32_t op, const char *v, size_t vn, const char *lit, uint32_t ln)
+{
+	int c = sc_number_cmp(v, vn, lit, ln);
+	if (c == 2)
+		return SCOPE_T_UNKNOWN;
+	switch (op) {
+	case SCOPE_OP_LT: return c < 0;
+	case SCOPE_OP_LE: return c <= 0;
+	case SCOPE_OP_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
+/* One attribute test; A is the key operand, B the other. */
+static uint8_t test(const scope_policy *p, scope_scratch *s, const scope_request *rq, uint32_t op,
+		    uint32_t a, uint32_t b)
+{
+	const scope_attr *at = find_attr(p, rq, a);
+	if (op == SCOPE_OP_HAS)
+		return at != NULL;
+	if (!at)
+		return SCOPE_T_UNKNOWN; /* missing context is unknown, never false */
+	const char *v = at->value ? at->value : "";
+	uint32_t len;
+	const char *lit;
+	switch (op) {
+	case SCOPE_OP_EQ:
+	case SCOPE_OP_NE:
+		lit = scope_str(p, b, &len);
+		return (len == at->value_len && (len == 0 || memcmp(v, lit, len) == 0)) == (op == SCOPE_OP_EQ);
+	case SCOPE_OP_LT: case SCOPE_OP_LE: case SCOPE_OP_GT: case SCOPE_OP_GE:
+		lit = scope_str(p, b, &len);
+		return number_test(op, v, at->value_len, lit, len);
+	case SCOPE_OP_IN:
+	case SCOPE_OP_LIKE: {
+		const uint32_t *va = SC_AUTOMATA(p) + (size_t)b * SCOPE_BC_AUTOMATON_WORDS;
+		return walk_str(p, va, va[2], v, at->value_len) != 0;
+	}
+	default: /* SCOPE_OP_MATCH */
+		return regex_test(p, s, b, at);
+	}
+}
+
+static uint8_t kleene_and(uint8_t x, uint8_t y)
+{
+	if (x == SCOPE_T_FALSE || y == SCOPE_T_FALSE)
+		return SCOPE_T_FALSE;
+	return x == SCOPE_T_TRUE && y == SCOPE_T_TRUE ? SCOPE_T_TRUE : SCOPE_T_UNKNOWN;
+}
+
+static uint8_t kleene_or(uint8_t x, uint8_t y)
+{
+	if (x == SCOPE_T_TRUE || y == SCOPE_T_TRUE)
+		return SCOPE_T_TRUE;
+	return x == SCOPE_T_FALSE && y == SCOPE_T_FALSE ? SCOPE_T_FALSE : SCOPE_T_UNKNOWN;
+}
+
+/* Runs the condition block at word PC.  The verifier proved: forward jumps
+ * only, depth in [1, SCOPE_BC_MAX_STACK] where it is used, RET at depth 1. */
+static uint8_t run_cond(const scope_policy *p, scope_scratch *s, const scope_request *rq, uint32_t pc)
+{
+	uint8_t stack[SCOPE_BC_MAX_STACK + 1];
+	unsigned sp = 0;
+	const uint32_t *code = SC_CODE(p);
+	for (;;) {
+		uint32_t w = code[pc], b = code[pc + 1], op = SCOPE_OP_CODE(w);
+		pc += 2;
+		switch (op) {
+		case SCOPE_OP_RET:
+			return stack[sp - 1];
+		case SCOPE_OP_NOT: {
+			uint8_t x = stack[sp - 1];
+			stack[sp - 1] = x == SCOPE_T_UNKNOWN ? x : (uint8_t)!x;
+			break;
+		}
+		case SCOPE_OP_AND:
+			sp--;
+			stack[sp - 1] = kleene_and(stack[sp - 1], stack[sp]);
+			break;
+		case SCOPE_OP_OR:
+			sp--;
+			stack[sp - 1] = kleene_or(stack[sp - 1], stack[sp]);
+			break;
+		case SCOPE_OP_JF: /* AND short cut: false AND anything is false */
+			if (stack[sp - 1] == SCOPE_T_FALSE)
+				pc = b;
+			break;
+		case SCOPE_OP_JT: /* OR short cut */
+			if (stack[sp - 1] == SCOPE_T_TRUE)
+				pc = b;
+			break;
+		default:
+			stack[sp++] = test(p, s, rq, op, SCOPE_OP_A(w), b);
+			break;
+		}
+	}
+}
+
+static uint8_t item_truth(const scope_policy *p, scope_scratch *s, const scope_request *rq, uint32_t item)
+{
+	uint32_t c = SC_ITEMS(p)[item] & SCOPE_BC_NO_COND;
+	return c == SCOPE_BC_NO_COND ? SCOPE_T_TRUE : run_cond(p, s, rq, c);
+}
+
+/* ---- outcomes -------------------------------------------------------------- */
+
+/* The lists of one part's outcome, in the order deny, ask, allow. */
+typedef struct outcome {
+	const uint32_t *list[3];
+	uint32_t n[3];
+	uint32_t one;           /* storage for a single-item payload */
+} outcome;
+
+enum { L_DENY = 0, L_ASK = 1, L_ALLOW = 2 };
+
+static void outcome_view(const scope_policy *p, uint32_t payload, outcome *o)
+{
+	if (payload & SCOPE_BC_ONE_ITEM) {
+		o->one = payload & ~SCOPE_BC_ONE_ITEM;
+		uint32_t kind = SC_ITEMS(p)[o->one] >> 30;
+		for (int l = 0; l < 3; l++) {
+			o->list[l] = &o->one;
+			o->n[l] = (uint32_t)(2 - l) == kind;
+		}
+		return;
+	}
+	const uint32_t *r = SC_OUTCOMES(p) + payload;
+	const uint32_t *ids = r + 3;
+	for (int l = 0; l < 3; l++) {
+		o->list[l] = ids;
+		o->n[l] = r[l];
+		ids += r[l];
+	}
+}
+
+/* Does any allow item of the outcomes hold outright (condition true)? */
+static bool any_allow_true(const scope_policy *p, scope_scratch *s, const scope_request *rq,
+			   const outcome *o, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (uint32_t k = 0; k < o[i].n[L_ALLOW]; k++)
+			if (item_truth(p, s, rq, o[i].list[L_ALLOW][k]) == SCOPE_T_TRUE)
+				return true;
+	return false;
+}
+
+static void set_item(scope_result *out, scope_decision d, uint32_t item, bool unknown)
+{
+	out->decision = d;
+	out->why = SCOPE_WHY_ITEM;
+	out->item = item;
+	out->unknown = unknown;
+}
+
+/* SPEC §2: deny > ask > allow > default deny; the deciding item is the
+ * lowest-index matching item of the deciding kind.  Items with an unknown
+ * condition match in denies, never in allows, and in asks only if some
+ * allow matched outright.  Each list is ascending, so a part stops at its
+ * first match and at the first item above the best so far. */
+static void resolve_outcomes(const scope_policy *p, scope_scratch *s, const scope_request *rq,
+			     const outcome *o, unsigned n, scope_result *out)
+{
+	uint32_t best = SCOPE_NO_ITEM;
+	bool unk = false;
+	for (unsigned i = 0; i < n; i++)
+		for (uint32_t k = 0; k < o[i].n[L_DENY] && o[i].list[L_DENY][k] < best; k++) {
+			uint8_t t = item_truth(p, s, rq, o[i].list[L_DENY][k]);
+			if (t != SCOPE_T_FALSE) {
+				best = o[i].list[L_DENY][k];
+				unk = t == SCOPE_T_UNKNOWN;
+				break;
+			}
+		}
+	if (best != SCOPE_NO_ITEM) {
+		set_item(out, SCOPE_DENY, best, unk);
+		return;
+	}
+	int allow_true = -1; /* not computed yet */
+	for (unsigned i = 0; i < n; i++)
+		for (uint32_t k = 0; k < o[i].n[L_ASK] && o[i].list[L_ASK][k] < best; k++) {
+			uint8_t t = item_truth(p, s, rq, o[i].list[L_ASK][k]);
+			if (t == SCOPE_T_UNKNOWN && allow_true < 0)
+				allow_true = any_allow_true(p, s, rq, o, n);
+			if (t == SCOPE_T_TRUE || (t == SCOPE_T_UNKNOWN && allow_true)) {
+				best = o[i].list[L_ASK][k];
+				unk = t == SCOPE_T_UNKNOWN;
+				break;
+			}
+		}
+	if (best != SCOPE_NO_ITEM) {
+		set_item(out, SCOPE_ASK, best, unk);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (uint32_t k = 0; k < o[i].n[L_ALLOW] && o[i].list[L_ALLOW][k] < best; k++)
+			if (item_truth(p, s, rq, o[i].list[L_ALLOW][k]) == SCOPE_T_TRUE) {
+				best = o[i].list[L_ALLOW][k];
+				break;
+			}
+	if (best != SCOPE_NO_ITEM)
+		set_item(out, SCOPE_ALLOW, best, false);
+	else
+		out->why = SCOPE_WHY_DEFAULT;
+}
+
+/* ---- the decision ---------------------------------------------------------- */
+
+static bool range_ok(const char *s, size_t n)
+{
+	return s || n == 0;
+}
+
+static bool request_ok(const scope_request *rq)
+{
+	if (!range_ok(rq->task, rq->task_len) || !range_ok(rq->action, rq->action_len) ||
+	    !range_ok(rq->resource, rq->resource_len) || (!rq->attrs && rq->nattrs))
+		return false;
+	for (size_t i = 0; i < rq->nattrs; i++)
+		if (!range_ok(rq->attrs[i].key, rq->attrs[i].key_len) ||
+		    !range_ok(rq->attrs[i].value, rq->attrs[i].value_len))
+			return false;
+	return true;
+}
+
+int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *rq, scope_result *out)
+{
+	if (!out)
+		return -SCOPE_EINVAL;
+	*out = (scope_result){ SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false };
+	if (!p || !s || !rq || !request_ok(rq))
+		return -SCOPE_EINVAL;
+	const uint32_t *ta = SC_AUTOMATA(p);
+	uint32_t t = walk_str(p, ta, ta[2], rq->task, rq->task_len);
+	if (t == 0) {
+		out->why = SCOPE_WHY_NO_TASK;
+		return 0;
+	}
+	const uint32_t *task = SC_TASKS(p) + (size_t)(t - 1) * SCOPE_BC_TASK_WORDS;
+	outcome o[SCOPE_BC_MAX_PARTS];
+	unsigned n = 0;
+	for (uint32_t i = 0; i < task[2]; i++) {
+		const uint32_t *a = SC_AUTOMATA(p) + (size_t)(task[1] + i) * SCOPE_BC_AUTOMATON_WORDS;
+		uint32_t r = walk_str(p, a, a[2], rq->action, rq->action_len);
+		if (r == 0)
+			continue;
+		uint32_t res = walk_str(p, a, r, rq->resource, rq->resource_len);
+		if (res != 0)
+			outcome_view(p, res, &o[n++]);
+	}
+	out->why = SCOPE_WHY_DEFAULT;
+	if (n)
+		resolve_outcomes(p, s, rq, o, n, out);
+	return 0;
+}

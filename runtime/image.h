@@ -1,0 +1,64 @@
+/*
+ * image.h — a loaded policy as the runtime sees it: the verified image and
+ * pointers to its sections.  Internal to runtime/ (and to the compiler's
+ * disassembler, which reads images through the same verifier).
+ */
+#ifndef SCOPE_IMAGE_H
+#define SCOPE_IMAGE_H
+
+#include "bytecode.h"
+#include "scope.h"
+
+typedef struct scope_section {
+	const uint32_t *w;      /* words (STRBYTES: use .b) */
+	const uint8_t *b;
+	uint32_t n;             /* entries (words for STATES/OUTCOMES/CODE, bytes for STRBYTES) */
+} scope_section;
+
+struct scope_policy {
+	uint32_t *img;          /* owned copy, 8-aligned */
+	size_t len;             /* bytes */
+	uint32_t flags;
+	scope_section sec[SCOPE_SEC_MAX + 1];
+	void **regex;           /* pcre2_code *, one per REGEX entry */
+};
+
+/* Shorthands for the sections (entries counted in records, not words). */
+#define SC_STRBYTES(p) ((p)->sec[SCOPE_SEC_STRBYTES].b)
+#define SC_STRINGS(p) ((p)->sec[SCOPE_SEC_STRINGS].w)
+#define SC_NSTRINGS(p) ((p)->sec[SCOPE_SEC_STRINGS].n)
+#define SC_CMAPS(p) ((p)->sec[SCOPE_SEC_CMAPS].w)
+#define SC_NCMAPS(p) ((p)->sec[SCOPE_SEC_CMAPS].n)
+#define SC_STATES(p) ((p)->sec[SCOPE_SEC_STATES].w)
+#define SC_NSTATES(p) ((p)->sec[SCOPE_SEC_STATES].n)
+#define SC_AUTOMATA(p) ((p)->sec[SCOPE_SEC_AUTOMATA].w)
+#define SC_NAUTOMATA(p) ((p)->sec[SCOPE_SEC_AUTOMATA].n)
+#define SC_TASKS(p) ((p)->sec[SCOPE_SEC_TASKS].w)
+#define SC_NTASKS(p) ((p)->sec[SCOPE_SEC_TASKS].n)
+#define SC_ITEMS(p) ((p)->sec[SCOPE_SEC_ITEMS].w)
+#define SC_NITEMS(p) ((p)->sec[SCOPE_SEC_ITEMS].n)
+#define SC_OUTCOMES(p) ((p)->sec[SCOPE_SEC_OUTCOMES].w)
+#define SC_NOUTCOMES(p) ((p)->sec[SCOPE_SEC_OUTCOMES].n)
+#define SC_CODE(p) ((p)->sec[SCOPE_SEC_CODE].w)
+#define SC_NCODE(p) ((p)->sec[SCOPE_SEC_CODE].n)
+#define SC_REGEXES(p) ((p)->sec[SCOPE_SEC_REGEX].w)
+#define SC_NREGEX(p) ((p)->sec[SCOPE_SEC_REGEX].n)
+
+/* Checks the header and every section of P->img (P->len bytes) and fills
+ * P->sec.  Returns 0 or -SCOPE_E*; on failure, WHY (if not NULL) receives a
+ * short static description of the first violation found. */
+int scope_verify_image(scope_policy *p, const char **why);
+
+/* The bytes of string I (verified in range). */
+static inline const char *scope_str(const scope_policy *p, uint32_t i, uint32_t *len)
+{
+	const uint32_t *e = SC_STRINGS(p) + 2 * (size_t)i;
+	*len = e[1];
+	return (const char *)SC_STRBYTES(p) + e[0];
+}
+
+/* Loads without compiling regexes (the disassembler).  Internal. */
+int scope_policy_load_unverified_regex(scope_policy **out, const void *image, size_t len,
+				       const char **why);
+
+#endif

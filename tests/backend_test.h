@@ -1,0 +1,40 @@
+/* backend_test.h — helpers shared by the back-end and runtime suites
+ * (defined in check_backend.c). */
+#ifndef SC_BACKEND_TEST_H
+#define SC_BACKEND_TEST_H
+
+#include "backend.h"
+#include "scope.h"
+
+typedef struct sc_bt_sbuf {
+	char *s;
+	size_t n, cap;
+} sc_bt_sbuf;
+
+void sc_bt_sbuf_put(sc_bt_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reproducible randomness: SCOPE_SEED=N in the environment picks the run. */
+uint64_t sc_bt_seed(void);
+uint64_t sc_bt_rand(uint64_t *s);
+
+/* A random policy source using every construct (malloc'd). */
+char *sc_bt_random_policy(uint64_t *s);
+
+typedef struct sc_bt_req {
+	char task[16], action[64], resource[64];
+	sc_attr attrs[3];
+	size_t nattrs;
+	sc_request rq;
+} sc_bt_req;
+
+void sc_bt_random_request(uint64_t *s, sc_bt_req *r);
+
+/* Same decision, reason, deciding item and unknown flag. */
+bool sc_bt_same(const sc_result *a, const sc_result *b);
+
+/* Compiles P (asserting success); the image is malloc'd. */
+unsigned char *sc_bt_compile(sc_policy *p, sc_diag *d, bool strip, uint32_t max_states, size_t *len);
+
+uint32_t sc_bt_label_one(void *ctx, const uint32_t *ids, uint32_t n);
+
+#endif

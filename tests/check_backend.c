@@ -1,0 +1,507 @@
+/* check_backend.c — the compiled path (compiler/backend.c + runtime/) against
+ * the reference evaluator: fixed cases, a differential test over random
+ * policies and requests, and the DFA splitting under a small state budget. */
+#include "suites.h"
+#include "backend.h"
+#include "backend_test.h"
+#include "dfa.h"
+#include "request.h"
+#include "resolve.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers shared with check_runtime.c ------------------------------------ */
+
+void sc_bt_sbuf_put(sc_bt_sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		if (b->cap - b->n < 64 || !b->s) {
+			b->cap = b->cap ? 2 * b->cap : 4096;
+			b->s = realloc(b->s, b->cap);
+			ck_assert_ptr_nonnull(b->s);
+		}
+		va_start(ap, fmt);
+		int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+		va_end(ap);
+		if (k >= 0 && (size_t)k < b->cap - b->n) {
+			b->n += (size_t)k;
+			return;
+		}
+		b->cap *= 2;
+		b->s = realloc(b->s, b->cap);
+		ck_assert_ptr_nonnull(b->s);
+	}
+}
+
+uint64_t sc_bt_rand(uint64_t *s)
+{
+	/* splitmix64: reproducible from the printed seed */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned rnd(uint64_t *s, unsigned n)
+{
+	return (unsigned)(sc_bt_rand(s) % n);
+}
+
+uint64_t sc_bt_seed(void)
+{
+	const char *e = getenv("SCOPE_SEED");
+	return e ? strtoull(e, NULL, 0) : 0x5c09e5eedull;
+}
+
+unsigned char *sc_bt_compile(sc_policy *p, sc_diag *d, bool strip, uint32_t max_states, size_t *len)
+{
+	sc_backend_opts o = { strip, max_states };
+	unsigned char *img = NULL;
+	int rc = sc_backend_compile(d, p, &o, &img, len, NULL);
+	ck_assert_int_eq(rc, 0);
+	return img;
+}
+
+/* ---- random policies -------------------------------------------------------- */
+
+static const char *const segs[] = { "a", "b", "ab", ".", "/", "*", "**", "?", "a.", "b/", ".a" };
+
+static void gen_pattern(sc_bt_sbuf *b, uint64_t *s)
+{
+	unsigned n = 1 + rnd(s, 4);
+	for (unsigned i = 0; i < n; i++)
+		sc_bt_sbuf_put(b, "%s", segs[rnd(s, sizeof segs / sizeof segs[0])]);
+}
+
+static const char *const keys[] = { "k", "j", "n" };
+static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y" };
+
+static void gen_cond(sc_bt_sbuf *b, uint64_t *s, int depth)
+{
+	unsigned r = rnd(s, depth > 2 ? 8 : 11);
+	const char *k = keys[rnd(s, 3)];
+	switch (r) {
+	case 0: sc_bt_sbuf_put(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
+	case 1: sc_bt_sbuf_put(b, "%s != \"%s\"", k, vals[rnd(s, 8)]); break;
+	case 2: sc_bt_sbuf_put(b, "%s %s %s", k, (const char *[]){ "<", "<=", ">", ">=" }[rnd(s, 4)],
+			       (const char *[]){ "5", "1", "-3", "2.5", "10" }[rnd(s, 5)]); break;
+	case 3: sc_bt_sbuf_put(b, "%s in [\"%s\", \"%s\"]", k, vals[rnd(s, 8)], vals[rnd(s, 8)]); break;
+	case 4: sc_bt_sbuf_put(b, "%s like ", k); gen_pattern(b, s); break;
+	case 5: sc_bt_sbuf_put(b, "%s matches /%s/%s", k,
+			       (const char *[]){ "a.*", "[0-9]+", "(a|b)b?", "x\\.y", "" }[rnd(s, 5)],
+			       rnd(s, 3) ? "" : "i"); break;
+	case 6: sc_bt_sbuf_put(b, "has %s", k); break;
+	case 7: sc_bt_sbuf_put(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
+	case 8: sc_bt_sbuf_put(b, "not ("); gen_cond(b, s, depth + 1); sc_bt_sbuf_put(b, ")"); break;
+	default: {
+		const char *op = r == 9 ? "and" : "or";
+		unsigned n = 2 + rnd(s, 2);
+		sc_bt_sbuf_put(b, "(");
+		for (unsigned i = 0; i < n; i++) {
+			if (i)
+				sc_bt_sbuf_put(b, " %s ", op);
+			gen_cond(b, s, depth + 1);
+		}
+		sc_bt_sbuf_put(b, ")");
+	}
+	}
+}
+
+static void gen_items(sc_bt_sbuf *b, uint64_t *s, unsigned nsets)
+{
+	unsigned n = 1 + rnd(s, 3);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			sc_bt_sbuf_put(b, ", ");
+		if (nsets && rnd(s, 6) == 0) {
+			sc_bt_sbuf_put(b, "@s%u", rnd(s, nsets));
+		} else {
+			gen_pattern(b, s);
+			if (rnd(s, 3)) {
+				sc_bt_sbuf_put(b, " ");
+				gen_pattern(b, s);
+			}
+		}
+		if (rnd(s, 3) == 0) {
+			sc_bt_sbuf_put(b, " when ");
+			gen_cond(b, s, 0);
+		}
+	}
+}
+
+static void gen_clauses(sc_bt_sbuf *b, uint64_t *s, unsigned nsets)
+{
+	unsigned n = rnd(s, 4);
+	for (unsigned i = 0; i < n; i++) {
+		sc_bt_sbuf_put(b, "\n  %s ", (const char *[]){ "allows", "asks", "denies", "allows" }[rnd(s, 4)]);
+		gen_items(b, s, nsets);
+	}
+}
+
+char *sc_bt_random_policy(uint64_t *s)
+{
+	sc_bt_sbuf b = { 0 };
+	unsigned nsets = rnd(s, 3);
+	for (unsigned i = 0; i < nsets; i++) {
+		sc_bt_sbuf_put(&b, "let s%u = ", i);
+		gen_items(&b, s, i); /* only earlier sets: acyclic */
+		sc_bt_sbuf_put(&b, "\n");
+	}
+	unsigned ntasks = 1 + rnd(s, 4);
+	for (unsigned t = 0; t < ntasks; t++) {
+		sc_bt_sbuf_put(&b, "task t%u", t);
+		if (t && rnd(s, 2))
+			sc_bt_sbuf_put(&b, " extends t%u", rnd(s, t));
+		gen_clauses(&b, s, nsets);
+		sc_bt_sbuf_put(&b, "\n");
+	}
+	for (unsigned i = rnd(s, 3); i > 0; i--) {
+		sc_bt_sbuf_put(&b, "task *");
+		gen_clauses(&b, s, nsets);
+		sc_bt_sbuf_put(&b, "\n");
+	}
+	return b.s;
+}
+
+static const char *const rsegs[] = { "a", "b", "ab", ".", "/", "x", "aa", "" };
+
+static char *gen_string(uint64_t *s, char *buf)
+{
+	unsigned n = rnd(s, 6);
+	buf[0] = 0;
+	for (unsigned i = 0; i < n; i++)
+		strcat(buf, rsegs[rnd(s, sizeof rsegs / sizeof rsegs[0])]);
+	return buf;
+}
+
+void sc_bt_random_request(uint64_t *s, sc_bt_req *r)
+{
+	snprintf(r->task, sizeof r->task, "t%u", rnd(s, 5));
+	gen_string(s, r->action);
+	gen_string(s, r->resource);
+	r->nattrs = 0;
+	for (unsigned k = 0; k < 3; k++)
+		if (rnd(s, 2)) {
+			r->attrs[r->nattrs].key = sc_str_c(keys[k]);
+			r->attrs[r->nattrs].value = sc_str_c(vals[rnd(s, 8)]);
+			r->nattrs++;
+		}
+	r->rq = (sc_request){ sc_str_c(r->task), sc_str_c(r->action), sc_str_c(r->resource),
+			      r->attrs, r->nattrs };
+}
+
+/* ---- comparing ---------------------------------------------------------------- */
+
+static long item_index(const sc_result *r)
+{
+	return r->item ? (long)r->item->index : -1;
+}
+
+bool sc_bt_same(const sc_result *a, const sc_result *b)
+{
+	return a->decision == b->decision && a->why == b->why && item_index(a) == item_index(b) &&
+	       (a->why != SC_WHY_ITEM || a->unknown == b->unknown);
+}
+
+static void show_diff(const char *src, const sc_request *rq, const sc_result *ref, const sc_result *got)
+{
+	fprintf(stderr, "policy:\n%s\nrequest: %.*s %.*s '%.*s'", src, (int)rq->task.n, rq->task.s,
+		(int)rq->action.n, rq->action.s, (int)rq->resource.n, rq->resource.s);
+	for (size_t i = 0; i < rq->nattrs; i++)
+		fprintf(stderr, " %.*s=%.*s", (int)rq->attrs[i].key.n, rq->attrs[i].key.s,
+			(int)rq->attrs[i].value.n, rq->attrs[i].value.s);
+	fprintf(stderr, "\nreference: %s why=%d item=%ld unknown=%d\ncompiled:  %s why=%d item=%ld unknown=%d\n",
+		sc_kind_names[ref->decision], ref->why, item_index(ref), ref->unknown,
+		sc_kind_names[got->decision], got->why, item_index(got), got->unknown);
+}
+
+static unsigned split_parts; /* parts beyond one a task, over a run */
+
+/* Runs NREQ random requests on SRC through both evaluators; returns the
+ * number of requests decided (all must agree). */
+static unsigned differential(const char *src, uint64_t *s, unsigned nreq, uint32_t max_states, bool *skipped)
+{
+	sc_diag d;
+	char *diag = NULL;
+	size_t dlen = 0;
+	FILE *mem = open_memstream(&diag, &dlen);
+	sc_diag_init(&d, mem);
+	sc_policy *p = sc_resolve_text(&d, "t.scope", src, strlen(src));
+	fflush(mem);
+	*skipped = p == NULL;
+	unsigned done = 0;
+	size_t len;
+	unsigned char *img = NULL;
+	sc_backend_opts o = { rnd(s, 2), max_states };
+	sc_backend_stats st;
+	if (p && sc_backend_compile(&d, p, &o, &img, &len, &st) < 0) {
+		/* only a tiny test budget may refuse a pattern */
+		ck_assert_msg(max_states != 0, "compile failed:\n%s", src);
+		*skipped = true;
+	} else if (p) {
+		split_parts += st.nparts - st.ngroups;
+	}
+	if (p && img) {
+		scope_policy *cp = NULL;
+		int rc = scope_policy_load(&cp, img, len);
+		ck_assert_msg(rc == 0, "compiled image rejected: %s", scope_strerror(rc));
+		free(img);
+		scope_scratch *scr;
+		ck_assert_int_eq(scope_scratch_create(&scr), 0);
+		sc_ref_ctx *ref = sc_ref_new();
+		for (unsigned i = 0; i < nreq; i++) {
+			sc_bt_req r;
+			sc_bt_random_request(s, &r);
+			sc_result a, b;
+			sc_ref_decide(ref, p, &r.rq, &a);
+			sc_backend_decide(cp, scr, p, &r.rq, &b);
+			if (!sc_bt_same(&a, &b)) {
+				show_diff(src, &r.rq, &a, &b);
+				ck_abort_msg("compiled and reference evaluators disagree");
+			}
+			done++;
+		}
+		sc_ref_free(ref);
+		scope_scratch_destroy(scr);
+		scope_policy_destroy(cp);
+	}
+	sc_policy_free(p);
+	sc_diag_fini(&d);
+	fclose(mem);
+	free(diag);
+	return done;
+}
+
+START_TEST(differential_random)
+{
+	uint64_t s = sc_bt_seed();
+	unsigned pairs = 0, policies = 0, rejected = 0;
+	for (int i = 0; i < 400; i++) {
+		char *src = sc_bt_random_policy(&s);
+		bool skipped;
+		pairs += differential(src, &s, 40, 0, &skipped);
+		policies += !skipped;
+		rejected += skipped;
+		free(src);
+	}
+	fprintf(stderr, "differential: %u policies (%u rejected by the front end), %u request pairs, 0 disagreements\n",
+		policies, rejected, pairs);
+	ck_assert_int_ge(pairs, 5000);
+}
+END_TEST
+
+/* The same with a tiny state budget: most tasks are split into parts. */
+START_TEST(differential_split)
+{
+	uint64_t s = sc_bt_seed() ^ 0xabcdefull;
+	unsigned pairs = 0;
+	split_parts = 0;
+	for (int i = 0; i < 200; i++) {
+		char *src = sc_bt_random_policy(&s);
+		bool skipped;
+		pairs += differential(src, &s, 25, 40, &skipped);
+		free(src);
+	}
+	fprintf(stderr, "differential with a 40-state budget: %u pairs, %u extra parts\n", pairs, split_parts);
+	ck_assert_int_ge(pairs, 2000);
+	ck_assert_int_ge(split_parts, 100);
+}
+END_TEST
+
+/* ---- fixed cases --------------------------------------------------------------- */
+
+static void agree(const char *src, const char *const *reqs)
+{
+	sc_policy *p = sc_test_policy(src, NULL);
+	ck_assert_ptr_nonnull(p);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	size_t len;
+	unsigned char *img = sc_bt_compile(p, &d, false, 0, &len);
+	scope_policy *cp;
+	ck_assert_int_eq(scope_policy_load(&cp, img, len), 0);
+	free(img);
+	scope_scratch *scr;
+	ck_assert_int_eq(scope_scratch_create(&scr), 0);
+	sc_ref_ctx *ref = sc_ref_new();
+	sc_reqparse rp;
+	sc_reqparse_init(&rp);
+	for (const char *const *r = reqs; *r; r++) {
+		ck_assert_int_eq(sc_request_parse_line(&rp, *r, strlen(*r)), 1);
+		sc_result a, b;
+		sc_ref_decide(ref, p, &rp.rq, &a);
+		sc_backend_decide(cp, scr, p, &rp.rq, &b);
+		if (!sc_bt_same(&a, &b))
+			show_diff(src, &rp.rq, &a, &b);
+		ck_assert_msg(sc_bt_same(&a, &b), "disagree on '%s'", *r);
+	}
+	sc_reqparse_fini(&rp);
+	sc_ref_free(ref);
+	scope_scratch_destroy(scr);
+	scope_policy_destroy(cp);
+	sc_diag_fini(&d);
+	sc_policy_free(p);
+}
+
+START_TEST(spec_example)
+{
+	static const char src[] =
+		"let mutating = delete **, config.*\n"
+		"task reader\n  allows read forum.**, read docs.**\n"
+		"task triage extends reader\n  allows draft forum.**\n"
+		"  asks   post forum.** when channel == \"internal\"\n  denies @mutating\n"
+		"task * denies ** secrets.**\n"
+		"task oncall extends reader\n"
+		"  allows config.set service.* when ticket matches /^INC-[0-9]+$/\n";
+	static const char *const reqs[] = {
+		"triage read forum.general.42", "triage post forum.help channel=internal",
+		"triage post forum.help", "oncall config.set service.api ticket=none",
+		"oncall config.set service.api ticket=INC-12", "oncall read secrets.db",
+		"reader read docs.x", "nobody read x", "triage delete anything", "triage config.x",
+		"triage read \"\"", NULL };
+	agree(src, reqs);
+}
+END_TEST
+
+START_TEST(unknown_rules)
+{
+	static const char src[] =
+		"task a allows r x when k == \"1\"\n"
+		"task d allows r x denies r x when k == \"1\"\n"
+		"task s allows r x asks r x when k == \"1\"\n"
+		"task n asks r x when k == \"1\"\n"
+		"task c allows r x when k == \"1\" asks r x when j == \"2\"\n"
+		"task m allows r x when n > 10\n"
+		"task o denies r ** when k == \"1\", r x when not has j allows r **\n";
+	static const char *const reqs[] = {
+		"a r x", "a r x k=1", "d r x", "d r x k=2", "s r x", "s r x k=1", "n r x", "n r x k=1",
+		"c r x k=1", "c r x", "c r x k=1 j=2", "c r x k=1 j=3", "m r x n=11", "m r x n=abc",
+		"m r x", "o r x", "o r x j=1", "o r x k=1 j=1", "o r y", NULL };
+	agree(src, reqs);
+}
+END_TEST
+
+START_TEST(patterns)
+{
+	static const char src[] =
+		"task t allows read forum.*, read docs.**, get \"https://x.com/a/**\", "
+		"r?d a?c, \"\" \"\", w \"\", ** **.secret, a.**.b c\n"
+		"  denies read forum.secret*, w x*y**z\n";
+	static const char *const reqs[] = {
+		"t read forum.general", "t read forum.general.42", "t read forum.", "t read forum",
+		"t read docs.", "t read docs.a.b/c", "t get https://x.com/a/b/c", "t get https://x.com/b",
+		"t rad abc", "t r.d abc", "t rad a.c", "t w \"\"", "t w x", "t w xyz", "t w xaybz",
+		"t q a.secret", "t q .secret", "t a.b c", "t a.x.y.b c", "t a.b d",
+		"t read forum.secretive", "t read forum.secret", NULL };
+	agree(src, reqs);
+}
+END_TEST
+
+START_TEST(conditions)
+{
+	static const char src[] =
+		"task t allows a when k in [\"x\", \"y\", \"\"], b when k like ab*.**, "
+		"c when n >= 2.5 and n < 10, d when k matches /A+/i or j == \"1\", "
+		"e when not (has k or has j), f when k != \"v\"\n";
+	static const char *const reqs[] = {
+		"t a k=x", "t a k=z", "t a k=", "t a", "t b k=abc.d", "t b k=ab", "t b k=a",
+		"t c n=2.5", "t c n=2.49", "t c n=10", "t c n=x", "t d k=aaa", "t d k=b j=1",
+		"t d k=b", "t d", "t d j=1", "t e", "t e k=1", "t f k=v", "t f k=w", "t f", NULL };
+	agree(src, reqs);
+}
+END_TEST
+
+/* Globs with two `**` each blow up a union DFA; a budget splits them into
+ * parts, and the decisions stay exact. */
+START_TEST(blowup_is_split)
+{
+	sc_bt_sbuf b = { 0 };
+	sc_bt_sbuf_put(&b, "task t allows ");
+	for (int i = 0; i < 40; i++)
+		sc_bt_sbuf_put(&b, "%s** **.a%d.**.b%d", i ? ", " : "", i % 7, i);
+	sc_bt_sbuf_put(&b, "\n  denies x **.z.**.z when k == \"1\"\n");
+	sc_policy *p = sc_test_policy(b.s, NULL);
+	ck_assert_ptr_nonnull(p);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	sc_backend_opts o = { false, 2000 };
+	sc_backend_stats st;
+	unsigned char *img;
+	size_t len;
+	ck_assert_int_eq(sc_backend_compile(&d, p, &o, &img, &len, &st), 0);
+	ck_assert_uint_gt(st.nparts, 1);
+	scope_policy *cp;
+	ck_assert_int_eq(scope_policy_load(&cp, img, len), 0);
+	free(img);
+	scope_scratch *scr;
+	scope_scratch_create(&scr);
+	sc_ref_ctx *ref = sc_ref_new();
+	uint64_t s = sc_bt_seed();
+	static const char *const parts[] = { "a1", "b1", "a2", "b2", ".", "x", "z", "b39", "a4", "b11" };
+	for (int i = 0; i < 3000; i++) {
+		char res[256] = "";
+		for (unsigned k = rnd(&s, 8); k > 0; k--)
+			strcat(res, parts[rnd(&s, 10)]);
+		sc_attr at = { sc_str_c("k"), sc_str_c("1") };
+		sc_request rq = { sc_str_c("t"), sc_str_c(rnd(&s, 2) ? "x" : "y"), sc_str_c(res), &at, rnd(&s, 2) };
+		sc_result x, y;
+		sc_ref_decide(ref, p, &rq, &x);
+		sc_backend_decide(cp, scr, p, &rq, &y);
+		if (!sc_bt_same(&x, &y))
+			show_diff(b.s, &rq, &x, &y);
+		ck_assert(sc_bt_same(&x, &y));
+	}
+	sc_ref_free(ref);
+	scope_scratch_destroy(scr);
+	scope_policy_destroy(cp);
+	sc_diag_fini(&d);
+	sc_policy_free(p);
+	free(b.s);
+}
+END_TEST
+
+/* A single DFA: minimization merges equivalent states. */
+START_TEST(dfa_minimal)
+{
+	uint16_t a1[8], a2[8];
+	uint32_t n1 = sc_dfa_glob_atoms("ab*", 3, a1), n2 = sc_dfa_glob_atoms("ab**", 4, a2);
+	sc_dfa_pattern pats[2] = { { a1, n1, 0 }, { a2, n2, 1 } };
+	sc_dfa d;
+	sc_dfa_limits lim = { 1000, 100000 };
+	/* both labelled alike: the union is ab** */
+	ck_assert_int_eq(sc_dfa_build(&d, pats, 2, sc_bt_label_one, NULL, &lim), SC_DFA_OK);
+	ck_assert_uint_eq(d.nstates, 4); /* dead, start, after a, after ab (loop) */
+	sc_dfa_free(&d);
+	ck_assert_int_eq(sc_dfa_build(&d, pats, 1, sc_bt_label_one, NULL, &(sc_dfa_limits){ 2, 100 }),
+			 SC_DFA_TOO_BIG);
+}
+END_TEST
+
+uint32_t sc_bt_label_one(void *ctx, const uint32_t *ids, uint32_t n)
+{
+	(void)ctx;
+	(void)ids;
+	(void)n;
+	return 1;
+}
+
+Suite *sc_suite_backend(void)
+{
+	Suite *s = suite_create("backend");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, dfa_minimal);
+	tcase_add_test(tc, spec_example);
+	tcase_add_test(tc, unknown_rules);
+	tcase_add_test(tc, patterns);
+	tcase_add_test(tc, conditions);
+	tcase_add_test(tc, blowup_is_split);
+	tcase_add_test(tc, differential_random);
+	tcase_add_test(tc, differential_split);
+	suite_add_tcase(s, tc);
+	return s;
+}

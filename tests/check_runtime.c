@@ -1,0 +1,329 @@
+/* check_runtime.c — the runtime library (scope.h) on its own: the API
+ * contract, hostile images (every truncation, random byte flips with and
+ * without a fixed checksum, structured word rewrites), and hot swap under
+ * concurrent readers. */
+#include "suites.h"
+#include "backend_test.h"
+#include "bytecode.h"
+#include "resolve.h"
+#include "scope.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char spec_src[] =
+	"let mutating = delete **, config.*\n"
+	"task reader\n  allows read forum.**, read docs.**\n"
+	"task triage extends reader\n  allows draft forum.**\n"
+	"  asks   post forum.** when channel == \"internal\"\n  denies @mutating\n"
+	"task * denies ** secrets.**\n"
+	"task oncall extends reader\n"
+	"  allows config.set service.* when ticket matches /^INC-[0-9]+$/ and n < 3\n"
+	"  allows lk a when k like x*.** or k in [\"p\", \"q\"]\n";
+
+static unsigned char *compile_src(const char *src, bool strip, size_t *len)
+{
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	sc_policy *p = sc_resolve_text(&d, "spec.scope", src, strlen(src));
+	ck_assert_ptr_nonnull(p);
+	unsigned char *img = sc_bt_compile(p, &d, strip, 0, len);
+	sc_policy_free(p);
+	sc_diag_fini(&d);
+	return img;
+}
+
+static scope_request req(const char *task, const char *action, const char *resource,
+			 const scope_attr *attrs, size_t n)
+{
+	return (scope_request){ task, strlen(task), action, strlen(action), resource, strlen(resource),
+				attrs, n };
+}
+
+START_TEST(api_contract)
+{
+	size_t len;
+	unsigned char *img = compile_src(spec_src, false, &len);
+	ck_assert(scope_is_bytecode(img, len));
+	ck_assert(!scope_is_bytecode("task t", 6));
+	scope_policy *p = (scope_policy *)1;
+	ck_assert_int_eq(scope_policy_load(&p, "task t allows x", 15), -SCOPE_EFORMAT);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(scope_policy_load(NULL, img, len), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_file(&p, "/nonexistent/x.scopec"), -SCOPE_EIO);
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_result r;
+	scope_request rq = req("triage", "post", "forum.help", NULL, 0);
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(r.why, SCOPE_WHY_DEFAULT);
+	scope_attr ch = { "channel", 7, "internal", 8 };
+	rq = req("triage", "post", "forum.help", &ch, 1);
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_ASK);
+	ck_assert_int_eq(r.why, SCOPE_WHY_ITEM);
+	scope_item_info info;
+	ck_assert_int_eq(scope_policy_item(p, r.item, &info), 0);
+	ck_assert(info.has_location);
+	ck_assert_str_eq(info.file, "spec.scope");
+	ck_assert_uint_eq(info.line, 6);
+	ck_assert_str_eq(info.text, "asks post forum.** when channel == \"internal\"");
+	char buf[256];
+	size_t blen = sizeof buf;
+	ck_assert_int_eq(scope_explain(p, &r, buf, &blen), 0);
+	ck_assert_str_eq(buf, "spec.scope:6:10: asks post forum.** when channel == \"internal\"");
+	blen = 8;
+	ck_assert_int_eq(scope_explain(p, &r, buf, &blen), -SCOPE_ENOSPC);
+	ck_assert_uint_eq(strlen(buf), 7);
+	/* errors decide deny */
+	ck_assert_int_eq(scope_decide(p, NULL, &rq, &r), -SCOPE_EINVAL);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(r.why, SCOPE_WHY_ERROR);
+	scope_request bad = { NULL, 3, "a", 1, "", 0, NULL, 0 };
+	ck_assert_int_eq(scope_decide(p, s, &bad, &r), -SCOPE_EINVAL);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(scope_decide(NULL, s, &rq, &r), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_decide(p, s, &rq, NULL), -SCOPE_EINVAL);
+	rq = req("nobody", "read", "x", NULL, 0);
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	ck_assert_int_eq(r.why, SCOPE_WHY_NO_TASK);
+	ck_assert_int_eq(scope_policy_item(p, 1u << 30, &info), -SCOPE_ERANGE);
+	ck_assert_uint_eq(scope_policy_task_count(p), 3);
+	/* every error code has a text; unknown codes too */
+#define SCOPE_X(name, num, text) ck_assert_str_eq(scope_strerror(-name), text);
+	SCOPE_ERRORS(SCOPE_X)
+#undef SCOPE_X
+	ck_assert_str_eq(scope_strerror(-999), "unknown error");
+	ck_assert_str_eq(scope_strerror(5), "unknown error");
+	scope_policy_destroy(NULL);
+	scope_scratch_destroy(NULL);
+	scope_handle_destroy(NULL);
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
+	free(img);
+
+	/* stripped: same decisions, no locations */
+	img = compile_src(spec_src, true, &len);
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	rq = req("triage", "post", "forum.help", &ch, 1);
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_ASK);
+	ck_assert_int_eq(scope_policy_item(p, r.item, &info), 0);
+	ck_assert(!info.has_location);
+	blen = sizeof buf;
+	ck_assert_int_eq(scope_explain(p, &r, buf, &blen), 0);
+	ck_assert_str_eq(buf, "item 3 (stripped)");
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
+	free(img);
+}
+END_TEST
+
+/* ---- hostile images ---------------------------------------------------------- */
+
+static void fix_checksum(unsigned char *img, size_t len)
+{
+	if (len < SCOPE_BC_HEADER)
+		return;
+	uint64_t sum = scope_bc_hash64(img + SCOPE_BC_HEADER, len - SCOPE_BC_HEADER);
+	memcpy(img + 24, &sum, 8);
+}
+
+/* Loads IMG; if accepted, decides a batch of requests (under ASan this is
+ * where an out-of-bounds read would show).  Returns 1 if accepted. */
+static int try_image(const unsigned char *img, size_t len, uint64_t *seed, scope_scratch *s)
+{
+	scope_policy *p;
+	if (scope_policy_load(&p, img, len) < 0) {
+		ck_assert_ptr_null(p);
+		return 0;
+	}
+	for (int i = 0; i < 20; i++) {
+		sc_bt_req r;
+		sc_bt_random_request(seed, &r);
+		static const char *const tasks[] = { "triage", "reader", "oncall", "t0", "t1" };
+		const char *task = tasks[sc_bt_rand(seed) % 5];
+		scope_attr at[3];
+		for (size_t k = 0; k < r.nattrs; k++)
+			at[k] = (scope_attr){ r.attrs[k].key.s, r.attrs[k].key.n, r.attrs[k].value.s,
+					      r.attrs[k].value.n };
+		scope_request rq = req(task, r.action, r.resource, at, r.nattrs);
+		scope_result res;
+		int rc = scope_decide(p, s, &rq, &res);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_le(res.decision, SCOPE_DENY);
+		if (res.why == SCOPE_WHY_ITEM) {
+			scope_item_info info;
+			ck_assert_int_eq(scope_policy_item(p, res.item, &info), 0);
+			char buf[128];
+			size_t blen = sizeof buf;
+			scope_explain(p, &res, buf, &blen);
+		}
+	}
+	scope_policy_destroy(p);
+	return 1;
+}
+
+static void corrupt_all(const unsigned char *orig, size_t len, uint64_t *seed, unsigned *loaded,
+			unsigned *tried)
+{
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	unsigned char *img = malloc(len);
+	ck_assert_ptr_nonnull(img);
+	/* every truncation is rejected */
+	for (size_t n = 0; n < len; n++) {
+		memcpy(img, orig, n);
+		ck_assert_int_eq(try_image(img, n, seed, s), 0);
+		fix_checksum(img, n);
+		ck_assert_int_eq(try_image(img, n, seed, s), 0);
+		(*tried) += 2;
+	}
+	for (int round = 0; round < 3000; round++) {
+		memcpy(img, orig, len);
+		unsigned flips = 1 + (unsigned)(sc_bt_rand(seed) % 4);
+		for (unsigned f = 0; f < flips; f++) {
+			size_t at = sc_bt_rand(seed) % len;
+			if (round % 3 == 0) {
+				img[at] ^= (unsigned char)(1u << (sc_bt_rand(seed) % 8));
+			} else {
+				/* a plausible small value in a word: reaches deep checks */
+				uint32_t v = (uint32_t)(sc_bt_rand(seed) % (len / 2 + 16));
+				at &= ~(size_t)3;
+				if (at + 4 <= len)
+					memcpy(img + at, &v, 4);
+			}
+		}
+		if (round % 2 == 0) {
+			bool header = false;
+			for (size_t k = 0; k < SCOPE_BC_HEADER; k++)
+				header |= img[k] != orig[k];
+			bool changed = memcmp(img, orig, len) != 0;
+			int ok = try_image(img, len, seed, s);
+			if (!header && changed)
+				ck_assert_int_eq(ok, 0); /* the checksum catches it */
+		} else {
+			fix_checksum(img, len);
+			*loaded += (unsigned)try_image(img, len, seed, s);
+		}
+		(*tried)++;
+	}
+	free(img);
+	scope_scratch_destroy(s);
+}
+
+START_TEST(hostile_images)
+{
+	uint64_t seed = sc_bt_seed();
+	unsigned loaded = 0, tried = 0;
+	size_t len;
+	unsigned char *img = compile_src(spec_src, false, &len);
+	corrupt_all(img, len, &seed, &loaded, &tried);
+	free(img);
+	for (int i = 0; i < 6; i++) {
+		char *src = sc_bt_random_policy(&seed);
+		sc_diag d;
+		sc_diag_init(&d, stderr);
+		sc_policy *p = sc_resolve_text(&d, "r.scope", src, strlen(src));
+		if (p) {
+			img = sc_bt_compile(p, &d, i % 2, 0, &len);
+			corrupt_all(img, len, &seed, &loaded, &tried);
+			free(img);
+		}
+		sc_policy_free(p);
+		sc_diag_fini(&d);
+		free(src);
+	}
+	fprintf(stderr, "hostile images: %u tried, %u mutated images passed verification and decided safely\n",
+		tried, loaded);
+}
+END_TEST
+
+/* ---- hot swap ------------------------------------------------------------------ */
+
+typedef struct swap_ctx {
+	scope_handle *h;
+	atomic_bool stop;
+	atomic_ulong decisions, bad;
+} swap_ctx;
+
+static void *reader(void *arg)
+{
+	swap_ctx *c = arg;
+	scope_scratch *s;
+	if (scope_scratch_create(&s) < 0)
+		return NULL;
+	scope_request rq = req("t", "read", "x", NULL, 0);
+	while (!atomic_load(&c->stop)) {
+		scope_result r;
+		int rc = scope_handle_decide(c->h, s, &rq, &r);
+		/* the two policies answer allow and ask; never anything torn */
+		if (rc == 0 && r.decision != SCOPE_ALLOW && r.decision != SCOPE_ASK)
+			atomic_fetch_add(&c->bad, 1);
+		if (rc < 0 && (rc != -SCOPE_EBUSY || r.decision != SCOPE_DENY))
+			atomic_fetch_add(&c->bad, 1);
+		atomic_fetch_add(&c->decisions, 1);
+	}
+	scope_scratch_destroy(s);
+	return NULL;
+}
+
+START_TEST(hot_swap)
+{
+	size_t la, lb;
+	unsigned char *a = compile_src("task t allows read x", true, &la);
+	unsigned char *b = compile_src("task t asks read x", true, &lb);
+	scope_handle *h;
+	ck_assert_int_eq(scope_handle_create(&h, NULL), 0);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_request rq = req("t", "read", "x", NULL, 0);
+	scope_result r;
+	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), -SCOPE_ENOPOLICY);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	swap_ctx c = { .h = h };
+	scope_policy *p;
+	ck_assert_int_eq(scope_policy_load(&p, a, la), 0);
+	ck_assert_int_eq(scope_handle_swap(h, p), 0);
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, reader, &c);
+	for (int i = 0; i < 2000; i++) {
+		ck_assert_int_eq(scope_policy_load(&p, i % 2 ? a : b, i % 2 ? la : lb), 0);
+		ck_assert_int_eq(scope_handle_swap(h, p), 0);
+	}
+	atomic_store(&c.stop, true);
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_uint_eq(atomic_load(&c.bad), 0);
+	ck_assert_uint_gt(atomic_load(&c.decisions), 0);
+	const scope_policy *cur;
+	unsigned ticket;
+	ck_assert_int_eq(scope_handle_acquire(h, &cur, &ticket), 0);
+	ck_assert_int_eq(scope_decide(cur, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_ALLOW); /* the last swap (i = 1999) installed a */
+	scope_handle_release(h, ticket);
+	scope_scratch_destroy(s);
+	scope_handle_destroy(h);
+	free(a);
+	free(b);
+}
+END_TEST
+
+Suite *sc_suite_runtime(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, api_contract);
+	tcase_add_test(tc, hostile_images);
+	tcase_add_test(tc, hot_swap);
+	suite_add_tcase(s, tc);
+	return s;
+}
