@@ -15,6 +15,7 @@ typedef struct ftok {
 	uint32_t pre, npre;      /* own-line comments before it (range in comments) */
 	int32_t post;            /* trailing comment after it, or -1 */
 	bool blank_before;       /* a blank line before it (or its first pre comment) */
+	bool blank_after_pre;    /* a blank line between its pre comments and it */
 } ftok;
 
 typedef struct fcomment {
@@ -142,6 +143,7 @@ static int collect(fstate *st, uint32_t file)
 		f->npre = npending;
 		f->post = -1;
 		f->blank_before = npending ? pending_blank : blank;
+		f->blank_after_pre = npending && blank;
 		npending = 0;
 		if (type == 0)
 			break;
@@ -226,6 +228,8 @@ static void line_emit(fstate *st, fline *l, size_t indent, size_t from, size_t t
 			puts_(&st->out, "\n");
 			st->at_start = false;
 		}
+	if (!first && l->has_first && st->tok[l->first].blank_after_pre)
+		puts_(&st->out, "\n"); /* "# header", blank line, then the statement */
 	spaces(&st->out, indent);
 	put(&st->out, l->text.s, l->text.n);
 	if (l->trailing.n) {

@@ -82,11 +82,28 @@ static void lint_empty_action(sc_diag *d, const sc_item *it)
 		sc_warning(d, sc_lint_ids[SC_LINT_EMPTY_ACTION], it->span, "the action pattern \"\" never matches: actions are never empty");
 }
 
+/* Conditions of a set are shared by every item expanded from it: each is
+ * reported once, by its span. */
+typedef struct sc_seen {
+	sc_span span[256];
+	size_t n;
+} sc_seen;
+
+static bool already_reported(sc_seen *seen, sc_span sp)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (seen->span[i].file == sp.file && seen->span[i].off == sp.off && seen->span[i].len == sp.len)
+			return true;
+	if (seen->n < sizeof seen->span / sizeof seen->span[0])
+		seen->span[seen->n++] = sp;
+	return false;
+}
+
 /* k == "a" and k == "b" (or k == "a" and k != "a") inside one `and`. */
-static void lint_cond(sc_diag *d, const sc_cond *c)
+static void lint_cond(sc_diag *d, sc_seen *seen, const sc_cond *c)
 {
 	for (uint32_t i = 0; i < c->nkids; i++)
-		lint_cond(d, c->kids[i]);
+		lint_cond(d, seen, c->kids[i]);
 	if (c->op != SC_C_AND)
 		return;
 	for (uint32_t i = 0; i < c->nkids; i++) {
@@ -100,8 +117,10 @@ static void lint_cond(sc_diag *d, const sc_cond *c)
 			bool never = (b->op == SC_C_EQ && j > i && !sc_str_eq(a->value, b->value)) ||
 				     (b->op == SC_C_NE && sc_str_eq(a->value, b->value));
 			if (never) {
-				sc_warning(d, sc_lint_ids[SC_LINT_NEVER_TRUE], c->span, "this condition is never true (an attribute has one value); "
-					   "it is false or, when the attribute is missing, unknown");
+				if (!already_reported(seen, c->span))
+					sc_warning(d, sc_lint_ids[SC_LINT_NEVER_TRUE], c->span,
+						   "this condition is never true (an attribute has one value); "
+						   "it is false or, when the attribute is missing, unknown");
 				return;
 			}
 		}
@@ -242,10 +261,10 @@ void sc_lint(sc_diag *d, const sc_policy *p)
 		lint_grants_everything(d, it);
 		lint_empty_action(d, it);
 	}
-	/* conditions are shared by the items of a set: lint each node once */
+	sc_seen seen = { .n = 0 };
 	for (uint32_t i = 0; i < p->nitems; i++)
-		if (p->items[i].cond && (i == 0 || p->items[i].cond != p->items[i - 1].cond) && !p->items[i].via.file)
-			lint_cond(d, p->items[i].cond);
+		if (p->items[i].cond && (i == 0 || p->items[i].cond != p->items[i - 1].cond))
+			lint_cond(d, &seen, p->items[i].cond);
 	for (uint32_t i = 0; i < p->nregex; i++)
 		lint_regex(d, p->regex_conds[i], md);
 	lint_tasks(d, p);

@@ -58,6 +58,7 @@ START_TEST(comments_kept)
 	/* two trailing comments on one output line: the second moves down */
 	FMT_IS("task t allows a # one\n , # two\n b\n",
 	       "task t\n  allows a,  # one\n         # two\n         b\n");
+	FMT_IS("# header\n\ntask t allows a\n", "# header\n\ntask t\n  allows a\n");
 	FMT_IS("", "");
 	FMT_IS("# only\n", "# only\n");
 }
