@@ -1,0 +1,34 @@
+/*
+ * diff.h — `scopec diff OLD NEW`: what a change lets an agent do.
+ *
+ * Exact over tasks, actions and resources: for every task of either policy
+ * the two item sets are compiled to DFAs over "ACTION SEP RESOURCE" whose
+ * states are labelled with the items that match there, and the product of
+ * the two automata is walked breadth-first, so every reachable pair of
+ * labels is visited once, with a shortest example request.  Where the
+ * labels differ the decisions are compared; conditions are handled by
+ * constructing attribute values from the tests involved (constants of ==,
+ * != and in, numbers on both sides of every bound, `like` witnesses,
+ * present and missing).  That search is complete for ==, !=, in, has and
+ * numeric tests; where `like` or `matches` are involved and no difference
+ * was found, the change is reported as undetermined with its conditions —
+ * never as "equivalent".  Every example is re-checked with the reference
+ * evaluator against both whole policies before it is printed.
+ */
+#ifndef SC_DIFF_H
+#define SC_DIFF_H
+
+#include "policy.h"
+
+#include <stdio.h>
+
+typedef struct sc_diff_opts {
+	bool json;
+	uint32_t max_states;   /* per-task DFA budget; 0 = default */
+} sc_diff_opts;
+
+/* Returns 0 equivalent, 1 different (or undetermined), -1 if a task is too
+ * large to compare exactly (reported to D; never "equivalent"). */
+int sc_diff(sc_diag *d, const sc_policy *old, const sc_policy *new, const sc_diff_opts *o, FILE *out);
+
+#endif

@@ -1,0 +1,341 @@
+/* check_diff.c — `scopec diff` (compiler/diff.c) against brute force.
+ *
+ * Random small policies are compared three ways:
+ *   - every example diff prints is re-decided by the reference evaluator
+ *     and must be decided as printed (old and new);
+ *   - every request over a small alphabet (actions and resources up to 3
+ *     bytes, a few attribute sets) is decided by both policies: if any
+ *     differs, diff must not answer "equivalent";
+ *   - a policy against itself with clauses and items shuffled, and against
+ *     its fmt output, is equivalent.
+ */
+#include "suites.h"
+#include "diff.h"
+#include "fmt.h"
+#include "request.h"
+#include "resolve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* A random pattern over a, b, '.', '/' and the wildcards. */
+static void pattern(char *out)
+{
+	static const char *const atoms[] = { "a", "b", ".", "/", "*", "**", "?", "a" };
+	size_t n = 1 + rnd(3), o = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *a = atoms[rnd(8)];
+		memcpy(out + o, a, strlen(a));
+		o += strlen(a);
+	}
+	out[o] = '\0';
+}
+
+static const char *const conds[] = { "", "", "", " when k == \"1\"", " when n > 2", " when has k",
+				     " when not k == \"2\"", " when k in [\"1\", \"3\"] or n <= 1" };
+
+typedef struct gitem {
+	char text[96];
+} gitem;
+
+typedef struct gpolicy {
+	gitem items[3][3][4]; /* task, clause kind, item */
+	unsigned nitems[3][3];
+	int extends[3];       /* -1 or a lower task */
+	gitem star[2];
+	unsigned nstar;
+} gpolicy;
+
+static void gen_item(gitem *g)
+{
+	char a[16], r[16];
+	pattern(a);
+	if (rnd(4) == 0)
+		snprintf(g->text, sizeof g->text, "\"%s\"%s", a, conds[rnd(8)]);
+	else {
+		pattern(r);
+		snprintf(g->text, sizeof g->text, "\"%s\" \"%s\"%s", a, r, conds[rnd(8)]);
+	}
+}
+
+static void gen(gpolicy *p)
+{
+	memset(p, 0, sizeof *p);
+	for (int t = 0; t < 3; t++) {
+		p->extends[t] = t > 0 && rnd(3) == 0 ? (int)rnd((unsigned)t) : -1;
+		for (int k = 0; k < 3; k++) {
+			p->nitems[t][k] = rnd(k == 0 ? 4 : 3);
+			for (unsigned i = 0; i < p->nitems[t][k]; i++)
+				gen_item(&p->items[t][k][i]);
+		}
+	}
+	p->nstar = rnd(3);
+	for (unsigned i = 0; i < p->nstar; i++)
+		gen_item(&p->star[i]);
+}
+
+/* Writes P as text; SHUFFLE reverses clause and item order (meaning-preserving). */
+static void render(const gpolicy *p, bool shuffle, char *out, size_t cap)
+{
+	static const char *const kw[] = { "allows", "asks", "denies" };
+	size_t o = 0;
+	for (int t = 0; t < 3; t++) {
+		int tt = shuffle ? 2 - t : t;
+		o += (size_t)snprintf(out + o, cap - o, "task t%d", tt);
+		if (p->extends[tt] >= 0)
+			o += (size_t)snprintf(out + o, cap - o, " extends t%d", p->extends[tt]);
+		for (int k = 0; k < 3; k++) {
+			int kk = shuffle ? 2 - k : k;
+			unsigned n = p->nitems[tt][kk];
+			for (unsigned i = 0; i < n; i++) {
+				unsigned ii = shuffle ? n - 1 - i : i;
+				o += (size_t)snprintf(out + o, cap - o, "\n  %s %s", kw[kk], p->items[tt][kk][ii].text);
+			}
+		}
+		o += (size_t)snprintf(out + o, cap - o, "\n");
+	}
+	for (unsigned i = 0; i < p->nstar; i++)
+		o += (size_t)snprintf(out + o, cap - o, "task * denies %s\n", p->star[i].text);
+}
+
+/* One policy of a comparison; both share the sc_diag of the old side, as
+ * in `scopec diff`, so that spans of either name their own file. */
+typedef struct side {
+	sc_diag d;
+	sc_policy *p;
+} side;
+
+static int run_diff(const char *a, const char *b, char **out, side *sa, side *sb)
+{
+	FILE *devnull = getenv("SC_DIFF_DEBUG") ? stderr : fopen("/dev/null", "w");
+	sc_diag_init(&sa->d, devnull);
+	sc_diag_init(&sb->d, devnull);
+	sa->p = sc_resolve_text(&sa->d, "old.scope", a, strlen(a));
+	sb->p = sc_resolve_text(&sa->d, "new.scope", b, strlen(b));
+	ck_assert_ptr_nonnull(sa->p);
+	ck_assert_ptr_nonnull(sb->p);
+	size_t len;
+	FILE *mem = open_memstream(out, &len);
+	sc_diff_opts o = { false, 0 };
+	int rc = sc_diff(&sa->d, sa->p, sb->p, &o, mem);
+	fclose(mem);
+	if (devnull != stderr)
+		fclose(devnull);
+	sa->d.out = sb->d.out = stderr;
+	return rc;
+}
+
+/* Frees A and B (B's policy lives in A's diag: free it first). */
+static void sides_free(side *a, side *b)
+{
+	sc_policy_free(b->p);
+	sc_policy_free(a->p);
+	sc_diag_fini(&b->d);
+	sc_diag_fini(&a->d);
+}
+
+static sc_kind decide(sc_ref_ctx *c, const sc_policy *p, const char *line)
+{
+	sc_reqparse rp;
+	sc_reqparse_init(&rp);
+	int rc = sc_request_parse_line(&rp, line, strlen(line));
+	ck_assert_msg(rc == 1, "diff printed an unparsable request: '%s' (%s)", line, rp.err);
+	sc_result r;
+	sc_ref_decide(c, p, &rp.rq, &r);
+	sc_reqparse_fini(&rp);
+	return r.decision;
+}
+
+static int kind_of(const char *w, size_t n)
+{
+	for (int k = 0; k < 3; k++)
+		if (strlen(sc_kind_names[k]) == n && memcmp(w, sc_kind_names[k], n) == 0)
+			return k;
+	return -1;
+}
+
+/* Every "+ X -> Y: REQUEST" line is re-decided on both policies. */
+static unsigned check_examples(const char *out, const side *sa, const side *sb, sc_ref_ctx *c)
+{
+	unsigned n = 0;
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
+		const char *nl = strchr(l, '\n');
+		ck_assert_ptr_nonnull(nl);
+		if ((l[0] == '+' || l[0] == '-') && l[1] == ' ') {
+			const char *arrow = strstr(l, " -> "), *colon = strstr(l, ": ");
+			ck_assert(arrow && colon && colon < nl);
+			int ko = kind_of(l + 2, (size_t)(arrow - l - 2)), kn = kind_of(arrow + 4, (size_t)(colon - arrow - 4));
+			ck_assert(ko >= 0 && kn >= 0 && ko != kn);
+			ck_assert_int_eq(l[0] == '+', kn < ko); /* + widens */
+			char req[512];
+			snprintf(req, sizeof req, "%.*s", (int)(nl - colon - 2), colon + 2);
+			ck_assert_msg((int)decide(c, sa->p, req) == ko && (int)decide(c, sb->p, req) == kn,
+				      "example not decided as printed: %.*s", (int)(nl - l), l);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Is there a request over the small alphabet that the two decide apart? */
+static bool brute_force_differs(const side *sa, const side *sb, sc_ref_ctx *c, char *witness)
+{
+	static const char alpha[] = "ab./";
+	static const char *const attrs[] = { "", " k=1", " k=2", " n=3", " n=1", " k=1 n=3", " k=3 n=0" };
+	char s[8][4];
+	int ns = 0;
+	/* strings of length 0..2 over the alphabet, plus a few of length 3 */
+	s[ns][0] = 0, ns++;
+	for (int i = 0; i < 4 && ns < 8; i++)
+		s[ns][0] = alpha[i], s[ns][1] = 0, ns++;
+	strcpy(s[ns++], "a.b");
+	strcpy(s[ns++], "a/a");
+	strcpy(s[ns++], "ab");
+	char more[64][4];
+	int nm = 0;
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++) {
+			more[nm][0] = alpha[i], more[nm][1] = alpha[j], more[nm][2] = 0;
+			nm++;
+		}
+	for (int t = 0; t < 3; t++)
+		for (int a = 0; a < nm + ns; a++) {
+			const char *act = a < ns ? s[a] : more[a - ns];
+			if (!*act)
+				continue;
+			for (int r = 0; r < nm + ns; r++) {
+				const char *res = r < ns ? s[r] : more[r - ns];
+				for (size_t k = 0; k < sizeof attrs / sizeof *attrs; k++) {
+					char line[128];
+					snprintf(line, sizeof line, "t%d \"%s\" \"%s\"%s", t, act, res, attrs[k]);
+					if (decide(c, sa->p, line) != decide(c, sb->p, line)) {
+						strcpy(witness, line);
+						return true;
+					}
+				}
+			}
+		}
+	return false;
+}
+
+START_TEST(against_brute_force)
+{
+	rng = 0x5eed0001u + (uint64_t)_i;
+	sc_ref_ctx *c = sc_ref_new();
+	unsigned examples = 0, differing = 0;
+	for (int round = 0; round < 60; round++) {
+		gpolicy ga, gb;
+		gen(&ga);
+		gb = ga;
+		/* a small change: one item replaced, or a different policy */
+		if (rnd(4) == 0) {
+			gen(&gb);
+		} else {
+			int t = (int)rnd(3), k = (int)rnd(3);
+			unsigned n = gb.nitems[t][k];
+			if ((n == 0 || rnd(3) == 0) && n < 3)
+				gen_item(&gb.items[t][k][gb.nitems[t][k]++]); /* one more item */
+			else
+				gen_item(&gb.items[t][k][rnd(n)]);          /* one item replaced */
+		}
+		char a[8192], b[8192], *out = NULL, witness[128];
+		render(&ga, false, a, sizeof a);
+		render(&gb, false, b, sizeof b);
+		side sa, sb;
+		int rc = run_diff(a, b, &out, &sa, &sb);
+		ck_assert_int_ge(rc, 0);
+		examples += check_examples(out, &sa, &sb, c);
+		if (brute_force_differs(&sa, &sb, c, witness)) {
+			differing++;
+			ck_assert_msg(rc == 1, "diff says equivalent, but '%s' is decided differently:\nOLD:\n%s\nNEW:\n%s",
+				      witness, a, b);
+		}
+		free(out);
+		sides_free(&sa, &sb);
+	}
+	sc_ref_free(c);
+	ck_assert_uint_gt(differing, 0);
+	ck_assert_uint_gt(examples, 0);
+}
+END_TEST
+
+START_TEST(reordered_and_formatted_are_equivalent)
+{
+	rng = 0xabcdefu + (uint64_t)_i;
+	for (int round = 0; round < 40; round++) {
+		gpolicy g;
+		gen(&g);
+		char a[8192], b[8192], *out = NULL;
+		render(&g, false, a, sizeof a);
+		render(&g, true, b, sizeof b);
+		side sa, sb;
+		ck_assert_msg(run_diff(a, b, &out, &sa, &sb) == 0, "reordering changed decisions?\n%s\n%s\n%s", a, b, out);
+		free(out);
+		sides_free(&sa, &sb);
+		/* fmt output */
+		sc_diag d;
+		sc_diag_init(&d, stderr);
+		uint32_t f = sc_diag_add(&d, "a.scope", a, strlen(a));
+		char *formatted = NULL;
+		size_t n;
+		ck_assert_int_eq(sc_fmt(&d, f, &formatted, &n), 0);
+		sc_diag_fini(&d);
+		ck_assert_msg(run_diff(a, formatted, &out, &sa, &sb) == 0, "fmt changed decisions?\n%s", out);
+		free(out);
+		free(formatted);
+		sides_free(&sa, &sb);
+	}
+}
+END_TEST
+
+START_TEST(report_lines)
+{
+	side sa, sb;
+	char *out = NULL;
+	int rc = run_diff("task triage allows read forum.* denies post, config.*",
+			  "task triage allows read forum.* asks post forum.** when channel == \"internal\" denies config.*\n"
+			  "task gone",
+			  &out, &sa, &sb);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(out, "task 'triage':\n+ deny -> ask: triage post forum. channel=internal\n"), "%s", out);
+	ck_assert_msg(strstr(out, "    old: old.scope:1:40: denies post\n"), "%s", out);
+	ck_assert_msg(strstr(out, "diff: 1 change in 1 task (1 widen authority, 0 narrow it)"), "%s", out);
+	free(out);
+	sides_free(&sa, &sb);
+	/* narrowing, and a regex condition with a constructed example */
+	rc = run_diff("task t allows read **", "task t allows read ** when ticket matches /^INC-[0-9]{2}$/", &out, &sa,
+		      &sb);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(out, "- allow -> deny: t read\n"), "%s", out);
+	free(out);
+	sides_free(&sa, &sb);
+	rc = run_diff("task t allows read ** when ticket matches /^INC-[0-9]{2}$/",
+		      "task t allows read ** when ticket matches /^INC-[0-9]{2}$/ or ticket == \"INC-00\"", &out, &sa, &sb);
+	ck_assert_msg(rc == 1 && strstr(out, "undetermined"), "%s", out); /* equal in truth, not provably */
+	free(out);
+	sides_free(&sa, &sb);
+}
+END_TEST
+
+Suite *sc_suite_diff(void)
+{
+	Suite *s = suite_create("diff");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, against_brute_force, 0, 4);
+	tcase_add_loop_test(tc, reordered_and_formatted_are_equivalent, 0, 2);
+	tcase_add_test(tc, report_lines);
+	suite_add_tcase(s, tc);
+	return s;
+}
