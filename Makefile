@@ -42,7 +42,7 @@ TEST_OBJ     := $(TEST_SRC:%.c=$(B)/%.o)
 .PHONY: all deps demo test unit cases policies sanitize san-test fuzz clean
 .DEFAULT_GOAL := all
 
-all: scopec
+all: scopec lib
 
 deps:
 	@missing=""; \
@@ -162,3 +162,29 @@ clean:
 	rm -rf build scopec
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- runtime library and benchmark (the back end) --------------------------
+# libscope.a / libscope.so: what services embed (runtime/ only: libc + PCRE2).
+RUNTIME_PIC_OBJ := $(RUNTIME_SRC:%.c=$(B)/pic/%.o)
+
+$(B)/pic/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(B)/libscope.a: $(RUNTIME_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libscope.so: $(RUNTIME_PIC_OBJ)
+	$(CC) $(OPT) -shared -Wl,-soname,libscope.so.1 -o $@ $^ $(PCRE2_LIBS) -pthread
+
+lib: $(B)/libscope.a $(B)/libscope.so
+
+$(B)/scope-bench: $(B)/bench/bench.o $(B)/libscopec.a
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
+
+# Not a unit test: prints the table of the README (takes a minute).
+bench: $(B)/scope-bench
+	$(B)/scope-bench
+
+.PHONY: lib bench
