@@ -335,6 +335,13 @@ static void bench_size(unsigned n, row *out)
 	gen_item *items;
 	rng = 0x9e3779b97f4a7c15ull ^ n;
 	char *src = gen_policy(n, ntasks, &items);
+	if (getenv("BENCH_DUMP")) {
+		FILE *f = fopen(getenv("BENCH_DUMP"), "w");
+		if (f) {
+			fputs(src, f);
+			fclose(f);
+		}
+	}
 	sc_diag d;
 	sc_diag_init(&d, stderr);
 	sc_policy *p = sc_resolve_text(&d, "bench.scope", src, strlen(src));
@@ -467,7 +474,12 @@ int main(int argc, char **argv)
 	static const unsigned sizes[] = { 10, 100, 1000, 10000, 100000 };
 	row rows[5];
 	unsigned nsizes = quick ? 4 : 5;
+	const char *only = getenv("BENCH_ONLY"); /* profiling one size */
 	for (unsigned i = 0; i < nsizes; i++) {
+		if (only && (unsigned)atoi(only) != sizes[i]) {
+			memset(&rows[i], 0, sizeof rows[i]);
+			continue;
+		}
 		bench_size(sizes[i], &rows[i]);
 		fprintf(stderr, "bench: %u items done\n", sizes[i]);
 	}
