@@ -68,8 +68,8 @@ void scope_scratch_destroy(scope_scratch *s)
  * state where the input ends.  A state reference carries its record's type
  * in its low two bits (bytecode.h), so a DENSE step is one dependent load.
  * Every step consumes >= 1 byte or stops, so the walk is linear. */
-static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s,
-		     const unsigned char *p, const unsigned char *end)
+static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, const unsigned char *p,
+		     const unsigned char *end)
 {
 	const uint32_t *st = SC_STATES(pol);
 	const uint8_t *cmap = (const uint8_t *)(SC_CMAPS(pol) + (size_t)a[1] * SCOPE_BC_CMAP_WORDS + 1);
@@ -413,7 +413,15 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 			outcome_view(p, res, &o[n++]);
 	}
 	out->why = SCOPE_WHY_DEFAULT;
-	if (n)
+	if (n == 1 && o[0].list[0] == &o[0].one) {
+		/* the common case: one item, unconditional or not */
+		uint32_t item = o[0].one, kind = SC_ITEMS(p)[item] >> 30;
+		uint8_t v = item_truth(p, s, rq, item);
+		if (v == SCOPE_T_TRUE || (v == SCOPE_T_UNKNOWN && kind == SCOPE_DENY))
+			set_item(out, (scope_decision)kind, item, v == SCOPE_T_UNKNOWN);
+		/* an unknown ask needs an allow that holds outright: none here */
+	} else if (n) {
 		resolve_outcomes(p, s, rq, o, n, out);
+	}
 	return 0;
 }
