@@ -163,7 +163,7 @@ static void put_string(FILE *o, const scope_policy *p, uint32_t idx)
 static void put_payload(FILE *o, uint32_t phase, uint32_t pl)
 {
 	switch (phase) {
-	case SCOPE_PH_TASK: fprintf(o, pl ? " -> task %u" : "", pl - 1); break;
+	case SCOPE_PH_TASK: if (pl) fprintf(o, " -> task %u", pl - 1); break;
 	case SCOPE_PH_ACTION: if (pl) fprintf(o, " SEP-> S%u", SCOPE_REF_OFF(pl)); break;
 	case SCOPE_PH_RESOURCE:
 		if (pl & SCOPE_BC_ONE_ITEM)
