@@ -115,6 +115,7 @@ cases: scopec
 policies: scopec
 	./scopec check policies/*.scope
 	./scopec test policies/*.scope
+	./scopec fmt --check policies/*.scope
 
 sanitize:
 	$(MAKE) B=build/san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \

@@ -57,6 +57,7 @@ struct sc_cond {
 	uint32_t nkids;
 	void *regex;          /* MATCHES: pcre2_code *, set by the resolver */
 	void *open;           /* AND/OR operand list while parsing (parse.c) */
+	uint32_t depth;       /* height of this subtree (resolver), <= SC_MAX_COND_DEPTH */
 };
 
 /* One item as written: a pattern pair or a set reference. */

@@ -30,6 +30,9 @@ void sc_diag_fini(sc_diag *d)
 		free(d->src[i].lines);
 	}
 	free(d->src);
+	for (size_t i = 0; i < d->nrec; i++)
+		free(d->rec[i].msg);
+	free(d->rec);
 	memset(d, 0, sizeof *d);
 }
 
@@ -244,12 +247,29 @@ static void show_line(sc_diag *d, sc_span sp)
 	fputc('\n', f);
 }
 
-void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ...)
+static void keep_record(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, const char *fmt,
+			va_list ap)
+{
+	if (d->nrec == d->caprec) {
+		size_t cap = d->caprec ? 2 * d->caprec : 16;
+		sc_diag_record *r = realloc(d->rec, cap * sizeof *r);
+		if (!r)
+			sc_fatal_oom();
+		d->rec = r;
+		d->caprec = cap;
+	}
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		sc_fatal_oom();
+	d->rec[d->nrec++] = (sc_diag_record){ sev, rule, sp, msg };
+}
+
+void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "note" };
 	if (sev == SC_SEV_ERROR) {
 		d->errors++;
-		if (d->errors == d->max_errors + 1)
+		if (d->errors == d->max_errors + 1 && !d->collect)
 			fprintf(d->out, "scopec: too many errors, stopping here\n");
 		if (d->errors > d->max_errors)
 			return;
@@ -258,16 +278,23 @@ void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ..
 	} else if (d->errors > d->max_errors) {
 		return;
 	}
+	va_list ap;
+	va_start(ap, fmt);
+	if (d->collect) {
+		keep_record(d, sev, rule, sp, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	char where[PATH_MAX + 32];
 	sc_diag_where(d, sp, where, sizeof where);
 	if (sp.file)
 		fprintf(d->out, "%s: %s: ", where, names[sev]);
 	else
 		fprintf(d->out, "scopec: %s: ", names[sev]);
-	va_list ap;
-	va_start(ap, fmt);
 	vfprintf(d->out, fmt, ap);
 	va_end(ap);
+	if (rule)
+		fprintf(d->out, " [%s]", rule);
 	fputc('\n', d->out);
 	if (sp.file)
 		show_line(d, sp);

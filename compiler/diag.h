@@ -52,12 +52,23 @@ typedef struct sc_source {
 
 typedef enum { SC_SEV_ERROR, SC_SEV_WARNING, SC_SEV_NOTE } sc_severity;
 
+/* A diagnostic kept for --format=json/sarif instead of being printed. */
+typedef struct sc_diag_record {
+	sc_severity sev;
+	const char *rule;     /* lint id (lint.h) or NULL for errors and notes */
+	sc_span span;
+	char *msg;            /* malloc'd */
+} sc_diag_record;
+
 typedef struct sc_diag {
 	sc_source *src;    /* src[0] is a placeholder so that file 0 = none */
 	uint32_t nsrc, capsrc;
 	unsigned errors, warnings;
 	unsigned max_errors;  /* stop printing after this many errors */
 	FILE *out;            /* stderr unless redirected (tests) */
+	bool collect;         /* keep records instead of printing */
+	sc_diag_record *rec;
+	size_t nrec, caprec;
 } sc_diag;
 
 void sc_diag_init(sc_diag *d, FILE *out);
@@ -80,11 +91,12 @@ void sc_diag_linecol(sc_diag *d, sc_span sp, unsigned *line, unsigned *col);
 void sc_diag_where(sc_diag *d, sc_span sp, char *buf, size_t bufsz);
 
 #define SC_NOWHERE ((sc_span){ 0u, 0u, 0u })
-void sc_diag_report(sc_diag *d, sc_severity sev, sc_span sp, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-#define sc_error(d, sp, ...)   sc_diag_report((d), SC_SEV_ERROR, (sp), __VA_ARGS__)
-#define sc_warning(d, sp, ...) sc_diag_report((d), SC_SEV_WARNING, (sp), __VA_ARGS__)
-#define sc_note(d, sp, ...)    sc_diag_report((d), SC_SEV_NOTE, (sp), __VA_ARGS__)
+void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+#define sc_error(d, sp, ...)   sc_diag_report((d), SC_SEV_ERROR, NULL, (sp), __VA_ARGS__)
+#define sc_note(d, sp, ...)    sc_diag_report((d), SC_SEV_NOTE, NULL, (sp), __VA_ARGS__)
+/* Warnings come from lints, each with its rule id (lint.h). */
+#define sc_warning(d, rule, sp, ...) sc_diag_report((d), SC_SEV_WARNING, (rule), (sp), __VA_ARGS__)
 
 /* Writes S for a human: printable ASCII and UTF-8 as is, control bytes as
  * \xHH, single quotes and backslashes escaped (messages quote with '').  Used in messages so that a hostile name cannot forge output. */

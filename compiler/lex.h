@@ -21,7 +21,11 @@ typedef struct sc_lexer {
 	const unsigned char *mar;    /* re2c backtracking marker */
 	uint32_t file;
 	int prev;                    /* type of the previous token */
+	bool keep_comments;          /* return comments as SC_TK_COMMENT (fmt) */
 } sc_lexer;
+
+/* Comments are not tokens of the grammar; only `scopec fmt` asks for them. */
+#define SC_TK_COMMENT 1000
 
 void sc_lex_init(sc_lexer *lx, const sc_source *src, uint32_t file);
 

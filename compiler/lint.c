@@ -9,6 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const sc_lint_ids[SC_LINT_COUNT] = {
+#define SC_X(e, id, desc) id,
+	SC_LINTS(SC_X)
+#undef SC_X
+};
+
+const char *const sc_lint_descriptions[SC_LINT_COUNT] = {
+#define SC_X(e, id, desc) desc,
+	SC_LINTS(SC_X)
+#undef SC_X
+};
+
 static bool has_wildcard(sc_str s)
 {
 	return memchr(s.s, '*', s.n) || memchr(s.s, '?', s.n);
@@ -57,24 +69,41 @@ static void lint_grants_everything(sc_diag *d, const sc_item *it)
 	if (it->kind == SC_DENY || it->cond || !all_double_star(it->action))
 		return;
 	if (!it->has_resource || all_double_star(it->resource))
-		sc_warning(d, it->span, "'%s **' grants every action on every resource; "
+		sc_warning(d, sc_lint_ids[SC_LINT_GRANTS_EVERYTHING], it->span, "'%s **' grants every action on every resource; "
 			   "name the actions this task needs", sc_clause_names[it->kind]);
 	else
-		sc_warning(d, it->span, "'%s **' grants every action (delete, config changes, ...) "
+		sc_warning(d, sc_lint_ids[SC_LINT_GRANTS_EVERYTHING], it->span, "'%s **' grants every action (delete, config changes, ...) "
 			   "on these resources; name the actions this task needs", sc_clause_names[it->kind]);
 }
 
 static void lint_empty_action(sc_diag *d, const sc_item *it)
 {
 	if (it->action.n == 0)
-		sc_warning(d, it->span, "the action pattern \"\" never matches: actions are never empty");
+		sc_warning(d, sc_lint_ids[SC_LINT_EMPTY_ACTION], it->span, "the action pattern \"\" never matches: actions are never empty");
+}
+
+/* Conditions of a set are shared by every item expanded from it: each is
+ * reported once, by its span. */
+typedef struct sc_seen {
+	sc_span span[256];
+	size_t n;
+} sc_seen;
+
+static bool already_reported(sc_seen *seen, sc_span sp)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (seen->span[i].file == sp.file && seen->span[i].off == sp.off && seen->span[i].len == sp.len)
+			return true;
+	if (seen->n < sizeof seen->span / sizeof seen->span[0])
+		seen->span[seen->n++] = sp;
+	return false;
 }
 
 /* k == "a" and k == "b" (or k == "a" and k != "a") inside one `and`. */
-static void lint_cond(sc_diag *d, const sc_cond *c)
+static void lint_cond(sc_diag *d, sc_seen *seen, const sc_cond *c)
 {
 	for (uint32_t i = 0; i < c->nkids; i++)
-		lint_cond(d, c->kids[i]);
+		lint_cond(d, seen, c->kids[i]);
 	if (c->op != SC_C_AND)
 		return;
 	for (uint32_t i = 0; i < c->nkids; i++) {
@@ -88,8 +117,10 @@ static void lint_cond(sc_diag *d, const sc_cond *c)
 			bool never = (b->op == SC_C_EQ && j > i && !sc_str_eq(a->value, b->value)) ||
 				     (b->op == SC_C_NE && sc_str_eq(a->value, b->value));
 			if (never) {
-				sc_warning(d, c->span, "this condition is never true (an attribute has one value); "
-					   "it is false or, when the attribute is missing, unknown");
+				if (!already_reported(seen, c->span))
+					sc_warning(d, sc_lint_ids[SC_LINT_NEVER_TRUE], c->span,
+						   "this condition is never true (an attribute has one value); "
+						   "it is false or, when the attribute is missing, unknown");
 				return;
 			}
 		}
@@ -99,7 +130,7 @@ static void lint_cond(sc_diag *d, const sc_cond *c)
 static void lint_regex(sc_diag *d, const sc_cond *c, pcre2_match_data *md)
 {
 	if (pcre2_match(c->regex, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) >= 0)
-		sc_warning(d, c->span, "regex /%.*s/ matches the empty string: an empty value passes this test",
+		sc_warning(d, sc_lint_ids[SC_LINT_EMPTY_REGEX], c->span, "regex /%.*s/ matches the empty string: an empty value passes this test",
 			   (int)(c->value.n > 60 ? 60 : c->value.n), c->value.s);
 }
 
@@ -113,7 +144,7 @@ static void lint_tasks(sc_diag *d, const sc_policy *p)
 		if (!grants) {
 			char q[128];
 			sc_quote(q, sizeof q, task->name);
-			sc_warning(d, task->span, "task '%s' grants nothing: every request is denied", q);
+			sc_warning(d, sc_lint_ids[SC_LINT_GRANTS_NOTHING], task->span, "task '%s' grants nothing: every request is denied", q);
 		}
 	}
 }
@@ -125,7 +156,7 @@ static void lint_sets(sc_diag *d, const sc_policy *p)
 		if (!p->sets[i].used && p->sets[i].span.file == p->root_file) {
 			char q[128];
 			sc_quote(q, sizeof q, p->sets[i].name);
-			sc_warning(d, p->sets[i].span, "set '@%s' is never used by a task", q);
+			sc_warning(d, sc_lint_ids[SC_LINT_UNUSED_SET], p->sets[i].span, "set '@%s' is never used by a task", q);
 		}
 }
 
@@ -172,7 +203,7 @@ static void lint_shadowed(sc_diag *d, const sc_policy *p)
 		if (seen[i] != 1)
 			continue;
 		const sc_item *x = &p->items[i];
-		sc_warning(d, x->span, "this %s item never takes effect: every request it matches is denied",
+		sc_warning(d, sc_lint_ids[SC_LINT_SHADOWED], x->span, "this %s item never takes effect: every request it matches is denied",
 			   sc_clause_names[x->kind]);
 		sc_note(d, by[i]->span, "denied by this item");
 	}
@@ -196,7 +227,7 @@ static void lint_invisible(sc_diag *d, uint32_t file)
 			   (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
 		if (bad) {
 			sc_span at = { file, (uint32_t)i, 3 };
-			sc_warning(d, at, "invisible or bidirectional control character U+%04X: it can hide "
+			sc_warning(d, sc_lint_ids[SC_LINT_INVISIBLE], at, "invisible or bidirectional control character U+%04X: it can hide "
 				   "what this line really says", cp);
 		}
 	}
@@ -213,7 +244,7 @@ static void lint_confusable(sc_diag *d, const sc_policy *p)
 			high |= c >= 0x80;
 		}
 		if (ascii_letter && high)
-			sc_warning(d, p->tasks[t].span, "task name mixes ASCII letters with non-ASCII characters; "
+			sc_warning(d, sc_lint_ids[SC_LINT_CONFUSABLE], p->tasks[t].span, "task name mixes ASCII letters with non-ASCII characters; "
 				   "a look-alike letter would make it a different task");
 	}
 }
@@ -230,10 +261,10 @@ void sc_lint(sc_diag *d, const sc_policy *p)
 		lint_grants_everything(d, it);
 		lint_empty_action(d, it);
 	}
-	/* conditions are shared by the items of a set: lint each node once */
+	sc_seen seen = { .n = 0 };
 	for (uint32_t i = 0; i < p->nitems; i++)
-		if (p->items[i].cond && (i == 0 || p->items[i].cond != p->items[i - 1].cond) && !p->items[i].via.file)
-			lint_cond(d, p->items[i].cond);
+		if (p->items[i].cond && (i == 0 || p->items[i].cond != p->items[i - 1].cond))
+			lint_cond(d, &seen, p->items[i].cond);
 	for (uint32_t i = 0; i < p->nregex; i++)
 		lint_regex(d, p->regex_conds[i], md);
 	lint_tasks(d, p);

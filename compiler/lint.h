@@ -11,6 +11,30 @@
 
 #include "policy.h"
 
+/* The lints, defined once: X(enum suffix, rule id, short description).
+ * The rule id ends every warning ("... [scope.grants-everything]") and names
+ * the rule in SARIF output. */
+#define SC_LINTS(X)                                                                        \
+	X(GRANTS_EVERYTHING, "scope.grants-everything", "an allows/asks item grants every action") \
+	X(SHADOWED, "scope.shadowed", "an allows/asks item that denies always override")        \
+	X(GRANTS_NOTHING, "scope.grants-nothing", "a task with clauses that grants nothing")     \
+	X(UNUSED_SET, "scope.unused-set", "a let set that no task uses")                         \
+	X(NEVER_TRUE, "scope.never-true", "a condition that can never be true")                  \
+	X(EMPTY_REGEX, "scope.regex-matches-empty", "a regex that matches the empty string")     \
+	X(EMPTY_ACTION, "scope.empty-action", "an action pattern that never matches")            \
+	X(INVISIBLE, "scope.invisible-character", "invisible or bidirectional control characters") \
+	X(CONFUSABLE, "scope.confusable-name", "a task name mixing ASCII and look-alike letters")
+
+enum {
+#define SC_X(e, id, desc) SC_LINT_##e,
+	SC_LINTS(SC_X)
+#undef SC_X
+	SC_LINT_COUNT
+};
+
+extern const char *const sc_lint_ids[SC_LINT_COUNT];
+extern const char *const sc_lint_descriptions[SC_LINT_COUNT];
+
 void sc_lint(sc_diag *d, const sc_policy *p);
 
 /* True when every string matched by pattern X is matched by pattern D.

@@ -253,7 +253,14 @@ void sc_parse_syntax_error(sc_parser *ps, int major)
 	sc_span at = error_site(ps);
 	sc_str pk = sc_span_text(ps->diag, ps->prev.span);
 	int pn = (int)pk.n;
-	if ((prev == TK_ALLOWS || prev == TK_ASKS || prev == TK_DENIES) && !is_item_start(major)) {
+	if (ps->nopen && (major == 0 || is_statement_start(major))) {
+		sc_span open = ps->open[ps->nopen - 1];
+		char c = sc_span_text(ps->diag, open).s[0];
+		sc_error(ps->diag, open, "unclosed '%c' (found %s)", c, found);
+	} else if (major == TK_ASSIGN && prev && !token_desc(prev)) {
+		sc_error(ps->diag, ps->prev.span, "reserved word '%.*s' used as a name must be quoted (\"%.*s\"=...)",
+			 pn, pk.s, pn, pk.s);
+	} else if ((prev == TK_ALLOWS || prev == TK_ASKS || prev == TK_DENIES) && !is_item_start(major)) {
 		sc_error(ps->diag, at, "empty item list after '%.*s' (found %s)", pn, pk.s, found);
 	} else if ((prev == TK_ASSIGN || prev == TK_KEYEQ) && ps->stmt_kw.type == TK_LET && !is_item_start(major)) {
 		sc_error(ps->diag, at, "empty item list in 'let' (found %s)", found);
@@ -310,9 +317,16 @@ static void note_broken(sc_parser *ps)
 /* Tracks the first two tokens of each statement for note_broken. */
 static void track_statement(sc_parser *ps, sc_token t)
 {
+	if (t.type == TK_LPAREN || t.type == TK_LBRACKET) {
+		if (ps->nopen < sizeof ps->open / sizeof ps->open[0])
+			ps->open[ps->nopen++] = t.span;
+	} else if ((t.type == TK_RPAREN || t.type == TK_RBRACKET) && ps->nopen) {
+		ps->nopen--;
+	}
 	if (is_statement_start(t.type)) {
 		ps->stmt_kw = t;
 		ps->stmt_name.type = 0;
+		ps->nopen = 0;
 	} else if (is_statement_start(ps->prev.type) && ps->prev.type == ps->stmt_kw.type &&
 		   ps->prev.span.off == ps->stmt_kw.span.off) {
 		ps->stmt_name = t;

@@ -31,6 +31,8 @@ typedef struct sc_parser {
 	sc_token stmt_kw;        /* first token of the current statement */
 	sc_token stmt_name;      /* its second token (type 0 if none yet) */
 	sc_vec broken;           /* sc_str * of dropped task/let names */
+	sc_span open[64];        /* unclosed ( and [ of the statement, for errors */
+	uint32_t nopen;
 } sc_parser;
 
 /* Linked lists used only while parsing; sealed into arrays. */

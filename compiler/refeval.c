@@ -162,20 +162,12 @@ static void set_result(sc_result *out, sc_kind k, const sc_item *it, bool unknow
 	out->unknown = unknown;
 }
 
-void sc_ref_decide(sc_ref_ctx *c, const sc_policy *p, const sc_request *rq, sc_result *out)
+void sc_ref_combine(sc_ref_ctx *c, const sc_item *const *items, uint32_t n, const sc_request *rq,
+		    sc_result *out)
 {
-	out->decision = SC_DENY;
-	out->why = SC_WHY_NO_TASK;
-	out->item = NULL;
-	out->unknown = false;
-	const sc_task *t = sc_policy_find_task(p, rq->task);
-	if (!t)
-		return;
 	sc_hits h = { 0 };
-	for (uint32_t i = 0; i < t->nitems; i++) {
-		const sc_item *it = t->items[i];
-		if (!sc_ref_item_matches_patterns(it, rq))
-			continue;
+	for (uint32_t i = 0; i < n; i++) {
+		const sc_item *it = items[i];
 		sc_truth v = it->cond ? sc_ref_cond(c, it->cond, rq) : SC_TRUE;
 		if (v == SC_FALSE)
 			continue;
@@ -186,6 +178,10 @@ void sc_ref_decide(sc_ref_ctx *c, const sc_policy *p, const sc_request *rq, sc_r
 		case SC_ALLOW: if (!unk) note_hit(&h.allow, it); break;
 		}
 	}
+	out->decision = SC_DENY;
+	out->why = SC_WHY_DEFAULT;
+	out->item = NULL;
+	out->unknown = false;
 	/* The deciding item is the lowest-index item of the deciding kind,
 	 * whether its condition was true or unknown. */
 	const sc_item *deny = h.deny, *ask = h.ask;
@@ -200,6 +196,27 @@ void sc_ref_decide(sc_ref_ctx *c, const sc_policy *p, const sc_request *rq, sc_r
 		set_result(out, SC_ASK, ask, ask == h.ask_unknown);
 	else if (h.allow)
 		set_result(out, SC_ALLOW, h.allow, false);
-	else
-		out->why = SC_WHY_DEFAULT;
+}
+
+void sc_ref_decide(sc_ref_ctx *c, const sc_policy *p, const sc_request *rq, sc_result *out)
+{
+	out->decision = SC_DENY;
+	out->why = SC_WHY_NO_TASK;
+	out->item = NULL;
+	out->unknown = false;
+	const sc_task *t = sc_policy_find_task(p, rq->task);
+	if (!t)
+		return;
+	/* Items whose patterns match, in index order; then the rules of §2. */
+	const sc_item *small[64] = { NULL };
+	const sc_item **hit = t->nitems <= 64 ? small : malloc(t->nitems * sizeof *hit);
+	if (!hit)
+		sc_fatal_oom();
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < t->nitems; i++)
+		if (sc_ref_item_matches_patterns(t->items[i], rq))
+			hit[n++] = t->items[i];
+	sc_ref_combine(c, hit, n, rq, out);
+	if (hit != small)
+		free(hit);
 }

@@ -50,5 +50,10 @@ void sc_ref_free(sc_ref_ctx *c);          /* accepts NULL */
 sc_truth sc_ref_cond(sc_ref_ctx *c, const sc_cond *cond, const sc_request *rq);
 bool sc_ref_item_matches_patterns(const sc_item *it, const sc_request *rq);
 void sc_ref_decide(sc_ref_ctx *c, const sc_policy *p, const sc_request *rq, sc_result *out);
+/* The decision among ITEMS (ascending index), all of whose patterns match
+ * RQ: conditions, then deny > ask > allow > default deny.  sc_ref_decide is
+ * pattern matching followed by this; `diff` calls it on automaton labels. */
+void sc_ref_combine(sc_ref_ctx *c, const sc_item *const *items, uint32_t n, const sc_request *rq,
+		    sc_result *out);
 
 #endif

@@ -71,6 +71,7 @@ typedef struct sc_resolver {
 	sc_item *items;
 	uint32_t nitems, capitems;
 	bool too_many;
+	bool too_deep;
 } sc_resolver;
 
 /* ---- 1. load --------------------------------------------------------- */
@@ -393,8 +394,12 @@ static void build_set_graph(sc_resolver *r, sc_graph *g)
  * SC_MAX_COND_DEPTH deep (checked by the parser), so recursion is bounded. */
 static void compile_regexes(sc_resolver *r, sc_cond *c)
 {
-	for (uint32_t i = 0; i < c->nkids; i++)
+	c->depth = 1;
+	for (uint32_t i = 0; i < c->nkids; i++) {
 		compile_regexes(r, c->kids[i]);
+		if (c->kids[i]->depth + 1 > c->depth)
+			c->depth = c->kids[i]->depth + 1;
+	}
 	if (c->op != SC_C_MATCHES || c->regex)
 		return;
 	int err;
@@ -447,12 +452,23 @@ static void check_all(sc_resolver *r, uint32_t **set_order)
 
 /* ---- 4. expand ------------------------------------------------------- */
 
-static const sc_cond *cond_and(sc_resolver *r, const sc_cond *outer, const sc_cond *inner)
+/* The condition of an item reached through `@SET when OUTER`.  Nesting
+ * sets nests ANDs, so the depth bound of conditions (everything that walks
+ * them may recurse that deep) is enforced here too. */
+static const sc_cond *cond_and(sc_resolver *r, const sc_cond *outer, const sc_cond *inner, sc_span where)
 {
 	if (!outer)
 		return inner;
 	if (!inner)
 		return outer;
+	uint32_t depth = 1 + (outer->depth > inner->depth ? outer->depth : inner->depth);
+	if (depth > SC_MAX_COND_DEPTH) {
+		if (!r->too_deep)
+			sc_error(r->d, where, "conditions nest deeper than %d levels through set references",
+				 SC_MAX_COND_DEPTH);
+		r->too_deep = true;
+		return outer;
+	}
 	sc_cond *c = sc_arena_alloc(r->a, sizeof *c);
 	c->op = SC_C_AND;
 	c->span = outer->span;
@@ -460,6 +476,7 @@ static const sc_cond *cond_and(sc_resolver *r, const sc_cond *outer, const sc_co
 	c->kids[0] = (sc_cond *)outer;
 	c->kids[1] = (sc_cond *)inner;
 	c->nkids = 2;
+	c->depth = depth;
 	return c;
 }
 
@@ -496,7 +513,7 @@ static void expand_set(sc_resolver *r, sc_setdecl *set)
 		sc_setdecl *ref = sc_map_get(&r->set_names, it->set);
 		for (uint32_t j = 0; j < ref->nprotos; j++) {
 			sc_proto p = ref->protos[j];
-			p.cond = cond_and(r, it->cond, p.cond);
+			p.cond = cond_and(r, it->cond, p.cond, it->span);
 			p.via = it->span; /* the outermost reference wins */
 			set->protos[n++] = p;
 		}
@@ -549,7 +566,7 @@ static void expand_clause(sc_resolver *r, const sc_ast_clause *cl)
 			it->action = p->action;
 			it->resource = p->resource;
 			it->has_resource = p->has_resource;
-			it->cond = cond_and(r, a->cond, p->cond);
+			it->cond = cond_and(r, a->cond, p->cond, a->span);
 			it->span = p->span;
 			it->via = a->span;
 		}

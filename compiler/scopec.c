@@ -10,7 +10,9 @@
 #include "backend.h"
 #include "cli_compile.h"
 #include "explain.h"
+#include "fmt.h"
 #include "lint.h"
+#include "report.h"
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -75,37 +78,49 @@ static sc_policy *load_policy(sc_diag *d, const char *path, bool *io)
 static int cmd_check(int argc, char **argv)
 {
 	bool werror = false;
+	enum { TEXT, JSON, SARIF } format = TEXT;
 	int nfiles = 0, status = 0;
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i]))
 			return print_help("check");
 		if (strcmp(argv[i], "--werror") == 0)
 			werror = true;
-		else if (strncmp(argv[i], "--format=", 9) == 0 && strcmp(argv[i] + 9, "text") == 0)
-			;
+		else if (strcmp(argv[i], "--format=text") == 0)
+			format = TEXT;
+		else if (strcmp(argv[i], "--format=json") == 0)
+			format = JSON;
+		else if (strcmp(argv[i], "--format=sarif") == 0)
+			format = SARIF;
 		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("check", "unknown option '%s' (--format=json/sarif are not implemented yet)", argv[i]);
+			return usage_error("check", "unknown option '%s'", argv[i]);
 		else
 			nfiles++;
 	}
 	if (!nfiles)
 		return usage_error("check", "%s", "no policy file given");
+	/* One sc_diag for all files, so that json/sarif is one document. */
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	d.collect = format != TEXT;
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1])
 			continue;
-		sc_diag d;
-		sc_diag_init(&d, stderr);
+		unsigned errors = d.errors, warnings = d.warnings;
 		bool io;
 		sc_policy *p = load_policy(&d, argv[i], &io);
 		if (p)
 			sc_lint(&d, p);
 		if (io)
 			status = EXIT_USAGE;
-		else if ((!p || d.errors || (werror && d.warnings)) && status == 0)
+		else if ((!p || d.errors != errors || (werror && d.warnings != warnings)) && status == 0)
 			status = 1;
 		sc_policy_free(p);
-		sc_diag_fini(&d);
 	}
+	if (format == JSON)
+		sc_report_json(&d, stdout);
+	else if (format == SARIF)
+		sc_report_sarif(&d, stdout);
+	sc_diag_fini(&d);
 	return status;
 }
 
@@ -334,6 +349,94 @@ static int cmd_test(int argc, char **argv)
 	return status;
 }
 
+/* ---- fmt ------------------------------------------------------------- */
+
+/* Replaces PATH atomically: a temporary file in the same directory, then
+ * rename(2), so that an interrupted write never leaves half a policy. */
+static int write_file_atomic(const char *path, const char *text, size_t len)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	if (!tmp)
+		sc_fatal_oom();
+	snprintf(tmp, n + 16, "%s.fmt-XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		free(tmp);
+		return -1;
+	}
+	FILE *f = fdopen(fd, "wb");
+	struct stat st;
+	bool ok = f && fwrite(text, 1, len, f) == len;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (ok && stat(path, &st) == 0)
+		(void)chmod(tmp, st.st_mode & 07777);
+	if (!ok || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+static int cmd_fmt(int argc, char **argv)
+{
+	bool write = false, check = false;
+	int nfiles = 0, status = 0;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return print_help("fmt");
+		if (strcmp(argv[i], "-w") == 0)
+			write = true;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("fmt", "unknown option '%s'", argv[i]);
+		else
+			nfiles++;
+	}
+	if (!nfiles)
+		return usage_error("fmt", "%s", "no policy file given");
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			continue;
+		sc_diag d;
+		sc_diag_init(&d, stderr);
+		uint32_t file = sc_diag_load(&d, argv[i]);
+		char *out = NULL;
+		size_t outlen = 0;
+		if (!file) {
+			fprintf(stderr, "scopec: cannot open '%s': %s\n", argv[i], sc_diag_load_strerror(errno));
+			status = EXIT_USAGE;
+		} else if (sc_fmt(&d, file, &out, &outlen) < 0) {
+			status = status ? status : 1;
+		} else {
+			const sc_source *src = sc_diag_source(&d, file);
+			bool same = outlen == src->len && memcmp(out, src->text, outlen) == 0;
+			if (check) {
+				if (!same) {
+					fprintf(stderr, "%s: not formatted (run scopec fmt -w)\n", argv[i]);
+					status = status ? status : 1;
+				}
+			} else if (write) {
+				if (!same && write_file_atomic(argv[i], out, outlen) < 0) {
+					fprintf(stderr, "scopec: cannot write '%s': %s\n", argv[i], strerror(errno));
+					status = EXIT_USAGE;
+				}
+			} else {
+				fwrite(out, 1, outlen, stdout);
+			}
+		}
+		free(out);
+		sc_diag_fini(&d);
+	}
+	return status;
+}
+
 /* ---- not yet ------------------------------------------------------------ */
 
 static int cmd_not_yet(int argc, char **argv)
@@ -347,10 +450,13 @@ static int cmd_not_yet(int argc, char **argv)
 
 static const sc_command commands[] = {
 	{ "check", cmd_check, "parse, resolve and lint policies",
-	  "usage: scopec check [--werror] FILE...\n"
-	  "  Parses and resolves each policy (with its includes) and reports every\n"
-	  "  error as FILE:LINE:COL: error: MESSAGE, with the line and a caret.\n"
-	  "  --werror   treat warnings as errors\n"
+	  "usage: scopec check [--werror] [--format=text|json|sarif] FILE...\n"
+	  "  Parses and resolves each policy (with its includes), reports every error\n"
+	  "  as FILE:LINE:COL: error: MESSAGE with the line and a caret, then lints it:\n"
+	  "  warnings end in their rule id, e.g. [scope.grants-everything].\n"
+	  "  --werror         treat warnings as errors\n"
+	  "  --format=json    diagnostics as one JSON array on stdout\n"
+	  "  --format=sarif   diagnostics as SARIF 2.1.0 on stdout (code review annotations)\n"
 	  "  exit: 0 clean or warnings only, 1 errors, 2 usage or I/O\n" },
 	{ "eval", cmd_eval, "decide requests read from stdin",
 	  "usage: scopec eval [--explain] [--json] [--reference] POLICY\n"
@@ -379,8 +485,14 @@ static const sc_command commands[] = {
 	  "usage: scopec disasm FILE\n"
 	  "  Verifies the bytecode FILE and lists it readably.\n"
 	  "  exit: 0, 2 unreadable or not a valid image\n" },
-	{ "fmt", cmd_not_yet, "canonical layout (not implemented yet)",
-	  "usage: scopec fmt [-w] [--check] FILE...\n  (not implemented yet)\n" },
+	{ "fmt", cmd_fmt, "rewrite policies in the canonical layout",
+	  "usage: scopec fmt [-w | --check] FILE...\n"
+	  "  Prints each policy in the canonical layout: one clause per line, one item\n"
+	  "  per line, items aligned, comments kept, order unchanged (so decisions never\n"
+	  "  change).  The output is checked to hold the same tokens as the input.\n"
+	  "  -w        rewrite the files in place (atomically)\n"
+	  "  --check   change nothing; exit 1 if a file is not formatted\n"
+	  "  exit: 0, 1 if a file does not parse or (--check) would change, 2 I/O\n" },
 	{ "diff", cmd_not_yet, "semantic difference of two policies (not implemented yet)",
 	  "usage: scopec diff OLD NEW\n  (not implemented yet)\n" },
 };

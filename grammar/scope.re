@@ -25,6 +25,7 @@ void sc_lex_init(sc_lexer *lx, const sc_source *src, uint32_t file)
 	lx->mar = lx->cur;
 	lx->file = file;
 	lx->prev = 0;
+	lx->keep_comments = false;
 }
 
 static void set_span(const sc_lexer *lx, sc_token *t, const unsigned char *start)
@@ -57,7 +58,8 @@ static int scan(sc_lexer *lx, sc_token *t, const char **msg)
 		/*!re2c
 		$                   { set_span(lx, t, start); return 0; }
 		blank+              { continue; }
-		"#" [^\n\x00]*      { continue; }
+		"#" [^\n\x00]*      { if (!lx->keep_comments) continue;
+		                      set_span(lx, t, start); return SC_TK_COMMENT; }
 
 		"task"              { set_span(lx, t, start); return TK_TASK; }
 		"extends"           { set_span(lx, t, start); return TK_EXTENDS; }
@@ -142,10 +144,21 @@ static int skip_blanks(sc_lexer *lx)
 	return -1;
 }
 
+/* Skips blanks, and comments unless they are kept, so that a regex after
+ * `matches` may follow on a later line. */
+static int skip_to_token(sc_lexer *lx)
+{
+	int c;
+	while ((c = skip_blanks(lx)) == '#' && !lx->keep_comments)
+		while (lx->cur < lx->lim && *lx->cur != '\n' && *lx->cur != '\0')
+			lx->cur++;
+	return c;
+}
+
 int sc_lex_next(sc_lexer *lx, sc_token *t, const char **msg)
 {
 	int type;
-	if (lx->prev == TK_MATCHES && skip_blanks(lx) == '/')
+	if (lx->prev == TK_MATCHES && skip_to_token(lx) == '/')
 		type = scan_regex(lx, t, msg);
 	else
 		type = scan(lx, t, msg);
@@ -155,6 +168,7 @@ int sc_lex_next(sc_lexer *lx, sc_token *t, const char **msg)
 		lx->cur++;
 		type = TK_KEYEQ;
 	}
-	lx->prev = type;
+	if (type != SC_TK_COMMENT)
+		lx->prev = type;
 	return type;
 }

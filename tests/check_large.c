@@ -163,6 +163,16 @@ START_TEST(long_set_chain_is_iterative)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(sc_test_decide(p, "t read x"), SC_ALLOW);
 	sc_policy_free(p);
+	/* conditions on a 100k-deep chain would nest 100k ANDs: refused */
+	b.n = 0;
+	for (int i = 0; i < 100000; i++)
+		put(&b, "let s%d = @s%d when k%d == \"v\"\n", i, i + 1, i);
+	put(&b, "let s100000 = read x\ntask t allows @s0\n");
+	char *deep = NULL;
+	p = sc_test_policy(b.s, &deep);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(deep, "nest deeper than"), "%s", deep);
+	free(deep);
 	/* and a 100k-long cycle is reported, not recursed into */
 	b.n = 0;
 	for (int i = 0; i < 100000; i++)

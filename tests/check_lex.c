@@ -74,6 +74,8 @@ START_TEST(regex_only_after_matches)
 	EXPECT_TYPES("k matches /^a\\/b$/i", TK_WORD, TK_MATCHES, TK_REGEX, 0);
 	EXPECT_TYPES("k matches   /x/", TK_WORD, TK_MATCHES, TK_REGEX, 0);
 	EXPECT_TYPES("read /a/b/", TK_WORD, TK_WORD, 0); /* a path, not a regex */
+	/* the regex may follow on a later line, after a comment */
+	EXPECT_TYPES("k matches # the ticket\n  /^INC-[0-9]+$/", TK_WORD, TK_MATCHES, TK_REGEX, 0);
 }
 END_TEST
 

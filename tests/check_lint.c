@@ -1,6 +1,10 @@
 /* check_lint.c — the warnings of `scopec check` (compiler/lint.c). */
 #include "suites.h"
 #include "lint.h"
+#include "report.h"
+#include "resolve.h"
+
+#include <jansson.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +92,81 @@ START_TEST(covers)
 }
 END_TEST
 
+/* Runs check's pipeline with records kept, and renders them. */
+static json_t *report(const char *text, void (*render)(sc_diag *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	d.collect = true;
+	sc_policy *p = sc_resolve_text(&d, "dir/t t.scope", text, strlen(text));
+	if (p)
+		sc_lint(&d, p);
+	render(&d, mem);
+	fclose(mem);
+	sc_policy_free(p);
+	sc_diag_fini(&d);
+	json_error_t je;
+	json_t *doc = json_loads(buf, 0, &je);
+	ck_assert_msg(doc != NULL, "invalid JSON (%s):\n%s", je.text, buf);
+	free(buf);
+	return doc;
+}
+
+START_TEST(json_format)
+{
+	json_t *doc = report("task t allows read secrets.db denies ** secrets.**", sc_report_json);
+	ck_assert(json_is_array(doc));
+	ck_assert_int_eq(json_array_size(doc), 1);
+	json_t *w = json_array_get(doc, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "severity")), "warning");
+	ck_assert_str_eq(json_string_value(json_object_get(w, "rule")), "scope.shadowed");
+	ck_assert_int_eq(json_integer_value(json_object_get(w, "line")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(w, "column")), 15);
+	json_t *note = json_array_get(json_object_get(w, "notes"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(note, "column")), 38);
+	json_decref(doc);
+	doc = report("task t allows", sc_report_json);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "severity")), "error");
+	json_decref(doc);
+}
+END_TEST
+
+/* The parts of SARIF 2.1.0 that code hosts read: version, one run with a
+ * driver and its rules, results with ruleId/ruleIndex consistent with the
+ * rules, a message, and physical locations with a URI and a 1-based region. */
+START_TEST(sarif_format)
+{
+	json_t *doc = report("let unused = read x\ntask t allows ** when k matches /a*/\ntask u allows", sc_report_sarif);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "version")), "2.1.0");
+	ck_assert(json_is_string(json_object_get(doc, "$schema")));
+	json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+	json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
+	ck_assert_str_eq(json_string_value(json_object_get(driver, "name")), "scopec");
+	json_t *rules = json_object_get(driver, "rules");
+	json_t *results = json_object_get(run, "results");
+	ck_assert_int_ge(json_array_size(results), 1);
+	size_t i;
+	json_t *r;
+	json_array_foreach(results, i, r) {
+		const char *id = json_string_value(json_object_get(r, "ruleId"));
+		json_int_t ri = json_integer_value(json_object_get(r, "ruleIndex"));
+		ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rules, (size_t)ri), "id")), id);
+		const char *level = json_string_value(json_object_get(r, "level"));
+		ck_assert(strcmp(level, "error") == 0 || strcmp(level, "warning") == 0);
+		ck_assert(json_is_string(json_object_get(json_object_get(r, "message"), "text")));
+		json_t *pl = json_object_get(json_array_get(json_object_get(r, "locations"), 0), "physicalLocation");
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri")),
+				 "dir/t%20t.scope");
+		ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(pl, "region"), "startLine")), 1);
+		ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(pl, "region"), "startColumn")), 1);
+	}
+	json_decref(doc);
+}
+END_TEST
+
 Suite *sc_suite_lint(void)
 {
 	Suite *s = suite_create("lint");
@@ -98,6 +177,8 @@ Suite *sc_suite_lint(void)
 	tcase_add_test(tc, conditions_and_regexes);
 	tcase_add_test(tc, invisible_and_confusable);
 	tcase_add_test(tc, covers);
+	tcase_add_test(tc, json_format);
+	tcase_add_test(tc, sarif_format);
 	suite_add_tcase(s, tc);
 	return s;
 }

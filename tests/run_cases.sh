@@ -66,5 +66,18 @@ for f in "$root"/lint/*.err; do
 	ok
 done
 
+# fmt over every policy in the repository: idempotent, and the formatted
+# policy passes the same expects (formatting never changes a decision).
+for f in "$root"/decide/*.scope "$root"/../../policies/*.scope "$root"/../../examples/*.scope; do
+	[ -e "$f" ] || continue
+	dir=$(dirname "$f"); name=$(basename "$f"); out="$dir/.fmt-$name"
+	if ! "$scopec" fmt "$f" >"$out" 2>"$tmp/err"; then bad "fmt $name: refused"; sed 's/^/    /' "$tmp/err" | head -5; rm -f "$out"; continue; fi
+	"$scopec" fmt "$out" >"$tmp/again" 2>/dev/null
+	if ! cmp -s "$out" "$tmp/again"; then bad "fmt $name: not idempotent"; diff "$out" "$tmp/again" | head -10; rm -f "$out"; continue; fi
+	if ! (cd "$dir" && "$scopec" test ".fmt-$name" >/dev/null 2>"$tmp/err"); then bad "fmt $name: formatted policy fails its expects"; head -5 "$tmp/err"; rm -f "$out"; continue; fi
+	rm -f "$out"
+	ok
+done
+
 echo "case files: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,7 +8,7 @@
 #include "refeval.h"
 
 #define SC_SUITES(X) \
-	X(number) X(glob) X(lex) X(parse) X(resolve) X(refeval) X(request) X(lint) X(large) \
+	X(number) X(glob) X(lex) X(parse) X(resolve) X(refeval) X(request) X(lint) X(fmt) X(large) \
 	X(backend) X(runtime)
 
 #define SC_DECLARE(name) Suite *sc_suite_##name(void);
