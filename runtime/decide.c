@@ -392,7 +392,9 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 	if (!out)
 		return -SCOPE_EINVAL;
 	*out = (scope_result){ SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false };
-	if (!p || !s || !rq || !request_ok(rq))
+	/* (a policy loaded without its regexes, as the disassembler does, is
+	 * for listing only) */
+	if (!p || !p->regex || !s || !rq || !request_ok(rq))
 		return -SCOPE_EINVAL;
 	const uint32_t *ta = SC_AUTOMATA(p);
 	uint32_t t = walk_str(p, ta, ta[2], rq->task, rq->task_len);
