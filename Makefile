@@ -42,7 +42,7 @@ TEST_OBJ     := $(TEST_SRC:%.c=$(B)/%.o)
 .PHONY: all deps demo test unit cases policies sanitize san-test fuzz clean
 .DEFAULT_GOAL := all
 
-all: scopec
+all: scopec lib
 
 deps:
 	@missing=""; \
@@ -133,7 +133,7 @@ $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_B := build/fuzz
-FUZZ_TARGETS := fuzz_policy fuzz_request
+FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image
 
 fuzz:
 	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
@@ -143,6 +143,7 @@ fuzz:
 	  echo "== $$t for $(FUZZ_SECONDS)s"; \
 	  seeds=tests/cases/decide; dict=-dict=tests/fuzz/scope.dict; \
 	  [ $$t = fuzz_request ] && { seeds=tests/cases/eval; dict=; }; \
+	  [ $$t = fuzz_image ] && { seeds=; dict=; }; \
 	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies 2>&1 | tail -12 || exit 1; \
 	done
@@ -163,3 +164,29 @@ clean:
 	rm -rf build scopec
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- runtime library and benchmark (the back end) --------------------------
+# libscope.a / libscope.so: what services embed (runtime/ only: libc + PCRE2).
+RUNTIME_PIC_OBJ := $(RUNTIME_SRC:%.c=$(B)/pic/%.o)
+
+$(B)/pic/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(B)/libscope.a: $(RUNTIME_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libscope.so: $(RUNTIME_PIC_OBJ)
+	$(CC) $(OPT) -shared -Wl,-soname,libscope.so.1 -o $@ $^ $(PCRE2_LIBS) -pthread
+
+lib: $(B)/libscope.a $(B)/libscope.so
+
+$(B)/scope-bench: $(B)/bench/bench.o $(B)/libscopec.a
+	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
+
+# Not a unit test: prints the table of the README (takes a minute).
+bench: $(B)/scope-bench
+	$(B)/scope-bench
+
+.PHONY: lib bench

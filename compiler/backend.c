@@ -389,6 +389,11 @@ static uint32_t compile_group(backend *be, const sc_task *t)
 			be->errors++;
 			return 0;
 		}
+		if (sp + 4 > sizeof stack / sizeof stack[0]) { /* cannot happen: depth <= 32 */
+			sc_error(be->d, t->span, "internal error: split stack exhausted");
+			be->errors++;
+			return 0;
+		}
 		uint32_t mid = lo + (hi - lo) / 2;
 		/* right half first on the stack so the left one is built first */
 		stack[sp++] = hi;

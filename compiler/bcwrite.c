@@ -214,6 +214,7 @@ typedef struct enc_state {
 	uint32_t inner;         /* LITERAL: payload of the states inside it
 	                           (a DFA state for ACTION states, else a label) */
 	uint32_t offset;        /* word offset of the record in STATES */
+	uint32_t ref;           /* the reference to it (offset and type) */
 } enc_state;
 
 typedef struct encoder {
@@ -341,7 +342,7 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 	const enc_state *es = &en->e[s];
 	const sc_dfa *d = en->d;
 	uint32_t ph = phase_of(en, s);
-	uint32_t payload = ph == SCOPE_PH_ACTION ? en->e[payload_state(en, s)].offset : d->label[s];
+	uint32_t payload = ph == SCOPE_PH_ACTION ? en->e[payload_state(en, s)].ref : d->label[s];
 	uint32_t n = es->type == SCOPE_ST_SPARSE ? es->nexc : es->type == SCOPE_ST_LITERAL ? es->chain_len : 0;
 	sc_bcw_push(w, SCOPE_SEC_STATES, SCOPE_ST_WORD0(es->type, ph, n));
 	sc_bcw_push(w, SCOPE_SEC_STATES, payload);
@@ -351,16 +352,16 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 		break;
 	case SCOPE_ST_DENSE:
 		for (uint32_t c = 0; c < d->nclasses; c++)
-			sc_bcw_push(w, SCOPE_SEC_STATES, en->e[tr[c]].offset);
+			sc_bcw_push(w, SCOPE_SEC_STATES, en->e[tr[c]].ref);
 		break;
 	case SCOPE_ST_SPARSE: {
-		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].offset);
+		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].ref);
 		uint8_t keys[256];
 		uint32_t next[256], k = 0;
 		for (unsigned b = 0; b < 256; b++)
 			if (target(en, s, b) != es->dflt) {
 				keys[k] = (uint8_t)b;
-				next[k++] = en->e[target(en, s, b)].offset;
+				next[k++] = en->e[target(en, s, b)].ref;
 			}
 		for (uint32_t i = 0; i < k; i += 4) {
 			uint32_t word = 0;
@@ -373,9 +374,9 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 		break;
 	}
 	default: {
-		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].offset);
-		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->chain_next].offset);
-		sc_bcw_push(w, SCOPE_SEC_STATES, ph == SCOPE_PH_ACTION ? en->e[es->inner].offset : es->inner);
+		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].ref);
+		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->chain_next].ref);
+		sc_bcw_push(w, SCOPE_SEC_STATES, ph == SCOPE_PH_ACTION ? en->e[es->inner].ref : es->inner);
 		uint32_t cur = s, word = 0;
 		for (uint32_t i = 0; i < es->chain_len; i++) {
 			word |= (uint32_t)en->e[cur].exc_byte << (8 * (i % 4));
@@ -389,6 +390,40 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 	}
 	}
 	w->records++;
+}
+
+/* The order of the records: depth first from the start, so that the
+ * records one request walks through lie next to each other (a deep path
+ * of a trie is one run of memory, not one record per BFS level). */
+static uint32_t *layout_order(const encoder *en)
+{
+	const sc_dfa *d = en->d;
+	uint32_t *order = xcalloc(d->nstates, sizeof *order), n = 0;
+	uint32_t *stack = xcalloc((size_t)d->nstates * (en->row + 1) + 1, sizeof *stack), sp = 0;
+	bool *seen = xcalloc(d->nstates, sizeof *seen);
+	seen[0] = true;
+	stack[sp++] = d->start;
+	seen[d->start] = true;
+	while (sp) {
+		uint32_t s = stack[--sp];
+		order[n++] = s;
+		const uint32_t *tr = d->trans + (size_t)s * en->row;
+		/* pushed last, popped first: the SEP successor, then classes from
+		 * the highest down, so the walk order of bytes is ascending */
+		for (uint32_t c = 0; c < en->row; c++) {
+			uint32_t t = tr[c];
+			if (!seen[t]) {
+				seen[t] = true;
+				stack[sp++] = t;
+			}
+		}
+	}
+	for (uint32_t s = 1; s < d->nstates; s++)
+		if (!seen[s])
+			order[n++] = s;
+	free(stack);
+	free(seen);
+	return order;
 }
 
 uint32_t sc_bcw_automaton(sc_bcw *w, const sc_dfa *d, uint32_t kind)
@@ -408,22 +443,27 @@ uint32_t sc_bcw_automaton(sc_bcw *w, const sc_dfa *d, uint32_t kind)
 	build_chains(&en);
 	uint32_t lo = (uint32_t)w->sec[SCOPE_SEC_STATES].n, pos = lo;
 	uint32_t start;
-	en.e[0].offset = 0;
+	en.e[0].offset = en.e[0].ref = 0;
 	if (d->start == 0) {
 		/* nothing can match: one SINK with payload 0 as the start */
 		sc_bcw_push(w, SCOPE_SEC_STATES, SCOPE_ST_WORD0(SCOPE_ST_SINK, phase_of(&en, 0), 0));
 		sc_bcw_push(w, SCOPE_SEC_STATES, 0);
-		start = lo;
+		start = SCOPE_REF(lo, SCOPE_ST_SINK);
 	} else {
-		for (uint32_t s = 1; s < d->nstates; s++)
+		uint32_t *order = layout_order(&en);
+		for (uint32_t k = 0; k + 1 < d->nstates; k++) {
+			uint32_t s = order[k];
 			if (!en.e[s].absorbed) {
 				en.e[s].offset = pos;
+				en.e[s].ref = SCOPE_REF(pos, en.e[s].type);
 				pos += record_words(&en, &en.e[s]);
 			}
-		for (uint32_t s = 1; s < d->nstates; s++)
-			if (!en.e[s].absorbed)
-				write_record(w, &en, s);
-		start = en.e[d->start].offset;
+		}
+		for (uint32_t k = 0; k + 1 < d->nstates; k++)
+			if (!en.e[order[k]].absorbed)
+				write_record(w, &en, order[k]);
+		free(order);
+		start = en.e[d->start].ref;
 	}
 	uint32_t hi = (uint32_t)w->sec[SCOPE_SEC_STATES].n;
 	uint32_t idx = (uint32_t)(w->sec[SCOPE_SEC_AUTOMATA].n / SCOPE_BC_AUTOMATON_WORDS);

@@ -164,7 +164,7 @@ static void put_payload(FILE *o, uint32_t phase, uint32_t pl)
 {
 	switch (phase) {
 	case SCOPE_PH_TASK: if (pl) fprintf(o, " -> task %u", pl - 1); break;
-	case SCOPE_PH_ACTION: if (pl) fprintf(o, " SEP-> S%u", pl); break;
+	case SCOPE_PH_ACTION: if (pl) fprintf(o, " SEP-> S%u", SCOPE_REF_OFF(pl)); break;
 	case SCOPE_PH_RESOURCE:
 		if (pl & SCOPE_BC_ONE_ITEM)
 			fprintf(o, " => item #%u", pl & ~SCOPE_BC_ONE_ITEM);
@@ -181,7 +181,7 @@ static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 	const uint32_t *a = SC_AUTOMATA(p) + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
 	const uint32_t *cm = SC_CMAPS(p) + (size_t)a[1] * SCOPE_BC_CMAP_WORDS;
 	fprintf(o, "A%u %s  cmap %u (%u classes)  start S%u  states [%u, %u)\n", i, kinds[a[0]], a[1],
-		cm[0], a[2], a[3], a[4]);
+		cm[0], SCOPE_REF_OFF(a[2]), a[3], a[4]);
 	const uint32_t *st = SC_STATES(p);
 	for (uint32_t pos = a[3]; pos < a[4];) {
 		const uint32_t *r = st + pos;
@@ -193,7 +193,7 @@ static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 		case SCOPE_ST_DENSE:
 			fputs(" class->", o);
 			for (uint32_t c = 0; c < cm[0]; c++)
-				fprintf(o, " S%u", r[2 + c]);
+				fprintf(o, " S%u", SCOPE_REF_OFF(r[2 + c]));
 			size = 2 + cm[0];
 			break;
 		case SCOPE_ST_SPARSE: {
@@ -201,16 +201,16 @@ static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 			for (uint32_t k = 0; k < n; k++) {
 				fputc(' ', o);
 				put_bytes(o, (const char *)keys + k, 1);
-				fprintf(o, "->S%u", r[3 + (n + 3) / 4 + k]);
+				fprintf(o, "->S%u", SCOPE_REF_OFF(r[3 + (n + 3) / 4 + k]));
 			}
-			fprintf(o, " else S%u", r[2]);
+			fprintf(o, " else S%u", SCOPE_REF_OFF(r[2]));
 			size = 3 + (n + 3) / 4 + n;
 			break;
 		}
 		default:
 			fputc(' ', o);
 			put_bytes(o, (const char *)(r + 5), n);
-			fprintf(o, " -> S%u else S%u", r[3], r[2]);
+			fprintf(o, " -> S%u else S%u", SCOPE_REF_OFF(r[3]), SCOPE_REF_OFF(r[2]));
 			if (n > 1 && r[4]) {
 				fputs(" (inside:", o);
 				put_payload(o, ph, r[4]);

@@ -59,6 +59,13 @@
  *                      word offset of an outcome record in OUTCOMES
  *            VALUE     payload = 1 accepted, 0 not (for `like` and `in`)
  *
+ * A state reference (in transitions, ACTION payloads, automaton starts) is
+ * the record's word offset shifted left by 2 with the record's type in the
+ * low 2 bits: the evaluator dispatches on the type before the record's
+ * first word arrives from memory.  Reference 0 is the dead state.
+ *
+ *            | word offset : 30                               | type:2 |
+ *
  * Every walk consumes at least one byte per step or stops (SINK), so its
  * time is linear in the input.  A transition never leaves its automaton's
  * region or changes phase, except the ACTION payload into RESOURCE states of
@@ -169,6 +176,10 @@ enum {
 #define SCOPE_ST_N(w) ((w) >> 8)
 #define SCOPE_ST_WORD0(type, phase, n) ((uint32_t)(type) | (uint32_t)(phase) << 3 | (uint32_t)(n) << 8)
 #define SCOPE_ST_MAX_N 0xffffffu
+#define SCOPE_REF(off, type) ((uint32_t)(off) << 2 | (uint32_t)(type))
+#define SCOPE_REF_OFF(ref) ((ref) >> 2)
+#define SCOPE_REF_TYPE(ref) ((ref) & 3u)
+#define SCOPE_BC_MAX_STATE_WORDS (1u << 30)
 
 /* Automaton kinds. */
 #define SCOPE_BC_AUTOMATON_KINDS(X) X(TASKS, 0) X(POLICY, 1) X(VALUE, 2)

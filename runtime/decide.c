@@ -65,30 +65,53 @@ void scope_scratch_destroy(scope_scratch *s)
 /* ---- automata -------------------------------------------------------------- */
 
 /* Runs automaton A over [p, end) from state S; returns the payload of the
- * state where the input ends.  Each iteration consumes >= 1 byte or stops. */
-static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s,
-		     const unsigned char *p, const unsigned char *end)
+ * state where the input ends.  A state reference carries its record's type
+ * in its low two bits (bytecode.h), so a DENSE step is one dependent load.
+ * Every step consumes >= 1 byte or stops, so the walk is linear. */
+static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, const unsigned char *p,
+		     const unsigned char *end)
 {
 	const uint32_t *st = SC_STATES(pol);
 	const uint8_t *cmap = (const uint8_t *)(SC_CMAPS(pol) + (size_t)a[1] * SCOPE_BC_CMAP_WORDS + 1);
 	while (p < end) {
-		const uint32_t *r = st + s;
-		uint32_t n = SCOPE_ST_N(r[0]);
-		switch (SCOPE_ST_TYPE(r[0])) {
+		const uint32_t *r = st + SCOPE_REF_OFF(s);
+		switch (SCOPE_REF_TYPE(s)) {
 		case SCOPE_ST_SINK:
 			return r[1];
 		case SCOPE_ST_DENSE:
-			s = r[2 + cmap[*p++]];
+			/* stay here while the states are dense */
+			do {
+				s = r[2 + cmap[*p++]];
+				r = st + SCOPE_REF_OFF(s);
+			} while (p < end && SCOPE_REF_TYPE(s) == SCOPE_ST_DENSE);
 			break;
 		case SCOPE_ST_SPARSE: {
+			uint32_t n = SCOPE_ST_N(r[0]), k;
 			const uint8_t *keys = (const uint8_t *)(r + 3);
-			uint32_t k = 0, c = *p++;
-			while (k < n && keys[k] != c)
-				k++;
-			s = k < n ? r[3 + (n + 3) / 4 + k] : r[2];
+			const uint32_t *next = r + 3 + (n + 3) / 4;
+			if (r[2] == s) {
+				/* a star loop: skip the bytes that stay here */
+				for (;;) {
+					for (k = 0; k < n && keys[k] != *p; k++)
+						;
+					p++;
+					if (k < n) {
+						s = next[k];
+						break;
+					}
+					if (p == end)
+						return r[1];
+				}
+				break;
+			}
+			for (k = 0; k < n && keys[k] != *p; k++)
+				;
+			p++;
+			s = k < n ? next[k] : r[2];
 			break;
 		}
 		default: { /* SCOPE_ST_LITERAL */
+			uint32_t n = SCOPE_ST_N(r[0]);
 			const uint8_t *lit = (const uint8_t *)(r + 5);
 			size_t avail = (size_t)(end - p), k = 0, lim = n < avail ? n : avail;
 			while (k < lim && p[k] == lit[k])
@@ -106,7 +129,7 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s,
 		}
 		}
 	}
-	return st[s + 1];
+	return st[SCOPE_REF_OFF(s) + 1];
 }
 
 static uint32_t walk_str(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
@@ -369,7 +392,9 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 	if (!out)
 		return -SCOPE_EINVAL;
 	*out = (scope_result){ SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false };
-	if (!p || !s || !rq || !request_ok(rq))
+	/* (a policy loaded without its regexes, as the disassembler does, is
+	 * for listing only) */
+	if (!p || !p->regex || !s || !rq || !request_ok(rq))
 		return -SCOPE_EINVAL;
 	const uint32_t *ta = SC_AUTOMATA(p);
 	uint32_t t = walk_str(p, ta, ta[2], rq->task, rq->task_len);
@@ -390,7 +415,15 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 			outcome_view(p, res, &o[n++]);
 	}
 	out->why = SCOPE_WHY_DEFAULT;
-	if (n)
+	if (n == 1 && o[0].list[0] == &o[0].one) {
+		/* the common case: one item, unconditional or not */
+		uint32_t item = o[0].one, kind = SC_ITEMS(p)[item] >> 30;
+		uint8_t v = item_truth(p, s, rq, item);
+		if (v == SCOPE_T_TRUE || (v == SCOPE_T_UNKNOWN && kind == SCOPE_DENY))
+			set_item(out, (scope_decision)kind, item, v == SCOPE_T_UNKNOWN);
+		/* an unknown ask needs an allow that holds outright: none here */
+	} else if (n) {
 		resolve_outcomes(p, s, rq, o, n, out);
+	}
 	return 0;
 }

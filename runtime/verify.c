@@ -169,7 +169,7 @@ static int verify_automata_table(vstate *v)
 {
 	const scope_policy *p = v->p;
 	uint64_t prev_hi = 2;
-	if (SC_NAUTOMATA(p) < 1 || SC_NSTATES(p) < 2)
+	if (SC_NAUTOMATA(p) < 1 || SC_NSTATES(p) < 2 || SC_NSTATES(p) > SCOPE_BC_MAX_STATE_WORDS)
 		FAIL(v, "no automata");
 	for (uint32_t i = 0; i < SC_NAUTOMATA(p); i++) {
 		const uint32_t *a = SC_AUTOMATA(p) + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
@@ -199,13 +199,17 @@ static uint64_t record_words(const uint32_t *w, uint32_t nclasses)
 	}
 }
 
-/* TARGET must be the dead state or a record start of [lo, hi) in PHASE. */
-static bool target_ok(const vstate *v, uint32_t target, uint32_t lo, uint32_t hi, uint32_t phase)
+/* REF must be the dead state or name a record start of [lo, hi) in PHASE,
+ * with the record's type in its low bits. */
+static bool target_ok(const vstate *v, uint32_t ref, uint32_t lo, uint32_t hi, uint32_t phase)
 {
-	if (target == 0)
+	if (ref == 0)
 		return true;
-	return target >= lo && target < hi && bit_get(v->state_start, target) &&
-	       SCOPE_ST_PHASE(SC_STATES(v->p)[target]) == phase;
+	uint32_t off = SCOPE_REF_OFF(ref);
+	if (off < lo || off >= hi || !bit_get(v->state_start, off))
+		return false;
+	uint32_t w = SC_STATES(v->p)[off];
+	return SCOPE_ST_PHASE(w) == phase && SCOPE_ST_TYPE(w) == SCOPE_REF_TYPE(ref);
 }
 
 static bool payload_ok(const vstate *v, uint32_t phase, uint32_t pl, uint32_t lo, uint32_t hi)

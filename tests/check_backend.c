@@ -8,6 +8,7 @@
 #include "request.h"
 #include "resolve.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,81 @@ START_TEST(dfa_minimal)
 }
 END_TEST
 
+/* The policy library: every expect, and variations of it (attributes
+ * dropped one by one, resource and action cut short), through both paths. */
+START_TEST(policy_library)
+{
+	/* (compiler/glob.h shadows <glob.h> on the include path: readdir) */
+	char *files[256];
+	size_t nfiles = 0;
+	DIR *dir = opendir("policies");
+	if (!dir) {
+		fprintf(stderr, "policy_library: no policies/ here, skipped\n");
+		return;
+	}
+	for (struct dirent *de; (de = readdir(dir)) != NULL && nfiles < 256;) {
+		size_t n = strlen(de->d_name);
+		if (n > 6 && strcmp(de->d_name + n - 6, ".scope") == 0) {
+			files[nfiles] = malloc(n + 10);
+			snprintf(files[nfiles++], n + 10, "policies/%s", de->d_name);
+		}
+	}
+	closedir(dir);
+	unsigned pairs = 0;
+	scope_scratch *scr;
+	ck_assert_int_eq(scope_scratch_create(&scr), 0);
+	sc_ref_ctx *ref = sc_ref_new();
+	for (size_t f = 0; f < nfiles; f++) {
+		sc_diag d;
+		sc_diag_init(&d, stderr);
+		const char *paths[1] = { files[f] };
+		sc_policy *p = sc_resolve_files(&d, paths, 1);
+		ck_assert_msg(p != NULL, "%s does not resolve", files[f]);
+		scope_policy *cp = sc_backend_load(&d, p);
+		ck_assert_ptr_nonnull(cp);
+		for (uint32_t i = 0; i < p->nexpects; i++) {
+			const sc_expect *e = &p->expects[i];
+			sc_attr attrs[32];
+			uint32_t na = e->nattrs < 32 ? e->nattrs : 32;
+			for (uint32_t k = 0; k < na; k++)
+				attrs[k] = (sc_attr){ e->attrs[k].key, e->attrs[k].value };
+			for (uint32_t drop = 0; drop <= na; drop++) {
+				sc_attr some[32];
+				uint32_t ns = 0;
+				for (uint32_t k = 0; k < na; k++)
+					if (k != drop)
+						some[ns++] = attrs[k];
+				for (int cut = 0; cut < 3; cut++) {
+					sc_str res = e->resource, act = e->action;
+					if (cut == 1 && res.n)
+						res.n--;
+					if (cut == 2 && act.n > 1)
+						act.n--;
+					sc_request rq = { e->task, act, res, some, ns };
+					sc_result a, b;
+					sc_ref_decide(ref, p, &rq, &a);
+					sc_backend_decide(cp, scr, p, &rq, &b);
+					if (!sc_bt_same(&a, &b))
+						show_diff(files[f], &rq, &a, &b);
+					ck_assert(sc_bt_same(&a, &b));
+					if (drop == na && cut == 0)
+						ck_assert_int_eq(b.decision, e->decision);
+					pairs++;
+				}
+			}
+		}
+		scope_policy_destroy(cp);
+		sc_policy_free(p);
+		sc_diag_fini(&d);
+	}
+	sc_ref_free(ref);
+	scope_scratch_destroy(scr);
+	for (size_t f = 0; f < nfiles; f++)
+		free(files[f]);
+	fprintf(stderr, "policy library: %u request pairs agree\n", pairs);
+}
+END_TEST
+
 uint32_t sc_bt_label_one(void *ctx, const uint32_t *ids, uint32_t n)
 {
 	(void)ctx;
@@ -500,6 +576,7 @@ Suite *sc_suite_backend(void)
 	tcase_add_test(tc, patterns);
 	tcase_add_test(tc, conditions);
 	tcase_add_test(tc, blowup_is_split);
+	tcase_add_test(tc, policy_library);
 	tcase_add_test(tc, differential_random);
 	tcase_add_test(tc, differential_split);
 	suite_add_tcase(s, tc);
