@@ -104,7 +104,12 @@ $(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a
 $(TEST_OBJ): EXTRA_CFLAGS += $(CHECK_CFLAGS)
 
 # ---- tests ------------------------------------------------------------------
-test: unit cases policies
+# Modules under mk/ add their own targets; each appends its test target to
+# EXTRA_TESTS (e.g. the Python binding, the gateway, the install check).
+EXTRA_TESTS :=
+include $(wildcard mk/*.mk)
+
+test: unit cases policies $(EXTRA_TESTS)
 
 unit: $(B)/check_scope scopec
 	SCOPEC=./scopec $(B)/check_scope
