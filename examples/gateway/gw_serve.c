@@ -1,0 +1,410 @@
+/*
+ * gw_serve.c — one connection: a request per line in, a reply per line out.
+ *
+ *   {"id":7,"task":"triage","action":"post","resource":"forum.help",
+ *    "context":{"channel":"internal"}}
+ *   -> {"id":7,"decision":"ask","reason":"item","item":4,
+ *       "explain":"triage.scope:11:10: asks post forum.** when ...",
+ *       "policy":"sha256:..."}
+ *
+ * Fields: task (string), action (non-empty string), resource (string,
+ * default ""), context (object; values strings, integers or booleans,
+ * which are decided as their decimal / true / false text), id (any JSON,
+ * echoed).  Anything else -- invalid JSON, a missing or mistyped field, an
+ * unknown field, a line over --max-line, more than GW_MAX_ATTRS attributes --
+ * is answered deny with "reason":"error" and an "error" message.  Blank
+ * lines are skipped.  Replies come in request order.
+ *
+ * Per request: pin the enforced policy, decide, explain, unpin; the same
+ * for the candidate in shadow mode; write the log records; then reply.
+ */
+#include "gw.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GW_MAX_ATTRS 256
+
+static const char *const decision_names[] = { "allow", "ask", "deny" };
+static const char *const why_names[] = { "item", "default-deny", "undeclared-task", "error" };
+
+/* ---- reading lines ------------------------------------------------------ */
+
+typedef struct gw_reader {
+	int fd;
+	char *buf;
+	size_t start, len, cap, max;
+	bool discard;            /* inside a line that was too long */
+} gw_reader;
+
+/* Waits for input on FD or for shutdown.  False on shutdown. */
+static bool wait_input(gw_ctx *g, int fd)
+{
+	struct pollfd pf[2] = { { fd, POLLIN, 0 }, { g->wake[0], POLLIN, 0 } };
+	for (;;) {
+		int n = poll(pf, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || pf[1].revents)
+			return false;
+		return true;
+	}
+}
+
+/* The next line without its newline: 1, 0 at EOF or shutdown, -1 for a
+ * line longer than the limit (skipped; the caller answers an error). */
+static int next_line(gw_ctx *g, gw_reader *r, char **line, size_t *n)
+{
+	for (;;) {
+		char *nl = r->len ? memchr(r->buf + r->start, '\n', r->len) : NULL;
+		if (nl) {
+			size_t k = (size_t)(nl - (r->buf + r->start));
+			*line = r->buf + r->start;
+			*n = k;
+			r->start += k + 1;
+			r->len -= k + 1;
+			if (r->discard) {
+				r->discard = false;
+				return -1;
+			}
+			return 1;
+		}
+		if (r->discard || r->len > r->max) { /* drop what we have of it */
+			r->discard = true;
+			r->start = r->len = 0;
+		}
+		if (r->start && r->len)
+			memmove(r->buf, r->buf + r->start, r->len);
+		r->start = 0;
+		if (r->len == r->cap) {
+			size_t cap = r->cap * 2;
+			char *b = realloc(r->buf, cap);
+			if (!b)
+				return 0;
+			r->buf = b;
+			r->cap = cap;
+		}
+		if (!wait_input(g, r->fd))
+			return 0;
+		ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (r->len && !r->discard) { /* a last line without newline */
+				*line = r->buf;
+				*n = r->len;
+				r->len = 0;
+				return 1;
+			}
+			return 0;
+		}
+		r->len += (size_t)got;
+	}
+}
+
+/* ---- parsing a request --------------------------------------------------- */
+
+typedef struct gw_req {
+	json_t *root;            /* owns the strings of rq */
+	json_t *id;              /* borrowed, or NULL */
+	json_t *attrs;           /* the attributes as decided: an object of strings */
+	scope_request rq;
+	scope_attr a[GW_MAX_ATTRS];
+	char text[GW_MAX_ATTRS][24]; /* integers and booleans as decided */
+	char err[300];
+} gw_req;
+
+static int bad(gw_req *q, const char *fmt, const char *arg)
+{
+	snprintf(q->err, sizeof q->err, fmt, arg);
+	return -1;
+}
+
+static int get_string(json_t *v, const char **s, size_t *n)
+{
+	if (!json_is_string(v))
+		return -1;
+	*s = json_string_value(v);
+	*n = json_string_length(v);
+	return 0;
+}
+
+static int parse_context(gw_req *q, json_t *ctx)
+{
+	if (!json_is_object(ctx))
+		return bad(q, "%s", "\"context\" must be an object");
+	if (json_object_size(ctx) > GW_MAX_ATTRS)
+		return bad(q, "%s", "too many context attributes (at most 256)");
+	const char *k;
+	json_t *v;
+	json_object_foreach(ctx, k, v) {
+		size_t i = q->rq.nattrs;
+		scope_attr *a = &q->a[i];
+		a->key = k;
+		a->key_len = strlen(k);
+		if (!a->key_len)
+			return bad(q, "%s", "empty context attribute name");
+		if (json_is_string(v)) {
+			a->value = json_string_value(v);
+			a->value_len = json_string_length(v);
+		} else if (json_is_integer(v) || json_is_boolean(v)) {
+			if (json_is_integer(v))
+				snprintf(q->text[i], sizeof q->text[i], "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			else
+				snprintf(q->text[i], sizeof q->text[i], "%s", json_is_true(v) ? "true" : "false");
+			a->value = q->text[i];
+			a->value_len = strlen(q->text[i]);
+		} else {
+			return bad(q, "context attribute '%.100s' must be a string, an integer or a boolean "
+				      "(send fractions as strings)", k);
+		}
+		json_object_set_new(q->attrs, k, json_stringn(a->value, a->value_len));
+		q->rq.nattrs++;
+	}
+	q->rq.attrs = q->a;
+	return 0;
+}
+
+/* 0, or -1 with q->err (and q->id when the line had one). */
+static int parse_request(gw_req *q, const char *line, size_t n)
+{
+	json_error_t je;
+	q->root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+	if (!q->root)
+		return bad(q, "invalid JSON: %.200s", je.text);
+	if (!json_is_object(q->root))
+		return bad(q, "%s", "a request must be a JSON object");
+	q->id = json_object_get(q->root, "id");
+	const char *k;
+	json_t *v;
+	bool task = false, action = false;
+	json_object_foreach(q->root, k, v) {
+		if (strcmp(k, "task") == 0) {
+			if (get_string(v, &q->rq.task, &q->rq.task_len) < 0)
+				return bad(q, "%s", "\"task\" must be a string");
+			task = true;
+		} else if (strcmp(k, "action") == 0) {
+			if (get_string(v, &q->rq.action, &q->rq.action_len) < 0)
+				return bad(q, "%s", "\"action\" must be a string");
+			action = true;
+		} else if (strcmp(k, "resource") == 0) {
+			if (get_string(v, &q->rq.resource, &q->rq.resource_len) < 0)
+				return bad(q, "%s", "\"resource\" must be a string");
+		} else if (strcmp(k, "context") == 0) {
+			if (parse_context(q, v) < 0)
+				return -1;
+		} else if (strcmp(k, "id") != 0) {
+			return bad(q, "unknown request field '%.100s' (expected id, task, action, resource, context)", k);
+		}
+	}
+	if (!task || !action)
+		return bad(q, "%s", "a request needs \"task\" and \"action\"");
+	if (!q->rq.action_len)
+		return bad(q, "%s", "the action must not be empty");
+	if (!q->rq.resource)
+		q->rq.resource = "";
+	return 0;
+}
+
+static void req_reset(gw_req *q)
+{
+	json_decref(q->root);
+	json_decref(q->attrs);
+	q->root = NULL;
+	q->id = NULL;
+	q->attrs = json_object();
+	memset(&q->rq, 0, sizeof q->rq);
+	q->err[0] = '\0';
+}
+
+/* ---- deciding ------------------------------------------------------------- */
+
+typedef struct gw_outcome {
+	scope_result r;
+	char explain[1024];
+	char location[600];      /* "FILE:LINE:COL", or "" */
+	char digest[GW_DIGEST_STR];
+} gw_outcome;
+
+static void decide(gw_slot *s, scope_scratch *scr, const scope_request *rq, gw_outcome *o)
+{
+	gw_pin pin;
+	o->location[0] = '\0';
+	int rc = gw_slot_pin(s, &pin);
+	if (rc < 0) {
+		o->r = (scope_result){ SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false };
+		snprintf(o->explain, sizeof o->explain, "error (fail closed: deny): %s", scope_strerror(rc));
+		snprintf(o->digest, sizeof o->digest, "none");
+		return;
+	}
+	rc = scope_decide(pin.p, scr, rq, &o->r);
+	size_t len = sizeof o->explain;
+	if (rc < 0)
+		snprintf(o->explain, sizeof o->explain, "error (fail closed: deny): %s", scope_strerror(rc));
+	else
+		(void)scope_explain(pin.p, &o->r, o->explain, &len); /* cut is fine */
+	scope_item_info info;
+	if (o->r.why == SCOPE_WHY_ITEM && scope_policy_item(pin.p, o->r.item, &info) == 0 &&
+	    info.has_location)
+		snprintf(o->location, sizeof o->location, "%.500s:%u:%u", info.file, (unsigned)info.line,
+			 (unsigned)info.col);
+	memcpy(o->digest, pin.digest, GW_DIGEST_STR);
+	gw_slot_unpin(s, &pin);
+}
+
+static const char *why_name(scope_why w)
+{
+	return (unsigned)w < 4 ? why_names[w] : "error";
+}
+
+/* decision, reason, item, [location], explain, policy into OBJ. */
+static void put_outcome(json_t *obj, const gw_outcome *o, bool location)
+{
+	json_object_set_new(obj, "decision", json_string(decision_names[o->r.decision]));
+	json_object_set_new(obj, "reason", json_string(why_name(o->r.why)));
+	json_object_set_new(obj, "item", o->r.why == SCOPE_WHY_ITEM ? json_integer(o->r.item) : json_null());
+	if (location)
+		json_object_set_new(obj, "location",
+				    o->location[0] ? gw_json_text(o->location, strlen(o->location)) : json_null());
+	json_object_set_new(obj, "explain", gw_json_text(o->explain, strlen(o->explain)));
+	json_object_set_new(obj, "policy", json_string(o->digest));
+}
+
+/* type, time, id, task, action, resource, attributes. */
+static json_t *request_record(const char *type, const gw_req *q)
+{
+	json_t *r = gw_log_record(type);
+	json_object_set(r, "id", q->id ? q->id : json_null());
+	json_object_set_new(r, "task", json_stringn(q->rq.task, q->rq.task_len));
+	json_object_set_new(r, "action", json_stringn(q->rq.action, q->rq.action_len));
+	json_object_set_new(r, "resource", json_stringn(q->rq.resource, q->rq.resource_len));
+	json_object_set(r, "attributes", q->attrs);
+	return r;
+}
+
+static json_t *error_reply(gw_ctx *g, gw_req *q, const char *line, size_t n)
+{
+	/* the fields of every decision record, null where the line had none */
+	json_t *rec = gw_log_record("decision");
+	json_object_set(rec, "id", q->id ? q->id : json_null());
+	json_object_set_new(rec, "task", json_null());
+	json_object_set_new(rec, "action", json_null());
+	json_object_set_new(rec, "resource", json_null());
+	json_object_set_new(rec, "attributes", json_null());
+	json_object_set_new(rec, "decision", json_string("deny"));
+	json_object_set_new(rec, "reason", json_string("error"));
+	json_object_set_new(rec, "item", json_null());
+	json_object_set_new(rec, "location", json_null());
+	json_object_set_new(rec, "explain", json_string("malformed request (fail closed: deny)"));
+	json_object_set_new(rec, "policy", json_null());
+	json_object_set_new(rec, "error", gw_json_text(q->err, strlen(q->err)));
+	json_object_set_new(rec, "raw", gw_json_text(line, n < 512 ? n : 512));
+	if (gw_log_records(g->log, &rec, 1) < 0)
+		atomic_fetch_add(&g->log_failures, 1);
+	json_t *rep = json_object();
+	json_object_set(rep, "id", q->id ? q->id : json_null());
+	json_object_set_new(rep, "decision", json_string("deny"));
+	json_object_set_new(rep, "reason", json_string("error"));
+	json_object_set_new(rep, "error", gw_json_text(q->err, strlen(q->err)));
+	json_object_set_new(rep, "explain", json_string("malformed request (fail closed: deny)"));
+	return rep;
+}
+
+/* Decides one parsed request; returns the reply. */
+static json_t *decide_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, gw_outcome *eo, gw_outcome *co)
+{
+	decide(&g->enforced, scr, &q->rq, eo);
+	json_t *recs[2] = { request_record("decision", q), NULL };
+	put_outcome(recs[0], eo, true);
+	if (g->shadow) {
+		decide(&g->candidate, scr, &q->rq, co);
+		if (co->r.decision != eo->r.decision) {
+			recs[1] = request_record("shadow", q);
+			json_object_set_new(recs[1], "change",
+					    json_string(co->r.decision < eo->r.decision ? "widen" : "narrow"));
+			json_t *e = json_object(), *c = json_object();
+			put_outcome(e, eo, true);
+			put_outcome(c, co, true);
+			json_object_set_new(recs[1], "enforced", e);
+			json_object_set_new(recs[1], "candidate", c);
+		}
+	}
+	bool logged = gw_log_records(g->log, recs, recs[1] ? 2 : 1) == 0;
+	json_t *rep = json_object();
+	json_object_set(rep, "id", q->id ? q->id : json_null());
+	if (!logged) { /* no unlogged authority */
+		atomic_fetch_add(&g->log_failures, 1);
+		json_object_set_new(rep, "decision", json_string("deny"));
+		json_object_set_new(rep, "reason", json_string("error"));
+		json_object_set_new(rep, "error", json_string("decision log write failed (fail closed: deny)"));
+		json_object_set_new(rep, "explain", json_string("error (fail closed: deny)"));
+		return rep;
+	}
+	put_outcome(rep, eo, false);
+	return rep;
+}
+
+static bool send_reply(int out, json_t *rep)
+{
+	char *s = json_dumps(rep, JSON_COMPACT);
+	json_decref(rep);
+	if (!s) /* out of memory: still answer, and answer deny */
+		return gw_write_all(out, "{\"id\":null,\"decision\":\"deny\",\"reason\":\"error\"}\n", 46);
+	size_t n = strlen(s);
+	s[n] = '\n'; /* over the NUL: json_dumps' buffer is n+1 bytes */
+	bool ok = gw_write_all(out, s, n + 1);
+	free(s);
+	return ok;
+}
+
+static bool blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+void gw_serve(gw_ctx *g, int in, int out)
+{
+	gw_reader rd = { in, malloc(4096), 0, 0, 4096, g->cfg.max_line, false };
+	gw_req *q = calloc(1, sizeof *q);
+	gw_outcome *o = calloc(2, sizeof *o);
+	scope_scratch *scr = NULL;
+	if (!rd.buf || !q || !o || scope_scratch_create(&scr) < 0)
+		goto out;
+	char *line;
+	size_t n;
+	int rc;
+	while ((rc = next_line(g, &rd, &line, &n)) != 0) {
+		req_reset(q);
+		json_t *rep;
+		if (rc < 0) {
+			snprintf(q->err, sizeof q->err, "request line longer than %zu bytes", g->cfg.max_line);
+			rep = error_reply(g, q, "", 0);
+		} else if (blank(line, n)) {
+			continue;
+		} else if (parse_request(q, line, n) < 0) {
+			rep = error_reply(g, q, line, n);
+		} else {
+			rep = decide_reply(g, q, scr, &o[0], &o[1]);
+		}
+		atomic_fetch_add(&g->requests, 1);
+		if (!send_reply(out, rep))
+			break;
+	}
+out:
+	if (q) {
+		req_reset(q);
+		json_decref(q->attrs);
+	}
+	scope_scratch_destroy(scr);
+	free(o);
+	free(q);
+	free(rd.buf);
+}
