@@ -17,6 +17,8 @@
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
+#include "shadow.h"  /* gateway: shadow-report */
+#include "suggest.h" /* gateway: suggest */
 
 #include <errno.h>
 #include <jansson.h>
@@ -542,6 +544,11 @@ static const sc_command commands[] = {
 	  "  --format=json    the changes as one JSON document\n"
 	  "  --max-states=N   automaton budget per task (default 2097152)\n"
 	  "  exit: 0 equivalent, 1 different, 2 usage, I/O or too large to compare\n" },
+	/* decision logs of examples/gateway (compiler/shadow.c, compiler/suggest.c) */
+	{ "shadow-report", sc_cmd_shadow_report, "summarise a decision log's shadow disagreements",
+	  sc_shadow_report_usage },
+	{ "suggest", sc_cmd_suggest, "propose least-privilege tasks from a decision log",
+	  sc_suggest_usage },
 };
 
 static const sc_command *find_command(const char *name)
