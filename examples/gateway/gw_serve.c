@@ -68,7 +68,7 @@ static int next_line(gw_ctx *g, gw_reader *r, char **line, size_t *n)
 			*n = k;
 			r->start += k + 1;
 			r->len -= k + 1;
-			if (r->discard) {
+			if (r->discard || k > r->max) {
 				r->discard = false;
 				return -1;
 			}

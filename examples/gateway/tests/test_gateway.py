@@ -1,0 +1,608 @@
+#!/usr/bin/env python3
+"""Tests of scope-gateway, scopec shadow-report and scopec suggest (make gateway-check).
+
+python3 stdlib only.  Each test starts its own gateway in a temporary
+directory.  Usage:
+
+    test_gateway.py --gateway build/scope-gateway --scopec ./scopec [-k NAME]
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from client import Gateway, GatewayError  # noqa: E402
+
+GATEWAY = SCOPEC = None
+PASSED = FAILED = 0
+
+
+def check(cond, what):
+    global PASSED, FAILED
+    if cond:
+        PASSED += 1
+    else:
+        FAILED += 1
+        print(f"  FAIL: {what}", flush=True)
+    return cond
+
+
+# ---- policies -------------------------------------------------------------
+
+COMMON = """
+  allows comment forum.** when channel == "internal"
+  allows pay shop.* when amount <= 100
+  denies delete **
+
+task * denies ** secrets.**
+"""
+
+V1 = """# v1: in force at start
+task agent
+  allows read docs.**, read forum.**
+  allows post forum.help
+  asks   post forum.general.*
+""" + COMMON
+
+V2 = """# v2: post forum.help needs a human; general posts and tmp writes are allowed
+task agent
+  allows read docs.**, read forum.**
+  asks   post forum.help
+  allows post forum.general.*
+  allows write tmp.*
+""" + COMMON
+
+BAD_SOURCE = """# refused: an empty item list
+task agent
+  allows
+"""
+
+# (request, decision under v1, under v2)
+REQUESTS = [
+    (("agent", "read", "docs.a.b", {}), "allow", "allow"),
+    (("agent", "read", "forum.x", {"channel": "internal"}), "allow", "allow"),
+    (("agent", "read", "secrets.db", {}), "deny", "deny"),
+    (("agent", "delete", "forum.x", {}), "deny", "deny"),
+    (("nobody", "read", "docs.a", {}), "deny", "deny"),
+    (("agent", "read", "other.x", {}), "deny", "deny"),
+    (("agent", "post", "forum.other.x", {}), "deny", "deny"),
+    (("agent", "comment", "forum.a", {"channel": "internal"}), "allow", "allow"),
+    (("agent", "comment", "forum.a", {}), "deny", "deny"),
+    (("agent", "pay", "shop.x", {"amount": 50}), "allow", "allow"),
+    (("agent", "pay", "shop.x", {"amount": "500"}), "deny", "deny"),
+    (("agent", "post", "forum.help", {}), "allow", "ask"),        # differs
+    (("agent", "post", "forum.general.x", {}), "ask", "allow"),   # differs
+    (("agent", "write", "tmp.a", {}), "deny", "allow"),           # differs
+]
+
+DECISION_FIELDS = ["type", "time", "id", "task", "action", "resource", "attributes", "decision",
+                   "reason", "item", "location", "explain", "policy"]
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def as_request(rq, id=None):
+    task, action, resource, ctx = rq
+    return Gateway.request(task, action, resource, ctx, id)
+
+
+# ---- helpers --------------------------------------------------------------
+
+def write_atomic(path, data):
+    tmp = path + ".new"
+    with open(tmp, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
+def compile_policy(src, out):
+    subprocess.run([SCOPEC, "compile", src, "-o", out], check=True)
+    with open(out, "rb") as f:
+        return "sha256:" + hashlib.sha256(f.read()).hexdigest()
+
+
+class Log:
+    """The decision log, read incrementally (whole lines only)."""
+
+    def __init__(self, path):
+        self.path, self.records, self.bad, self.offset = path, [], [], 0
+
+    def refresh(self):
+        if not os.path.exists(self.path):
+            return self.records
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].splitlines():
+            try:
+                self.records.append(json.loads(line))
+            except ValueError:
+                self.bad.append(line)
+        return self.records
+
+    def wait(self, pred, start, timeout=5.0):
+        """The first record at index >= START for which PRED holds."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for r in self.refresh()[start:]:
+                if pred(r):
+                    return r
+            time.sleep(0.005)
+        return None
+
+
+class Server:
+    def __init__(self, tmp, policy, *extra, name="gw"):
+        self.sock = os.path.join(tmp, name + ".sock")
+        self.log = Log(os.path.join(tmp, name + ".log"))
+        self.err = open(os.path.join(tmp, name + ".stderr"), "wb")
+        self.p = subprocess.Popen(
+            [GATEWAY, "--policy", policy, "--socket", self.sock, "--log", self.log.path,
+             "--scopec", SCOPEC, *extra], stderr=self.err)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                Gateway(self.sock).close()
+                return
+            except GatewayError:
+                if self.p.poll() is not None:
+                    break
+                time.sleep(0.01)
+        raise RuntimeError(f"gateway did not start: {self.stderr()}")
+
+    def stderr(self):
+        if not self.err.closed:
+            self.err.flush()
+        with open(self.err.name, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = "hung"
+        self.err.close()
+        check(rc == 0, f"gateway exits 0 on SIGTERM (got {rc}): {self.stderr()[-500:]}")
+        return rc
+
+
+def check_log_records(log, what):
+    """Every line valid JSON; decision records carry every field."""
+    recs = log.refresh()
+    check(not log.bad, f"{what}: every log line is JSON ({len(log.bad)} are not)")
+    ok = True
+    for r in recs:
+        if not TIME_RE.match(str(r.get("time", ""))):
+            ok = check(False, f"{what}: RFC 3339 time with ms in {r}")
+        if r.get("type") == "decision":
+            missing = [k for k in DECISION_FIELDS if k not in r]
+            if missing:
+                ok = check(False, f"{what}: decision record without {missing}: {r}")
+            if r.get("decision") not in ("allow", "ask", "deny"):
+                ok = check(False, f"{what}: bad decision in {r}")
+            if "error" not in r and not str(r.get("policy", "")).startswith("sha256:"):
+                ok = check(False, f"{what}: no policy digest in {r}")
+    check(ok, f"{what}: {len(recs)} log records well-formed")
+    return recs
+
+
+def oracle(policy_text, tmp):
+    """Decisions of scopec eval --json (the compiler's own evaluator)."""
+    path = os.path.join(tmp, "oracle.scope")
+    with open(path, "w") as f:
+        f.write(policy_text)
+    lines = []
+    for rq, _, _ in REQUESTS:
+        task, action, resource, ctx = rq
+        lines.append(json.dumps({"task": task, "action": action, "resource": resource,
+                                 "context": {k: str(v) for k, v in ctx.items()}}))
+    out = subprocess.run([SCOPEC, "eval", "--json", path], input="\n".join(lines) + "\n",
+                         capture_output=True, text=True, check=True).stdout
+    return [json.loads(l)["decision"] for l in out.splitlines()]
+
+
+# ---- tests ----------------------------------------------------------------
+
+def test_protocol(tmp):
+    """--stdio: valid and malformed lines, every one answered, never a crash."""
+    pol = os.path.join(tmp, "v1.scope")
+    write_atomic(pol, V1)
+    ok = lambda **kw: dict(task="agent", action="read", resource="docs.a", **kw)
+    cases = [
+        (json.dumps(ok(id=1)), {"id": 1, "decision": "allow", "reason": "item"}),
+        ("not json", {"id": None, "decision": "deny", "reason": "error"}),
+        ("[1,2]", {"decision": "deny", "error": "a request must be a JSON object"}),
+        ('{"id":3,"action":"read"}', {"id": 3, "decision": "deny", "reason": "error"}),
+        ('{"id":4,"task":"agent","action":""}', {"id": 4, "reason": "error"}),
+        ('{"id":5,"task":"agent","action":7}', {"id": 5, "reason": "error"}),
+        ('{"id":6,"task":"agent","action":"read","resource":"docs.a","bogus":1}',
+         {"id": 6, "decision": "deny", "reason": "error"}),
+        ('{"id":7,"task":"agent","action":"read","context":[]}', {"id": 7, "reason": "error"}),
+        ('{"id":8,"task":"agent","action":"pay","resource":"shop.x","context":{"amount":1.5}}',
+         {"id": 8, "reason": "error"}),
+        ('{"id":9,"task":"agent","action":"pay","resource":"shop.x","context":{"amount":50}}',
+         {"id": 9, "decision": "allow"}),
+        ('{"id":10,"task":"agent","action":"pay","resource":"shop.x","context":{"amount":true}}',
+         {"id": 10, "decision": "deny", "reason": "default-deny"}),
+        ("", None),
+        ("   \t", None),
+        ('{"id":11,"task":"agent","action":"read","resource":"docs.\\u0000"}', {"reason": "error"}),
+        (b'\xff\xfe{"id":1}', {"decision": "deny", "reason": "error"}),
+        ('{"id":12,"task":"agent","action":"read","resource":"docs.a","id":13}', {"reason": "error"}),
+        (json.dumps(ok(id={"nested": [1, 2]})), {"id": {"nested": [1, 2]}, "decision": "allow"}),
+        ("[" * 1000, {"decision": "deny", "reason": "error"}),
+        ('{"id":14,"task":"agent","action":"read","resource":"' + "x" * 2000 + '"}',
+         {"decision": "deny", "error": "request line longer than 1024 bytes"}),
+        ('{"id":15,"task":"agent","action":"read","resource":"secrets.a","context":{"":"x"}}',
+         {"id": 15, "reason": "error"}),
+        ('{"id":16,"task":"nobody","action":"read"}', {"id": 16, "reason": "undeclared-task"}),
+        (json.dumps(ok(id=17, context={"channel": "internal"})), {"id": 17, "decision": "allow"}),
+    ]
+    rnd = random.Random(5)
+    for i in range(200):  # random bytes: answered deny, never a crash
+        junk = bytes(rnd.choice(b'{}[]":,\\ abtu0\x00\xff\x7f') for _ in range(rnd.randint(1, 60)))
+        cases.append((junk.replace(b"\n", b""), {"decision": "deny"}))
+    last = json.dumps(ok(id=18))  # the last line has no newline
+    data = b"".join((c.encode() if isinstance(c, str) else c) + b"\n" for c, _ in cases) + last.encode()
+    log = Log(os.path.join(tmp, "proto.log"))
+    p = subprocess.run([GATEWAY, "--policy", pol, "--stdio", "--max-line", "1024", "--log", log.path,
+                        "--scopec", SCOPEC], input=data, capture_output=True, timeout=30)
+    check(p.returncode == 0, f"--stdio exits 0 at end of input (got {p.returncode}): {p.stderr[-300:]}")
+    replies = [json.loads(l) for l in p.stdout.splitlines()]
+    expected = [e for _, e in cases if e is not None] + [{"id": 18, "decision": "allow"}]
+    check(len(replies) == len(expected), f"one reply per request line ({len(replies)} of {len(expected)})")
+    for i, (got, want) in enumerate(zip(replies, expected)):
+        for k, v in want.items():
+            if not check(got.get(k) == v, f"reply {i}: {k} = {v!r}, got {got}"):
+                break
+        check(got.get("decision") in ("allow", "ask", "deny"), f"reply {i} is a decision")
+    r0 = replies[0]
+    check(r0["explain"].startswith(pol + ":") and "allows read docs.**" in r0["explain"],
+          f"explain is FILE:LINE:COL: item ({r0['explain']})")
+    check(replies[3]["explain"].startswith("malformed request"), "malformed: explain says so")
+    recs = check_log_records(log, "protocol log")
+    decs = [r for r in recs if r.get("type") == "decision"]
+    check(len(decs) == len(expected), f"one decision record per request ({len(decs)})")
+    check(decs[0]["location"].startswith(pol + ":") and decs[0]["item"] == 0, "log: item index and location")
+    check(decs[9]["attributes"] == {"amount": "50"}, "log: attributes as decided (integers as text)")
+    check(any(r.get("error", "").startswith("invalid JSON") for r in decs), "log: malformed requests logged with the error")
+    types = [r["type"] for r in recs]
+    check(types[0] == "start" and types[-1] == "stop" and "reload" in types, "log: start, reload, stop records")
+
+
+def test_digest(tmp):
+    """The digest is SHA-256 of the image; bytecode policies load directly."""
+    src = os.path.join(tmp, "d.scope")
+    write_atomic(src, V1)
+    bc = os.path.join(tmp, "d.scopec")
+    want = compile_policy(src, bc)
+    req = json.dumps(as_request(REQUESTS[0][0], 1)) + "\n"
+    for pol in (bc, src):
+        p = subprocess.run([GATEWAY, "--policy", pol, "--stdio", "--scopec", SCOPEC], input=req.encode(),
+                           capture_output=True, timeout=10)
+        r = json.loads(p.stdout)
+        check(r["decision"] == "allow" and r["policy"] == want,
+              f"{os.path.basename(pol)}: digest {r.get('policy')} == sha256 of the image {want}")
+    stripped = os.path.join(tmp, "s.scopec")
+    subprocess.run([SCOPEC, "compile", "--strip", src, "-o", stripped], check=True)
+    p = subprocess.run([GATEWAY, "--policy", stripped, "--stdio"], input=req.encode(), capture_output=True,
+                       timeout=10)
+    r = json.loads(p.stdout)
+    check(r["decision"] == "allow" and r["explain"] == "item 0 (stripped)", f"stripped image: {r['explain']}")
+    bad = os.path.join(tmp, "bad.scope")
+    write_atomic(bad, BAD_SOURCE)
+    p = subprocess.run([GATEWAY, "--policy", bad, "--stdio", "--scopec", SCOPEC], input=req.encode(),
+                       capture_output=True, timeout=10)
+    check(p.returncode == 2 and not p.stdout, "a policy that does not compile: no start (exit 2)")
+    p = subprocess.run([GATEWAY, "--stdio"], capture_output=True, timeout=10)
+    check(p.returncode == 2, "usage error: exit 2")
+
+
+def test_reload_under_load(tmp):
+    """Requests from several threads while the policy is rewritten and reloaded
+    between two valid versions and invalid ones: every reply is the decision of
+    the version that decided it, versions only move forward, nothing dropped."""
+    v1, v2 = oracle(V1, tmp), oracle(V2, tmp)
+    check(v1 == [a for _, a, _ in REQUESTS] and v2 == [b for _, _, b in REQUESTS],
+          "the test's expectations agree with scopec eval")
+    # the digests the gateway must report: images compiled from the same
+    # path (source locations are part of the image)
+    pol = os.path.join(tmp, "policy.scope")
+    write_atomic(pol, V2)
+    d2 = compile_policy(pol, os.path.join(tmp, "v2.scopec"))
+    write_atomic(pol, V1)
+    d1 = compile_policy(pol, os.path.join(tmp, "v1.scopec"))
+    expect = {d1: [a for _, a, _ in REQUESTS], d2: [b for _, _, b in REQUESTS]}
+    with open(os.path.join(tmp, "v2.scopec"), "rb") as f:
+        truncated = f.read()[:100]  # bytecode magic, cut short: the verifier refuses it
+    srv = Server(tmp, pol, "--poll-ms", "50", name="reload")
+    stop = threading.Event()
+    results = {}  # thread -> [(request index, reply)]
+    errors = []
+
+    def worker(t):
+        got = results.setdefault(t, [])
+        n = 0
+        try:
+            with Gateway(srv.sock) as gw:
+                while not stop.is_set():
+                    if t % 2:  # pipelined batches
+                        idx = [(t + n + k) % len(REQUESTS) for k in range(16)]
+                        reps = gw.decide_many(as_request(REQUESTS[i][0], f"w{t}-{n + k}") for k, i in enumerate(idx))
+                        got.extend(zip(idx, reps))
+                        n += 16
+                    else:
+                        i = (t + n) % len(REQUESTS)
+                        got.append((i, gw.decide_many([as_request(REQUESTS[i][0], f"w{t}-{n}")])[0]))
+                        n += 1
+        except Exception as e:  # noqa: BLE001
+            errors.append(f"worker {t}: {e!r}")
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    epochs = [d1]
+    refused = 0
+    probe = Gateway(srv.sock)
+    differing = [i for i, (_, a, b) in enumerate(REQUESTS) if a != b]
+    # (content, digest, signal?) -- SIGHUP, or only the file change (polling)
+    steps = [(V2, d2, True), (V1, d1, True), (BAD_SOURCE, None, True), (V2, d2, False),
+             (truncated, None, True), (V1, d1, False), (V2, d2, True), (BAD_SOURCE, None, False),
+             (V1, d1, True), (V2, d2, True), (V1, d1, True), (V2, d2, False)]
+    for content, digest, hup in steps:
+        time.sleep(0.08)
+        start = len(srv.log.refresh())
+        write_atomic(pol, content)
+        if hup:
+            srv.p.send_signal(signal.SIGHUP)
+        if digest is None:
+            r = srv.log.wait(lambda r: r.get("type") == "error" and r.get("role") == "enforced", start)
+            check(r is not None and r.get("policy") == epochs[-1] and r.get("error"),
+                  f"invalid policy refused with an error record, old one kept ({r})")
+            refused += 1
+        else:
+            r = srv.log.wait(lambda r: r.get("type") == "reload" and r.get("policy") == digest
+                             and r.get("result") == "loaded", start)
+            check(r is not None, f"reload record for {digest[:20]} ({'SIGHUP' if hup else 'file change'})")
+            epochs.append(digest)
+        # right after the reload, a new request is decided by the new policy
+        reps = probe.decide_many([as_request(REQUESTS[i][0]) for i in differing])
+        check(all(x["policy"] == epochs[-1] for x in reps), "after a reload the new policy decides at once")
+        check([x["decision"] for x in reps] == [expect[epochs[-1]][i] for i in differing],
+              "the differing requests flip with the reload")
+    time.sleep(0.1)
+    stop.set()
+    for th in threads:
+        th.join(20)
+    probe.close()
+    check(not errors, f"no client errors: {errors}")
+    total = sum(len(v) for v in results.values())
+    wrong = [(i, r) for v in results.values() for i, r in v
+             if r.get("policy") not in expect or r.get("decision") != expect[r["policy"]][i]]
+    check(not wrong, f"every reply is the decision of the version that decided it ({len(wrong)} wrong: {wrong[:3]})")
+    stable = [(i, r) for v in results.values() for i, r in v if REQUESTS[i][1] == REQUESTS[i][2]]
+    check(all(r["decision"] == REQUESTS[i][1] for i, r in stable), f"stable requests never change ({len(stable)})")
+    seen = {r["policy"] for v in results.values() for _, r in v}
+    check(seen == {d1, d2}, "workers saw both versions")
+    for t, v in results.items():  # versions move forward only, along the reloads
+        runs = [r["policy"] for k, (_, r) in enumerate(v) if k == 0 or v[k - 1][1]["policy"] != r["policy"]]
+        j, ok = 0, True
+        for d in runs:
+            while j < len(epochs) and epochs[j] != d:
+                j += 1
+            ok = ok and j < len(epochs)
+        check(ok, f"worker {t}: policy versions follow the reload order ({len(runs)} runs)")
+    print(f"  {total} requests from 4 threads during {len(steps)} reloads ({refused} refused)")
+    srv.stop()
+    recs = check_log_records(srv.log, "reload log")
+    byid = {r["id"]: r for r in recs if r.get("type") == "decision" and isinstance(r.get("id"), str)}
+    mism = [r for v in results.values() for _, r in v
+            if byid.get(r["id"], {}).get("decision") != r["decision"]
+            or byid.get(r["id"], {}).get("policy") != r["policy"]]
+    check(len(byid) == total and not mism, f"a log record per reply, same decision and digest ({len(byid)}/{total})")
+    errs = [r for r in recs if r.get("type") == "error"]
+    check(any(re.search(r"policy\.scope:\d+:\d+: error", e["error"]) for e in errs),
+          "the compile error names FILE:LINE:COL")
+    check(any("verifier" in e["error"] for e in errs), "a truncated image is refused by the verifier")
+
+
+def test_max_conns(tmp):
+    pol = os.path.join(tmp, "m.scope")
+    write_atomic(pol, V1)
+    srv = Server(tmp, pol, "--max-conns", "1", name="conns")
+    for _ in range(200):  # until the start-up probe's connection is gone
+        a = Gateway(srv.sock)
+        a.send_lines([json.dumps(Gateway.request("agent", "read", "docs.a", id=1)).encode()])
+        r = a.read_reply()
+        if r.get("id") == 1:
+            break
+        a.close()
+        time.sleep(0.01)
+    check(r["decision"] == "allow", "first connection served")
+    b = Gateway(srv.sock)
+    r = b.read_reply()
+    check(r["decision"] == "deny" and "too many" in r["error"], f"over --max-conns: deny and close ({r})")
+    a.close()
+    b.close()
+    time.sleep(0.05)
+    with Gateway(srv.sock) as c:
+        check(c.decide("agent", "read", "docs.a")["decision"] == "allow", "a slot frees when a client leaves")
+    srv.stop()
+
+
+def test_shadow(tmp):
+    """A candidate that widens one thing: shadow records, never enforced, and
+    scopec shadow-report counts them; the candidate hot-reloads too."""
+    pol, cand = os.path.join(tmp, "enf.scope"), os.path.join(tmp, "cand.scope")
+    write_atomic(pol, V1)
+    widened = V1.replace("  allows post forum.help\n", "  allows post forum.help\n  allows write tmp.*\n")
+    write_atomic(cand, widened)
+    srv = Server(tmp, pol, "--shadow", cand, "--poll-ms", "50", name="shadow")
+    n_widen = 0
+    with Gateway(srv.sock) as gw:
+        for k in range(5):
+            reps = gw.decide_many([as_request(rq) for rq, _, _ in REQUESTS])
+            check([r["decision"] for r in reps] == [a for _, a, _ in REQUESTS], "shadow mode enforces the old policy only")
+            n_widen += 1
+        start = len(srv.log.refresh())
+        write_atomic(cand, V1)  # the candidate now equals the enforced policy
+        srv.p.send_signal(signal.SIGHUP)
+        r = srv.log.wait(lambda r: r.get("type") == "reload" and r.get("role") == "candidate"
+                         and r.get("result") == "loaded", start)
+        check(r is not None, "the candidate hot-reloads")
+        gw.decide_many([as_request(rq) for rq, _, _ in REQUESTS])
+    srv.stop()
+    recs = check_log_records(srv.log, "shadow log")
+    sh = [r for r in recs if r.get("type") == "shadow"]
+    check(len(sh) == n_widen, f"one shadow record per disagreement ({len(sh)} of {n_widen})")
+    check(all(r["action"] == "write" and r["change"] == "widen" and r["enforced"]["decision"] == "deny"
+              and r["candidate"]["decision"] == "allow" and "allows write tmp.*" in r["candidate"]["explain"]
+              and r["enforced"]["policy"] != r["candidate"]["policy"] for r in sh),
+          "shadow records: both decisions, both deciding items, both digests")
+    p = subprocess.run([SCOPEC, "shadow-report", "--format=json", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 1, f"shadow-report exits 1 when they disagree (got {p.returncode}: {p.stderr})")
+    rep = json.loads(p.stdout)
+    g = rep["groups"]
+    check(rep["disagreements"] == n_widen and rep["widen"] == n_widen and rep["narrow"] == 0,
+          f"shadow-report counts {n_widen} widenings ({rep['disagreements']})")
+    check(len(g) == 1 and g[0]["task"] == "agent" and g[0]["enforced"] == "deny" and g[0]["candidate"] == "allow"
+          and g[0]["count"] == n_widen and g[0]["examples"][0]["request"] == "agent write tmp.a"
+          and g[0]["examples"][0]["count"] == n_widen, f"grouped by task and change: {g}")
+    p = subprocess.run([SCOPEC, "shadow-report", srv.log.path], capture_output=True, text=True)
+    lines = p.stdout.splitlines()
+    check("+ deny -> allow: agent write tmp.a    (5 times)" in lines, "text report: the example in eval syntax")
+    check(not [l for l in lines if l.startswith(("+ ", "- ")) and "->" not in l], "only change lines start with +/-")
+    empty = os.path.join(tmp, "none.log")
+    write_atomic(empty, "\n".join(json.dumps(r) for r in recs if r.get("type") != "shadow") + "\nnot json\n")
+    p = subprocess.run([SCOPEC, "shadow-report", empty], capture_output=True, text=True)
+    check(p.returncode == 0 and "0 disagree" in p.stdout and "warning" in p.stderr,
+          "no disagreement: exit 0; a bad line is a warning")
+    p = subprocess.run([SCOPEC, "shadow-report", os.path.join(tmp, "missing.log")], capture_output=True)
+    check(p.returncode == 2, "missing log: exit 2")
+
+
+def test_suggest(tmp):
+    """suggest: passes check and test, allows every logged request, denies
+    unobserved siblings."""
+    pol = os.path.join(tmp, "open.scope")
+    write_atomic(pol, "task agent allows **\ntask writer allows **\ntask idle allows read nothing\n")
+    seen = [("agent", "read", "forum.a.1"), ("agent", "read", "forum.a.2"), ("agent", "read", "forum.b.7"),
+            ("agent", "read", "/srv/x/a"), ("agent", "read", "/srv/x/b/c"), ("agent", "post", "forum.help"),
+            ("agent", "read", "docs.x.y"), ("agent", "read", "docs.z.y"), ("agent", "config.get", "svc.api"),
+            ("writer", "write", "/tmp/out/1.csv"), ("writer", "write", "/tmp/out/2.csv"),
+            ("writer", "write", 'a "quoted" name'), ("writer", "and", "task"), ("writer", "read", ""),
+            ("writer", "read", "https://docs.example.com/a"), ("writer", "read", "https://docs.example.com/b")]
+    unseen = [("agent", "read", "forum.b.1"), ("agent", "read", "forum.a.1.x"), ("agent", "read", "forum.c"),
+              ("agent", "read", "/srv/y/a"), ("agent", "post", "forum.other"), ("agent", "config.set", "svc.api"),
+              ("agent", "write", "forum.a.1"), ("writer", "write", "/tmp/out/1.txt"), ("writer", "read", "x"),
+              ("agent", "read", "docs.x.z"), ("idle", "read", "nothing"), ("agent", "read", "secrets")]
+    srv = Server(tmp, pol, name="learn")
+    with Gateway(srv.sock) as gw:
+        gw.decide_many([Gateway.request(t, a, r, {"k": "v"}) for t, a, r in seen * 2])
+        gw.decide("idle", "read", "other")           # denied: not learnt by default
+        gw.send_lines([b"junk"])
+        gw.read_reply()
+    srv.stop()
+    out = os.path.join(tmp, "suggested.scope")
+    p = subprocess.run([SCOPEC, "suggest", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 0, f"suggest exits 0 ({p.returncode}: {p.stderr})")
+    with open(out, "w") as f:
+        f.write(p.stdout)
+    for cmd in (["check", "--werror"], ["test"], ["fmt", "--check"]):
+        r = subprocess.run([SCOPEC, *cmd, out], capture_output=True, text=True)
+        check(r.returncode == 0, f"scopec {' '.join(cmd)} passes on the suggestion: {r.stderr}{r.stdout}")
+    n_expect = p.stdout.count("\nexpect allow ")
+    check(n_expect == len(seen), f"an expect per distinct observed request ({n_expect})")
+    for want in ("read forum.a.*", "read /srv/x/**", "read forum.b.7", "write /tmp/out/*.csv",
+                 "read https://docs.example.com/*", '"and" "task"', 'write "a \\"quoted\\" name"', 'read ""',
+                 "config.get svc.api", "read docs.*.y"):
+        check(want in p.stdout, f"suggestion contains {want!r}")
+    check("task idle" not in p.stdout, "a task only seen denied is not suggested")
+    reqs = "".join(json.dumps({"task": t, "action": a, "resource": r}) + "\n" for t, a, r in seen + unseen)
+    e = subprocess.run([SCOPEC, "eval", "--json", out], input=reqs, capture_output=True, text=True)
+    got = [json.loads(l)["decision"] for l in e.stdout.splitlines()]
+    check(got[:len(seen)] == ["allow"] * len(seen), f"every logged request is allowed: {got[:len(seen)]}")
+    check(got[len(seen):] == ["deny"] * len(unseen), f"unobserved siblings are denied: {got[len(seen):]}")
+    p = subprocess.run([SCOPEC, "suggest", "--decisions=allow,deny", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 0 and "task idle" in p.stdout and "expect allow idle read other" in p.stdout,
+          "--decisions=allow,deny learns denied requests too")
+    p = subprocess.run([SCOPEC, "suggest", "--decisions=ask", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 1 and not p.stdout, "nothing to learn: exit 1, no output")
+    p = subprocess.run([SCOPEC, "suggest", "--min=1", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 2, "bad option: exit 2")
+    p = subprocess.run([SCOPEC, "suggest", "--help"], capture_output=True, text=True)
+    check(p.returncode == 0 and "PREFIX**" in p.stdout, "suggest --help documents the rules")
+
+
+def test_suggest_rules(tmp):
+    """The generalisation rules on small logs (one task, one action)."""
+    cases = [
+        (["forum.a.1", "forum.a.2"], ["forum.a.*"]),
+        (["forum.a.1"], ["forum.a.1"]),
+        (["/srv/x/a", "/srv/x/b/c"], ["/srv/x/**"]),
+        (["/srv/x/a", "/srv/x/b"], ["/srv/x/*"]),
+        (["a", "b"], ["a", "b"]),
+        (["/a", "/b"], ["/a", "/b"]),
+        (["forum.a.x", "forum.b.x"], ["forum.*.x"]),
+        (["forum.a.1", "forum.a.2", "forum.b.3"], ["forum.a.*", "forum.b.3"]),
+        (["forum.a", "forum.a.1"], ["forum.a", "forum.a.1"]),
+        (["x.a.1", "x.a.2", "x.b.1", "x.b.2"], ["x.*.*"]),
+        (["docs.a/b", "docs.c/d"], ["docs.a/b", "docs.c/d"]),
+    ]
+    for k, (res, want) in enumerate(cases):
+        log = os.path.join(tmp, f"rule{k}.log")
+        write_atomic(log, "".join(json.dumps({"type": "decision", "task": "t", "action": "read", "resource": r,
+                                              "decision": "allow"}) + "\n" for r in res))
+        p = subprocess.run([SCOPEC, "suggest", log], capture_output=True, text=True)
+        m = re.search(r"^task t\n((?:  .*\n)+)", p.stdout, re.M)
+        items = [l.strip().rstrip(",").split(" ", 1)[1] if l.strip().startswith("allows") else l.strip().rstrip(",")
+                 for l in (m.group(1).splitlines() if m else [])]
+        got = [i.split(" ", 1)[1] for i in items]
+        check(got == want, f"suggest {res} -> {want} (got {got})")
+
+
+TESTS = [test_protocol, test_digest, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
+         test_suggest_rules]
+
+
+def main():
+    global GATEWAY, SCOPEC
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gateway", required=True)
+    ap.add_argument("--scopec", required=True)
+    ap.add_argument("-k", help="run only tests whose name contains this")
+    a = ap.parse_args()
+    GATEWAY, SCOPEC = os.path.abspath(a.gateway), os.path.abspath(a.scopec)
+    t0 = time.monotonic()
+    for t in TESTS:
+        if a.k and a.k not in t.__name__:
+            continue
+        before = FAILED
+        with tempfile.TemporaryDirectory(prefix="scope-gw-") as tmp:
+            start = time.monotonic()
+            try:
+                t(tmp)
+            except Exception:  # noqa: BLE001
+                check(False, f"{t.__name__} raised:\n{traceback.format_exc()}")
+            state = "ok" if FAILED == before else "FAILED"
+            print(f"{t.__name__}: {state} ({time.monotonic() - start:.1f} s)", flush=True)
+    print(f"gateway tests: {PASSED} checks passed, {FAILED} failed ({time.monotonic() - t0:.1f} s)")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
