@@ -26,6 +26,7 @@ from client import Gateway, GatewayError  # noqa: E402
 
 GATEWAY = SCOPEC = None
 PASSED = FAILED = 0
+SERVERS = []  # every gateway started, stopped after each test whatever happens
 
 
 def check(cond, what):
@@ -150,7 +151,9 @@ class Server:
         self.err = open(os.path.join(tmp, name + ".stderr"), "wb")
         self.p = subprocess.Popen(
             [GATEWAY, "--policy", policy, "--socket", self.sock, "--log", self.log.path,
-             "--scopec", SCOPEC, *extra], stderr=self.err)
+             "--scopec", SCOPEC, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self.err)
+        SERVERS.append(self)
         end = time.monotonic() + 10
         while time.monotonic() < end:
             try:
@@ -426,10 +429,13 @@ def test_max_conns(tmp):
     srv = Server(tmp, pol, "--max-conns", "1", name="conns")
     for _ in range(200):  # until the start-up probe's connection is gone
         a = Gateway(srv.sock)
-        a.send_lines([json.dumps(Gateway.request("agent", "read", "docs.a", id=1)).encode()])
-        r = a.read_reply()
-        if r.get("id") == 1:
-            break
+        try:
+            a.send_lines([json.dumps(Gateway.request("agent", "read", "docs.a", id=1)).encode()])
+            r = a.read_reply()
+            if r.get("id") == 1:
+                break
+        except GatewayError:
+            r = {}
         a.close()
         time.sleep(0.01)
     check(r["decision"] == "allow", "first connection served")
@@ -438,9 +444,15 @@ def test_max_conns(tmp):
     check(r["decision"] == "deny" and "too many" in r["error"], f"over --max-conns: deny and close ({r})")
     a.close()
     b.close()
-    time.sleep(0.05)
-    with Gateway(srv.sock) as c:
-        check(c.decide("agent", "read", "docs.a")["decision"] == "allow", "a slot frees when a client leaves")
+    r = {}
+    for _ in range(200):  # the slot frees once the connection thread has seen EOF
+        try:
+            with Gateway(srv.sock) as c:
+                r = c.decide("agent", "read", "docs.a")
+                break
+        except GatewayError:
+            time.sleep(0.01)
+    check(r.get("decision") == "allow", "a slot frees when a client leaves")
     srv.stop()
 
 
@@ -598,6 +610,12 @@ def main():
                 t(tmp)
             except Exception:  # noqa: BLE001
                 check(False, f"{t.__name__} raised:\n{traceback.format_exc()}")
+            finally:
+                for srv in SERVERS:
+                    if srv.p.poll() is None:
+                        srv.p.kill()
+                        srv.p.wait()
+                SERVERS.clear()
             state = "ok" if FAILED == before else "FAILED"
             print(f"{t.__name__}: {state} ({time.monotonic() - start:.1f} s)", flush=True)
     print(f"gateway tests: {PASSED} checks passed, {FAILED} failed ({time.monotonic() - t0:.1f} s)")
