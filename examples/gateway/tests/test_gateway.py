@@ -587,8 +587,54 @@ def test_suggest_rules(tmp):
         check(got == want, f"suggest {res} -> {want} (got {got})")
 
 
+def test_walkthrough(tmp):
+    """The README walkthrough with client.py on the command line: decide,
+    read the log, reload, shadow mode, shadow-report, suggest."""
+    client = os.path.join(os.path.dirname(HERE), "client.py")
+    pol, cand = os.path.join(tmp, "agent.scope"), os.path.join(tmp, "candidate.scope")
+    write_atomic(pol, V1)
+    write_atomic(cand, V2)
+    srv = Server(tmp, pol, "--shadow", cand, name="walk")
+
+    def cli(*args, stdin=None):
+        return subprocess.run([sys.executable, client, "--socket", srv.sock, *args], input=stdin,
+                              capture_output=True, text=True, timeout=20)
+
+    p = cli("agent", "read", "docs.guide")
+    check(p.returncode == 0 and re.match(r"^allow .*agent\.scope:\d+:\d+: allows read docs\.\*\*$", p.stdout),
+          f"client.py: one request from the arguments ({p.stdout!r})")
+    p = cli("--check", "agent", "comment", "forum.a", "channel=internal")
+    check(p.returncode == 0 and p.stdout.startswith("allow "), f"client.py: KEY=VALUE attributes ({p.stdout!r})")
+    p = cli("--check", stdin='agent post forum.help\nagent write tmp.a\nagent read "a b" k="x y"\n')
+    out = p.stdout.splitlines()
+    check(p.returncode == 1 and len(out) == 3 and out[0].startswith("allow ") and out[1].startswith("deny ")
+          and out[2] == "deny no item allows this (default deny)", f"client.py: requests from stdin, --check ({out})")
+    p = cli("--json", stdin='{"id":"a","task":"agent","action":"read","resource":"docs.x"}\nnot json\n')
+    out = [json.loads(l) for l in p.stdout.splitlines()]
+    check([o["decision"] for o in out] == ["allow", "deny"] and out[0]["id"] == "a" and "error" in out[1],
+          "client.py --json: raw JSON Lines")
+    p = subprocess.run([sys.executable, client, "--socket", os.path.join(tmp, "nothing.sock"), "a", "b"],
+                       capture_output=True, text=True)
+    check(p.returncode == 2, "client.py: no gateway, exit 2 (the caller must deny)")
+    start = len(srv.log.refresh())
+    write_atomic(pol, V2)
+    srv.p.send_signal(signal.SIGHUP)
+    check(srv.log.wait(lambda r: r.get("type") == "reload" and r.get("role") == "enforced"
+                       and r.get("result") == "loaded", start) is not None, "walkthrough: reload on SIGHUP")
+    p = cli("agent", "write", "tmp.a")
+    check(p.stdout.startswith("allow "), "walkthrough: the reloaded policy decides")
+    srv.stop()
+    recs = check_log_records(srv.log, "walkthrough log")
+    p = subprocess.run([SCOPEC, "shadow-report", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 1 and "+ deny -> allow: agent write tmp.a" in p.stdout,
+          "walkthrough: shadow-report shows the widening")
+    p = subprocess.run([SCOPEC, "suggest", srv.log.path], capture_output=True, text=True)
+    check(p.returncode == 0 and "task agent" in p.stdout, "walkthrough: suggest")
+    check(sum(r.get("type") == "decision" for r in recs) == 8, "walkthrough: a decision record per request")
+
+
 TESTS = [test_protocol, test_digest, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
-         test_suggest_rules]
+         test_suggest_rules, test_walkthrough]
 
 
 def main():
