@@ -74,9 +74,11 @@ static char *dup_c(sc_arena *a, const char *s)
 
 static sh_group *find_group(sh_state *s, const sc_logrec *r)
 {
-	/* key: task, then the two decisions as two bytes */
+	/* key: task, then the two decisions as two bytes; kept in the arena
+	 * only for a new group */
 	size_t n = r->rq.task.n;
-	char *key = sc_arena_alloc(s->arena, n + 2);
+	char small[256];
+	char *key = n + 2 <= sizeof small ? small : sc_arena_alloc(s->arena, n + 2);
 	memcpy(key, r->rq.task.s, n);
 	key[n] = (char)('0' + r->decision);
 	key[n + 1] = (char)('0' + r->candidate);
@@ -84,6 +86,10 @@ static sh_group *find_group(sh_state *s, const sc_logrec *r)
 	sh_group *g = sc_map_get(&s->groups, k);
 	if (g)
 		return g;
+	if (key == small) {
+		key = sc_arena_strndup(s->arena, small, n + 2);
+		k.s = key;
+	}
 	g = sc_arena_alloc(s->arena, sizeof *g);
 	g->task = (sc_str){ key, n };
 	g->enforced = r->decision;
@@ -97,12 +103,15 @@ static sh_group *find_group(sh_state *s, const sc_logrec *r)
 static void count_pair(sh_state *s, const sc_logrec *r)
 {
 	size_t a = strlen(r->policy), b = strlen(r->cpolicy);
-	char *key = sc_arena_alloc(s->arena, a + b + 2);
+	char small[256];
+	char *key = a + b + 2 <= sizeof small ? small : sc_arena_alloc(s->arena, a + b + 2);
 	memcpy(key, r->policy, a + 1);
 	memcpy(key + a + 1, r->cpolicy, b + 1);
 	sc_str k = { key, a + b + 1 };
 	sh_pair *p = sc_map_get(&s->pairs, k);
 	if (!p) {
+		if (key == small)
+			k.s = key = sc_arena_strndup(s->arena, small, a + b + 1);
 		p = sc_arena_alloc(s->arena, sizeof *p);
 		p->policy = key;
 		p->cpolicy = key + a + 1;
@@ -161,7 +170,9 @@ static void print_text(const sh_state *s, const char *path, const sc_logstats *s
 {
 	size_t total = s->widen + s->narrow;
 	sh_group **gs = (sh_group **)s->group_list.v;
-	printf("shadow report for %s\n", path);
+	char qpath[256];
+	sc_quote(qpath, sizeof qpath, sc_str_c(path));
+	printf("shadow report for %s\n", qpath);
 	printf("  %zu requests decided; %zu disagree with the candidate: %zu widen, %zu narrow\n",
 	       st->decisions, total, s->widen, s->narrow);
 	for (size_t i = 0; i < s->pair_list.n; i++) {

@@ -196,30 +196,38 @@ static bool depths_differ(const sc_str *r, size_t n)
 	return false;
 }
 
-/* R3/R4 output for branches that share their continuation. */
+static int cmp_pats(const void *a, const void *b)
+{
+	const sg_strs *x = &(*(const sg_branch *const *)a)->pats, *y = &(*(const sg_branch *const *)b)->pats;
+	for (size_t i = 0; i < x->n && i < y->n; i++) {
+		int c = sc_str_cmp(x->v[i], y->v[i]);
+		if (c)
+			return c;
+	}
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
+/* R4: branches that share their continuation merge into one `*` segment
+ * when there are MIN or more of them (sorted by continuation, so that each
+ * such run is found in one pass). */
 static void merge_same_continuations(sc_arena *a, sg_branch *b, size_t nb, unsigned min, sg_strs *out)
 {
-	bool *done = calloc(nb, 1);
-	if (!done)
+	sg_branch **order = malloc(nb * sizeof *order);
+	if (!order)
 		sc_fatal_oom();
-	for (size_t i = 0; i < nb; i++) {
-		if (done[i])
-			continue;
-		size_t same = 0;
-		for (size_t j = i; j < nb; j++)
-			same += !done[j] && strs_equal(&b[i].pats, &b[j].pats);
-		bool merge = same >= min;
-		for (size_t j = i; j < nb; j++) {
-			if (done[j] || !strs_equal(&b[i].pats, &b[j].pats))
-				continue;
-			done[j] = true;
-			if (merge && j != i)
-				continue;
-			for (size_t k = 0; k < b[j].pats.n; k++)
-				strs_push(out, cat(a, merge ? (sc_str){ "*", 1 } : b[j].seg, "", b[j].pats.v[k]));
-		}
+	for (size_t i = 0; i < nb; i++)
+		order[i] = &b[i];
+	qsort(order, nb, sizeof *order, cmp_pats);
+	for (size_t i = 0, j; i < nb; i = j) {
+		for (j = i + 1; j < nb && strs_equal(&order[i]->pats, &order[j]->pats); j++)
+			;
+		bool merge = j - i >= min;
+		for (size_t k = i; k < (merge ? i + 1 : j); k++)
+			for (size_t p = 0; p < order[k]->pats.n; p++)
+				strs_push(out, cat(a, merge ? (sc_str){ "*", 1 } : order[k]->seg, "",
+						   order[k]->pats.v[p]));
 	}
-	free(done);
+	free(order);
 }
 
 /* Patterns for the distinct suffixes R (relative to one point of the tree;
@@ -265,7 +273,9 @@ static void gen(sc_arena *a, const sc_str *r, size_t n, bool named, unsigned min
 	sc_map_fini(&index);
 }
 
-sc_str *sc_suggest_patterns(sc_arena *arena, const sc_str *res, size_t nres, unsigned min, size_t *nout)
+/* The patterns for the NRES distinct resources of one (task, action),
+ * sorted, in ARENA. */
+static sc_str *suggest_patterns(sc_arena *arena, const sc_str *res, size_t nres, unsigned min, size_t *nout)
 {
 	sg_strs in = { 0 }, out = { 0 };
 	for (size_t i = 0; i < nres; i++) {
@@ -426,7 +436,7 @@ static void write_task(FILE *f, sg_state *s, sg_task *t)
 	size_t *npats = sc_arena_array(s->arena, t->actions.n, sizeof *npats);
 	for (size_t i = 0; i < t->actions.n; i++) {
 		sg_action *ac = t->actions.v[i];
-		pats[i] = sc_suggest_patterns(s->arena, ac->res.v, ac->res.n, s->min, &npats[i]);
+		pats[i] = suggest_patterns(s->arena, ac->res.v, ac->res.n, s->min, &npats[i]);
 		nitems += npats[i];
 		npairs += ac->res.n;
 	}
@@ -469,7 +479,9 @@ static void write_expects(FILE *f, sg_task *t)
 
 static void write_policy(FILE *f, sg_state *s, const char *path, const sc_logstats *st)
 {
-	fprintf(f, "# Suggested by `scopec suggest %s`: the tightest scope that covers what\n", path);
+	char qpath[256]; /* control bytes escaped: a file name cannot end the comment */
+	sc_quote(qpath, sizeof qpath, sc_str_c(path));
+	fprintf(f, "# Suggested by `scopec suggest %s`: the tightest scope that covers what\n", qpath);
 	fputs("# each task was seen to do.  A starting point for least privilege: review it,\n"
 	      "# add the `asks`, `denies` and `when` conditions your tasks need.\n", f);
 	fprintf(f, "# Log: %zu decision records; %zu requests used (decided", st->decisions, s->used);

@@ -7,19 +7,10 @@
 #ifndef SC_SUGGEST_H
 #define SC_SUGGEST_H
 
-#include "arena.h"
-#include "diag.h"
-
 extern const char sc_suggest_usage[];
 
 /* argv[0] is the command name.  Exit status: 0, 1 if the log held no
  * request to learn from, 2 usage or I/O. */
 int sc_cmd_suggest(int argc, char **argv);
-
-/* The generalisation on its own (tests): NRES distinct resources of one
- * (task, action) -> *NOUT patterns, sorted, allocated in ARENA.  MIN is the
- * number of distinct siblings that make a wildcard (>= 2). */
-sc_str *sc_suggest_patterns(sc_arena *arena, const sc_str *res, size_t nres, unsigned min,
-			    size_t *nout);
 
 #endif

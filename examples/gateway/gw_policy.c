@@ -172,7 +172,7 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 	}
 	diag[dn] = '\0';
 	close(pipefd[0]);
-	int status;
+	int status = -1; /* not "exited 0" if waitpid fails */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
