@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -43,6 +44,9 @@
 extern char **environ;
 
 #define GW_MAX_POLICY (64u << 20)
+#ifndef GW_COMPILE_TIMEOUT_MS
+#define GW_COMPILE_TIMEOUT_MS 60000
+#endif
 
 static double now_ms(void)
 {
@@ -159,8 +163,17 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 	char diag[2048];
 	size_t dn = 0;
 	ssize_t r;
-	for (;;) { /* drain all of it, keep the start */
+	double deadline = now_ms() + GW_COMPILE_TIMEOUT_MS;
+	bool killed = false;
+	for (;;) { /* drain all of it, keep the start; a hung compiler is killed */
 		char chunk[1024];
+		struct pollfd pf = { pipefd[0], POLLIN, 0 };
+		double left = deadline - now_ms();
+		if (!killed && (left <= 0 || poll(&pf, 1, (int)left + 1) == 0)) {
+			kill(pid, SIGKILL); /* and stop reading: its children may hold the pipe */
+			killed = true;
+			break;
+		}
 		r = read(pipefd[0], chunk, sizeof chunk);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -175,6 +188,12 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 	int status = -1; /* not "exited 0" if waitpid fails */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (killed) {
+		snprintf(err, errsz, "scopec compile took longer than %d s and was killed",
+			 GW_COMPILE_TIMEOUT_MS / 1000);
+		unlink(tmp);
+		return -1;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char line[1024];
 		first_line(line, sizeof line, dn ? diag : "no diagnostics");
