@@ -37,6 +37,11 @@ typedef struct sc_backend_stats {
 
 #define SC_BACKEND_DEFAULT_MAX_STATES (1u << 20)
 
+/* The DFA atoms of item IT: ACTION SEP RESOURCE (no resource pattern =
+ * `**`).  OUT has room for action.n + resource.n + 2 atoms.  Shared by the
+ * back end and `diff`, which must see items exactly alike. */
+uint32_t sc_backend_item_atoms(const sc_item *it, uint16_t *out);
+
 /* Compiles P into *IMAGE (malloc'd, *LEN bytes; the caller frees it).
  * Returns 0, or -1 after reporting errors to D.  STATS may be NULL. */
 int sc_backend_compile(sc_diag *d, const sc_policy *p, const sc_backend_opts *o,

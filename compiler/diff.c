@@ -1,6 +1,8 @@
 /* diff.c — see diff.h.  The pieces, in order: labelled task automata, the
  * product walk, attribute construction for conditions, and the report. */
 #include "diff.h"
+#include "arena.h"
+#include "backend.h"
 #include "dfa.h"
 #include "explain.h"
 #include "map.h"
@@ -15,22 +17,6 @@
 #define SC_DIFF_DEFAULT_STATES (1u << 21)
 #define SC_DIFF_MAX_NODES (8u * 1024 * 1024)   /* product states walked per task */
 #define SC_DIFF_MAX_COMBOS 4096u               /* attribute assignments tried */
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p)
-		sc_fatal_oom();
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		sc_fatal_oom();
-	return p;
-}
 
 /* ---- labelled task automata ------------------------------------------ */
 
@@ -59,25 +45,13 @@ static uint32_t intern_label(void *ctx, const uint32_t *ids, uint32_t n)
 		return (uint32_t)(uintptr_t)v;
 	if (t->nsets == t->capsets) {
 		t->capsets = t->capsets ? 2 * t->capsets : 64;
-		t->sets = xrealloc(t->sets, t->capsets * sizeof *t->sets);
+		t->sets = sc_xrealloc(t->sets, t->capsets * sizeof *t->sets);
 	}
-	uint32_t *copy = xcalloc(n, sizeof *copy);
+	uint32_t *copy = sc_xcalloc(n, sizeof *copy);
 	memcpy(copy, ids, n * sizeof *ids);
 	t->sets[t->nsets] = (lset){ copy, n };
 	sc_map_put(&t->index, (sc_str){ (const char *)copy, n * sizeof *copy }, (void *)(uintptr_t)(t->nsets + 1));
 	return ++t->nsets;
-}
-
-/* ACTION SEP RESOURCE; no resource pattern means `**`. */
-static uint32_t item_atoms(const sc_item *it, uint16_t *out)
-{
-	uint32_t n = sc_dfa_glob_atoms(it->action.s, it->action.n, out);
-	out[n++] = SC_AT_SEP;
-	if (it->has_resource)
-		n += sc_dfa_glob_atoms(it->resource.s, it->resource.n, out + n);
-	else
-		out[n++] = SC_AT_DSTAR;
-	return n;
 }
 
 static int tdfa_build(tdfa *t, const sc_policy *p, sc_str name, uint32_t max_states)
@@ -91,12 +65,12 @@ static int tdfa_build(tdfa *t, const sc_policy *p, sc_str name, uint32_t max_sta
 	size_t total = 0;
 	for (uint32_t i = 0; i < t->task->nitems; i++)
 		total += t->task->items[i]->action.n + t->task->items[i]->resource.n + 2;
-	uint16_t *atoms = xcalloc(total, sizeof *atoms);
-	sc_dfa_pattern *pats = xcalloc(t->task->nitems, sizeof *pats);
+	uint16_t *atoms = sc_xcalloc(total, sizeof *atoms);
+	sc_dfa_pattern *pats = sc_xcalloc(t->task->nitems, sizeof *pats);
 	size_t k = 0;
 	for (uint32_t i = 0; i < t->task->nitems; i++) {
 		const sc_item *it = t->task->items[i];
-		uint32_t n = item_atoms(it, atoms + k);
+		uint32_t n = sc_backend_item_atoms(it, atoms + k);
 		pats[i] = (sc_dfa_pattern){ atoms + k, n, it->index };
 		k += n;
 	}
@@ -172,7 +146,7 @@ static unsigned joint_classes(const tdfa *a, const tdfa *b, unsigned char *reps)
 {
 	unsigned char order[256];
 	preferred_bytes(order);
-	unsigned char *seen = xcalloc(256 * 256, 1);
+	unsigned char *seen = sc_xcalloc(256 * 256, 1);
 	unsigned n = 0;
 	for (unsigned i = 0; i < 256; i++) {
 		unsigned byte = order[i];
@@ -219,7 +193,7 @@ static void walk_rehash(walk *w)
 {
 	free(w->hash);
 	w->hcap = w->hcap ? 2 * w->hcap : 1024;
-	w->hash = xcalloc(w->hcap, sizeof *w->hash);
+	w->hash = sc_xcalloc(w->hcap, sizeof *w->hash);
 	for (uint32_t i = 0; i < w->n; i++) {
 		size_t s = hslot(node_key(w->node[i].qo, w->node[i].qn, w->node[i].flags), w->hcap - 1);
 		while (w->hash[s])
@@ -245,7 +219,7 @@ static bool walk_add(walk *w, uint32_t qo, uint32_t qn, uint8_t flags, uint32_t 
 		return false;
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 1024;
-		w->node = xrealloc(w->node, w->cap * sizeof *w->node);
+		w->node = sc_xrealloc(w->node, w->cap * sizeof *w->node);
 	}
 	w->node[w->n] = (pnode){ qo, qn, parent, sym, flags };
 	w->hash[s] = ++w->n;
@@ -258,12 +232,12 @@ static void walk_example(const walk *w, uint32_t i, char **action, size_t *alen,
 	size_t n = 0;
 	for (uint32_t k = i; w->node[k].parent != UINT32_MAX; k = w->node[k].parent)
 		n++;
-	uint16_t *syms = xcalloc(n, sizeof *syms);
+	uint16_t *syms = sc_xcalloc(n, sizeof *syms);
 	size_t j = n;
 	for (uint32_t k = i; w->node[k].parent != UINT32_MAX; k = w->node[k].parent)
 		syms[--j] = w->node[k].sym;
-	*action = xcalloc(n + 1, 1);
-	*res = xcalloc(n + 1, 1);
+	*action = sc_xcalloc(n + 1, 1);
+	*res = sc_xcalloc(n + 1, 1);
 	*alen = *rlen = 0;
 	bool in_res = false;
 	for (size_t k = 0; k < n; k++) {
@@ -288,7 +262,7 @@ static void sput(sbuf *b, const char *s, size_t n)
 {
 	if (b->n + n + 1 > b->cap) {
 		b->cap = (b->n + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
+		b->s = sc_xrealloc(b->s, b->cap);
 	}
 	if (n)
 		memcpy(b->s + b->n, s, n); /* s may be NULL when n is 0 */
@@ -347,7 +321,7 @@ static int strp_cmp(const void *a, const void *b)
 /* Sorted distinct item representations of a label. */
 static char **label_reprs(const sc_item *const *items, uint32_t n, uint32_t *out_n)
 {
-	char **r = xcalloc(n, sizeof *r);
+	char **r = sc_xcalloc(n, sizeof *r);
 	for (uint32_t i = 0; i < n; i++)
 		r[i] = item_repr(items[i]);
 	qsort(r, n, sizeof *r, strp_cmp);
@@ -404,7 +378,7 @@ static kcand *key_entry(cands *c, sc_str key)
 			return &c->k[i];
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 8;
-		c->k = xrealloc(c->k, c->cap * sizeof *c->k);
+		c->k = sc_xrealloc(c->k, c->cap * sizeof *c->k);
 	}
 	kcand *k = &c->k[c->n++];
 	memset(k, 0, sizeof *k);
@@ -419,7 +393,7 @@ static void add_value(kcand *k, sc_str v)
 			return;
 	if (k->n == k->cap) {
 		k->cap = k->cap ? 2 * k->cap : 8;
-		k->vals = xrealloc(k->vals, k->cap * sizeof *k->vals);
+		k->vals = sc_xrealloc(k->vals, k->cap * sizeof *k->vals);
 	}
 	k->vals[k->n++] = v;
 }
@@ -428,7 +402,7 @@ static void add_num(kcand *k, sc_str v)
 {
 	if (k->nnums == k->capnums) {
 		k->capnums = k->capnums ? 2 * k->capnums : 8;
-		k->nums = xrealloc(k->nums, k->capnums * sizeof *k->nums);
+		k->nums = sc_xrealloc(k->nums, k->capnums * sizeof *k->nums);
 	}
 	k->nums[k->nnums++] = v;
 }
@@ -700,7 +674,7 @@ static void describe(dctx *x, verdict *v, const sc_request *rq)
 static const sc_item **label_items(const tdfa *t, uint32_t label, uint32_t *n)
 {
 	*n = label ? t->sets[label - 1].n : 0;
-	const sc_item **items = xcalloc(*n, sizeof *items);
+	const sc_item **items = sc_xcalloc(*n, sizeof *items);
 	for (uint32_t i = 0; i < *n; i++)
 		items[i] = &t->p->items[t->sets[label - 1].ids[i]];
 	return items;
@@ -747,8 +721,8 @@ static bool search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item 
 	uint64_t total = 1;
 	for (uint32_t k = 0; k < c->n && total <= SC_DIFF_MAX_COMBOS; k++)
 		total *= c->k[k].n + 1;
-	uint32_t *combo = xcalloc(c->n, sizeof *combo);
-	sc_attr *attrs = xcalloc(c->n, sizeof *attrs);
+	uint32_t *combo = sc_xcalloc(c->n, sizeof *combo);
+	sc_attr *attrs = sc_xcalloc(c->n, sizeof *attrs);
 	bool found = false;
 	*exhaustive = total <= SC_DIFF_MAX_COMBOS;
 	if (*exhaustive) {
@@ -849,7 +823,7 @@ static bool new_group(report *rp, sc_str task, const verdict *v, uint32_t lo, ui
 	else
 		n = snprintf(key, sizeof key, "U%u:%u", lo, ln);
 	size_t len = task.n + 1 + (size_t)n;
-	char *k = xcalloc(len + 1, 1);
+	char *k = sc_xcalloc(len + 1, 1);
 	memcpy(k, task.s, task.n);
 	k[task.n] = '\0';
 	memcpy(k + task.n + 1, key, (size_t)n);
@@ -865,7 +839,7 @@ static void add_change(report *rp, const dctx *x, const verdict *v)
 {
 	if (rp->n == rp->cap) {
 		rp->cap = rp->cap ? 2 * rp->cap : 16;
-		rp->c = xrealloc(rp->c, rp->cap * sizeof *rp->c);
+		rp->c = sc_xrealloc(rp->c, rp->cap * sizeof *rp->c);
 	}
 	change *c = &rp->c[rp->n++];
 	c->task = x->task;
@@ -909,7 +883,7 @@ static int diff_task(dctx *x, report *rp, uint32_t max_states)
 		pnode nd = w.node[i];
 		if (nd.flags == 2) {
 			uint32_t lo = label_of(&o, nd.qo), ln = label_of(&n, nd.qn);
-			uint64_t *pk = xcalloc(1, sizeof *pk);
+			uint64_t *pk = sc_xcalloc(1, sizeof *pk);
 			*pk = ((uint64_t)lo << 32) | ln;
 			if ((lo || ln) && !sc_map_put(&seen_pairs, (sc_str){ (const char *)pk, sizeof *pk }, pk)) {
 				sc_vec_push(&pair_keys, pk);

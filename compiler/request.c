@@ -215,3 +215,46 @@ int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n)
 	}
 	return 1;
 }
+
+int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink)
+{
+	sc_reqparse rp;
+	sc_reqparse_init(&rp);
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t got;
+	int status = 0;
+	while ((got = getline(&line, &cap, in)) >= 0) {
+		size_t n = (size_t)got;
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		line[n] = '\0'; /* the request lexer's sentinel */
+		int rc = json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp.errcol, rp.err);
+			sink->malformed(sink->ctx, &rp);
+			status = 1;
+			continue;
+		}
+		sink->decide(sink->ctx, &rp.rq);
+	}
+	free(line);
+	sc_reqparse_fini(&rp);
+	return status;
+}
+
+void sc_request_print_malformed(const sc_reqparse *rp, bool json, bool explain)
+{
+	if (!json) {
+		puts(explain ? "deny malformed request" : "deny");
+		return;
+	}
+	json_t *out = json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err);
+	char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	puts(s ? s : "{\"decision\":\"deny\"}");
+	free(s);
+	json_decref(out);
+}

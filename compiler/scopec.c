@@ -171,62 +171,47 @@ static void print_json(sc_diag *d, const sc_evalopts *o, const sc_result *r, con
 	json_decref(out);
 }
 
-static void print_malformed(const sc_evalopts *o, const sc_reqparse *rp, size_t lineno)
+/* eval of a source policy: compiled in memory (cp), or the reference
+ * evaluator when cp is NULL. */
+typedef struct sc_eval_ctx {
+	sc_diag *d;
+	const sc_policy *p;
+	const scope_policy *cp;
+	const sc_evalopts *o;
+	sc_ref_ctx *ref;
+	scope_scratch *scr;
+} sc_eval_ctx;
+
+static void eval_one(void *ctx, const sc_request *rq)
 {
-	fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp->errcol, rp->err);
-	if (o->json) {
-		json_t *out = json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err);
-		char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-		puts(s ? s : "{\"decision\":\"deny\"}");
-		free(s);
-		json_decref(out);
-	} else {
-		puts(o->explain ? "deny malformed request" : "deny");
-	}
+	sc_eval_ctx *e = ctx;
+	sc_result r;
+	if (e->cp)
+		sc_backend_decide(e->cp, e->scr, e->p, rq, &r);
+	else
+		sc_ref_decide(e->ref, e->p, rq, &r);
+	if (e->o->json)
+		print_json(e->d, e->o, &r, rq);
+	else
+		print_plain(e->d, e->o, &r, rq);
 }
 
-/* CP is P compiled (the default path); NULL runs the reference evaluator. */
+static void eval_malformed(void *ctx, const sc_reqparse *rp)
+{
+	const sc_evalopts *o = ((sc_eval_ctx *)ctx)->o;
+	sc_request_print_malformed(rp, o->json, o->explain);
+}
+
 static int eval_stream(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o,
 		       FILE *in)
 {
-	sc_ref_ctx *ref = sc_ref_new();
-	scope_scratch *scr = NULL;
-	if (scope_scratch_create(&scr) < 0)
+	sc_eval_ctx e = { d, p, cp, o, sc_ref_new(), NULL };
+	if (scope_scratch_create(&e.scr) < 0)
 		sc_fatal_oom();
-	sc_reqparse rp;
-	sc_reqparse_init(&rp);
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
-	int status = 0;
-	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got;
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		line[n] = '\0'; /* the request lexer's sentinel */
-		int rc = o->json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
-		if (rc == 0)
-			continue;
-		if (rc < 0) {
-			print_malformed(o, &rp, lineno);
-			status = 1;
-			continue;
-		}
-		sc_result r;
-		if (cp)
-			sc_backend_decide(cp, scr, p, &rp.rq, &r);
-		else
-			sc_ref_decide(ref, p, &rp.rq, &r);
-		if (o->json)
-			print_json(d, o, &r, &rp.rq);
-		else
-			print_plain(d, o, &r, &rp.rq);
-	}
-	free(line);
-	sc_reqparse_fini(&rp);
-	sc_ref_free(ref);
-	scope_scratch_destroy(scr);
+	sc_request_sink sink = { eval_one, eval_malformed, &e };
+	int status = sc_request_stream(in, o->json, &sink);
+	sc_ref_free(e.ref);
+	scope_scratch_destroy(e.scr);
 	return status;
 }
 
