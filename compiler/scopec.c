@@ -269,37 +269,58 @@ static void expect_request(const sc_expect *e, sc_attr *attrs, sc_request *rq)
 	*rq = (sc_request){ e->task, e->action, e->resource, attrs, e->nattrs };
 }
 
-/* Runs the expects of one policy; returns the number that failed. */
+/* Reports a failed expect: location, expected, actual, and why. */
+static void report_failure(sc_diag *d, const sc_expect *e, const sc_request *rq, const sc_result *r)
+{
+	char req[1024], why[PATH_MAX + 512];
+	sc_request_format(rq, req, sizeof req);
+	sc_explain(d, r, rq, why, sizeof why);
+	sc_error(d, e->span, "expected %s, got %s: %s", sc_kind_names[e->decision], sc_kind_names[r->decision], req);
+	if (r->item)
+		sc_note(d, r->item->span, "%s by this item%s", sc_kind_names[r->decision],
+			r->unknown ? " (its condition is unknown for this request)" : "");
+	else
+		fprintf(d->out, "    because: %s\n", why);
+}
+
+/* Runs the expects of one policy through the compiled path (what services
+ * run) and the reference evaluator; returns the number that failed.  A
+ * disagreement between the two is a failure of its own. */
 static unsigned run_expects(sc_diag *d, const sc_policy *p, unsigned *passed)
 {
+	scope_policy *cp = sc_backend_load(d, p);
+	if (!cp)
+		return p->nexpects ? p->nexpects : 1;
 	sc_ref_ctx *ref = sc_ref_new();
+	scope_scratch *scr;
+	if (scope_scratch_create(&scr) < 0)
+		sc_fatal_oom();
 	unsigned failed = 0;
 	for (uint32_t i = 0; i < p->nexpects; i++) {
 		const sc_expect *e = &p->expects[i];
-		sc_attr *attrs = malloc((e->nattrs ? e->nattrs : 1) * sizeof *attrs);
-		if (!attrs)
-			sc_fatal_oom();
+		sc_attr *attrs = sc_xcalloc(e->nattrs, sizeof *attrs);
 		sc_request rq;
 		expect_request(e, attrs, &rq);
-		sc_result r;
+		sc_result r, c;
 		sc_ref_decide(ref, p, &rq, &r);
-		if (r.decision == e->decision) {
+		sc_backend_decide(cp, scr, p, &rq, &c);
+		if (c.decision != r.decision || c.item != r.item) {
+			char req[1024];
+			sc_request_format(&rq, req, sizeof req);
+			sc_error(d, e->span, "internal error: the compiled policy decides %s but the reference "
+				 "evaluator %s: %s (please report this)", sc_kind_names[c.decision],
+				 sc_kind_names[r.decision], req);
+			failed++;
+		} else if (r.decision == e->decision) {
 			(*passed)++;
 		} else {
-			char req[1024], why[PATH_MAX + 512];
-			sc_request_format(&rq, req, sizeof req);
-			sc_explain(d, &r, &rq, why, sizeof why);
-			sc_error(d, e->span, "expected %s, got %s: %s", sc_kind_names[e->decision],
-				 sc_kind_names[r.decision], req);
-			if (r.item)
-				sc_note(d, r.item->span, "%s by this item%s", sc_kind_names[r.decision],
-					r.unknown ? " (its condition is unknown for this request)" : "");
-			else
-				fprintf(d->out, "    because: %s\n", why);
+			report_failure(d, e, &rq, &r);
 			failed++;
 		}
 		free(attrs);
 	}
+	scope_scratch_destroy(scr);
+	scope_policy_destroy(cp);
 	sc_ref_free(ref);
 	return failed;
 }
@@ -495,7 +516,9 @@ static const sc_command commands[] = {
 	{ "test", cmd_test, "check every expect statement",
 	  "usage: scopec test FILE...\n"
 	  "  Decides the request of every `expect` in each policy (and its includes)\n"
-	  "  and reports each failure with its location, expected and actual.\n"
+	  "  and reports each failure with its location, expected and actual.  Each\n"
+	  "  request is decided by the compiled policy and by the reference evaluator;\n"
+	  "  if they ever disagree, that is reported as an internal error.\n"
 	  "  exit: 0 all pass, 1 any fails or the policy has errors, 2 usage or I/O\n" },
 	{ "compile", sc_cmd_compile, "write verified bytecode",
 	  "usage: scopec compile FILE -o OUT [--strip] [--stats] [--max-states=N]\n"
