@@ -661,9 +661,59 @@ static char *why_text(dctx *x, const sc_result *r, const sc_request *rq)
 	return strdup(buf);
 }
 
-/* Fills the example text and explanations of V from the live request. */
-static void describe(dctx *x, verdict *v, const sc_request *rq)
+static bool same_outcome(const verdict *a, const sc_result *o, const sc_result *n)
 {
+	return a->old.decision == o->decision && a->new.decision == n->decision && a->old.item == o->item &&
+	       a->new.item == n->item && a->old.why == o->why && a->new.why == n->why;
+}
+
+static bool is_sep(char c)
+{
+	return c == '.' || c == '/';
+}
+
+/* A shortest example may end in a separator or hold an empty segment
+ * ("forum.help.", "a..b"); fill such gaps with 'a' when both policies
+ * still decide the request the same way, by the same items. */
+static sc_str fill_gaps(dctx *x, sc_request *rq, sc_str *field, const verdict *v, char *buf, size_t cap)
+{
+	sc_str orig = *field;
+	if (orig.n + 9 > cap)
+		return orig;
+	memcpy(buf, orig.s, orig.n);
+	size_t n = orig.n;
+	for (int tries = 0; tries < 8; tries++) {
+		size_t at = SIZE_MAX;
+		if (n && is_sep(buf[n - 1]))
+			at = n;
+		for (size_t i = 0; at == SIZE_MAX && i + 1 < n; i++)
+			if (is_sep(buf[i]) && is_sep(buf[i + 1]))
+				at = i + 1;
+		if (at == SIZE_MAX)
+			break;
+		memmove(buf + at + 1, buf + at, n - at);
+		buf[at] = 'a';
+		*field = (sc_str){ buf, n + 1 };
+		sc_result ro, rn;
+		sc_ref_decide(x->ref, x->po, rq, &ro);
+		sc_ref_decide(x->ref, x->pn, rq, &rn);
+		if (!same_outcome(v, &ro, &rn)) {
+			memmove(buf + at, buf + at + 1, n - at); /* undo */
+			break;
+		}
+		n++;
+	}
+	*field = (sc_str){ buf, n };
+	return *field;
+}
+
+/* Fills the example text and explanations of V from the live request. */
+static void describe(dctx *x, verdict *v, const sc_request *orig)
+{
+	char abuf[512], rbuf[512];
+	sc_request rqc = *orig, *rq = &rqc;
+	fill_gaps(x, rq, &rq->resource, v, rbuf, sizeof rbuf);
+	fill_gaps(x, rq, &rq->action, v, abuf, sizeof abuf);
 	char buf[4096];
 	sc_request_format(rq, buf, sizeof buf);
 	v->request = strdup(buf);
@@ -680,10 +730,21 @@ static const sc_item **label_items(const tdfa *t, uint32_t label, uint32_t *n)
 	return items;
 }
 
-/* Tries assignment COMBO (value index per key; 0 = missing).  Returns true
- * and fills V when the two policies decide it differently. */
+/* The distinct changes found for one pair of labels: under different
+ * attributes one pair may change in several ways (deny -> ask without an
+ * attribute, deny -> allow with it); each is reported. */
+#define SC_DIFF_MAX_OUTCOMES 9u
+
+typedef struct found {
+	verdict v[SC_DIFF_MAX_OUTCOMES];
+	uint32_t n;
+} found;
+
+
+/* Tries assignment COMBO (value index per key; 0 = missing); a new kind of
+ * change is added to F.  Returns false once F is full. */
 static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request *rq, sc_attr *attrs,
-		      const sc_item *const *io, uint32_t no, const sc_item *const *in, uint32_t nn, verdict *v)
+		      const sc_item *const *io, uint32_t no, const sc_item *const *in, uint32_t nn, found *f)
 {
 	rq->nattrs = 0;
 	for (uint32_t k = 0; k < c->n; k++)
@@ -694,15 +755,22 @@ static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request
 	sc_ref_combine(x->ref, io, no, rq, &ro);
 	sc_ref_combine(x->ref, in, nn, rq, &rn);
 	if (ro.decision == rn.decision)
-		return false;
+		return true;
 	/* Re-check on the whole policies: the example must really be decided
 	 * this way, or it is not printed. */
-	sc_ref_decide(x->ref, x->po, rq, &v->old);
-	sc_ref_decide(x->ref, x->pn, rq, &v->new);
-	if (v->old.decision != ro.decision || v->new.decision != rn.decision)
-		return false;
-	v->kind = V_CHANGED;
-	return true;
+	verdict v;
+	memset(&v, 0, sizeof v);
+	sc_ref_decide(x->ref, x->po, rq, &v.old);
+	sc_ref_decide(x->ref, x->pn, rq, &v.new);
+	if (v.old.decision != ro.decision || v.new.decision != rn.decision)
+		return true;
+	for (uint32_t i = 0; i < f->n; i++)
+		if (same_outcome(&f->v[i], &v.old, &v.new))
+			return true;
+	v.kind = V_CHANGED;
+	describe(x, &v, rq);
+	f->v[f->n++] = v;
+	return f->n < SC_DIFF_MAX_OUTCOMES;
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -714,29 +782,27 @@ static uint64_t xorshift(uint64_t *s)
 }
 
 /* Searches attribute assignments: all of them when there are few (fewest
- * attributes first), else each key alone then a deterministic sample. */
-static bool search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item *const *io, uint32_t no,
-			 const sc_item *const *in, uint32_t nn, verdict *v, bool *exhaustive)
+ * attributes first, so examples stay short), else each key alone, then a
+ * deterministic sample.  *EXHAUSTIVE tells whether all were tried. */
+static void search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item *const *io, uint32_t no,
+			 const sc_item *const *in, uint32_t nn, found *f, bool *exhaustive)
 {
 	uint64_t total = 1;
 	for (uint32_t k = 0; k < c->n && total <= SC_DIFF_MAX_COMBOS; k++)
 		total *= c->k[k].n + 1;
 	uint32_t *combo = sc_xcalloc(c->n, sizeof *combo);
 	sc_attr *attrs = sc_xcalloc(c->n, sizeof *attrs);
-	bool found = false;
+	bool more = true;
 	*exhaustive = total <= SC_DIFF_MAX_COMBOS;
 	if (*exhaustive) {
-		/* by number of attributes present: 0, 1, 2, ... */
-		for (uint32_t present = 0; present <= c->n && !found; present++) {
+		for (uint32_t present = 0; present <= c->n && more; present++) {
 			memset(combo, 0, c->n * sizeof *combo);
 			for (;;) {
 				uint32_t cnt = 0;
 				for (uint32_t k = 0; k < c->n; k++)
 					cnt += combo[k] != 0;
-				if (cnt == present && try_combo(x, c, combo, rq, attrs, io, no, in, nn, v)) {
-					found = true;
+				if (cnt == present && !(more = try_combo(x, c, combo, rq, attrs, io, no, in, nn, f)))
 					break;
-				}
 				uint32_t k = 0;
 				while (k < c->n && ++combo[k] > c->k[k].n)
 					combo[k++] = 0;
@@ -745,51 +811,48 @@ static bool search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item 
 			}
 		}
 	} else {
-		for (uint32_t k = 0; k < c->n && !found; k++)
-			for (uint32_t j = 1; j <= c->k[k].n && !found; j++) {
+		for (uint32_t k = 0; k < c->n && more; k++)
+			for (uint32_t j = 1; j <= c->k[k].n && more; j++) {
 				memset(combo, 0, c->n * sizeof *combo);
 				combo[k] = j;
-				found = try_combo(x, c, combo, rq, attrs, io, no, in, nn, v);
+				more = try_combo(x, c, combo, rq, attrs, io, no, in, nn, f);
 			}
 		uint64_t seed = 0x9e3779b97f4a7c15ull;
-		for (uint32_t s = 0; s < SC_DIFF_MAX_COMBOS && !found; s++) {
+		for (uint32_t s = 0; s < SC_DIFF_MAX_COMBOS && more; s++) {
 			for (uint32_t k = 0; k < c->n; k++)
 				combo[k] = (uint32_t)(xorshift(&seed) % (c->k[k].n + 1));
-			found = try_combo(x, c, combo, rq, attrs, io, no, in, nn, v);
+			more = try_combo(x, c, combo, rq, attrs, io, no, in, nn, f);
 		}
 	}
-	if (found)
-		describe(x, v, rq);
 	free(combo);
 	free(attrs);
-	return found;
 }
 
-static void verdict_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uint32_t ln, sc_str action,
-			sc_str resource, verdict *v)
+/* Every kind of change between labels LO and LN, or one undetermined
+ * verdict, or nothing (the same decisions everywhere). */
+static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uint32_t ln, sc_str action,
+			 sc_str resource, found *f)
 {
-	memset(v, 0, sizeof *v);
+	f->n = 0;
 	uint32_t no, nn;
 	const sc_item **io = label_items(o, lo, &no), **in = label_items(n, ln, &nn);
-	if (same_structure(io, no, in, nn)) {
-		v->kind = V_SAME;
-		goto out;
-	}
-	cands c;
-	cands_build(&c, io, no, in, nn);
-	sc_request rq = { x->task, action, resource, NULL, 0 };
-	bool exhaustive;
-	if (!search_attrs(x, &c, &rq, io, no, in, nn, v, &exhaustive)) {
-		v->kind = c.complete && exhaustive ? V_SAME : V_UNDETERMINED;
-		if (v->kind == V_UNDETERMINED) {
+	if (!same_structure(io, no, in, nn)) {
+		cands c;
+		cands_build(&c, io, no, in, nn);
+		sc_request rq = { x->task, action, resource, NULL, 0 };
+		bool exhaustive;
+		search_attrs(x, &c, &rq, io, no, in, nn, f, &exhaustive);
+		if (f->n == 0 && !(c.complete && exhaustive)) {
+			verdict *v = &f->v[f->n++];
+			memset(v, 0, sizeof *v);
+			v->kind = V_UNDETERMINED;
 			rq.nattrs = 0;
 			sc_ref_decide(x->ref, x->po, &rq, &v->old);
 			sc_ref_decide(x->ref, x->pn, &rq, &v->new);
 			describe(x, v, &rq);
 		}
+		cands_free(&c);
 	}
-	cands_free(&c);
-out:
 	free(io);
 	free(in);
 }
@@ -890,14 +953,16 @@ static int diff_task(dctx *x, report *rp, uint32_t max_states)
 				char *action, *res;
 				size_t alen, rlen;
 				walk_example(&w, i, &action, &alen, &res, &rlen);
-				verdict v;
-				verdict_for(x, &o, &n, lo, ln, (sc_str){ action, alen }, (sc_str){ res, rlen }, &v);
-				if (v.kind != V_SAME && new_group(rp, x->task, &v, lo, ln)) {
-					add_change(rp, x, &v);
-				} else {
-					free(v.request);
-					free(v.old_why);
-					free(v.new_why);
+				found f;
+				verdicts_for(x, &o, &n, lo, ln, (sc_str){ action, alen }, (sc_str){ res, rlen }, &f);
+				for (uint32_t k = 0; k < f.n; k++) {
+					if (new_group(rp, x->task, &f.v[k], lo, ln)) {
+						add_change(rp, x, &f.v[k]);
+						continue;
+					}
+					free(f.v[k].request);
+					free(f.v[k].old_why);
+					free(f.v[k].new_why);
 				}
 				free(action);
 				free(res);

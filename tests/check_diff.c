@@ -308,7 +308,7 @@ START_TEST(report_lines)
 			  "task gone",
 			  &out, &sa, &sb);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_msg(strstr(out, "task 'triage':\n+ deny -> ask: triage post forum. channel=internal\n"), "%s", out);
+	ck_assert_msg(strstr(out, "task 'triage':\n+ deny -> ask: triage post forum.a channel=internal\n"), "%s", out);
 	ck_assert_msg(strstr(out, "    old: old.scope:1:40: denies post\n"), "%s", out);
 	ck_assert_msg(strstr(out, "diff: 1 change in 1 task (1 widen authority, 0 narrow it)"), "%s", out);
 	free(out);
