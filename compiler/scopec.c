@@ -269,18 +269,50 @@ static void expect_request(const sc_expect *e, sc_attr *attrs, sc_request *rq)
 	*rq = (sc_request){ e->task, e->action, e->resource, attrs, e->nattrs };
 }
 
+/* After a default deny: the first allows/asks item whose patterns match
+ * but whose condition did not hold is usually what the author missed. */
+static void note_inapplicable(sc_diag *d, const sc_policy *p, const sc_request *rq)
+{
+	const sc_task *t = sc_policy_find_task(p, rq->task);
+	sc_ref_ctx *ref = sc_ref_new();
+	for (uint32_t i = 0; t && i < t->nitems; i++) {
+		const sc_item *it = t->items[i];
+		if (it->kind == SC_DENY || !it->cond || !sc_ref_item_matches_patterns(it, rq))
+			continue;
+		sc_truth v = sc_ref_cond(ref, it->cond, rq);
+		if (v == SC_TRUE)
+			continue;
+		sc_result as_if = { it->kind, SC_WHY_ITEM, it, v == SC_UNKNOWN };
+		char why[PATH_MAX + 512];
+		sc_explain(d, &as_if, rq, why, sizeof why);
+		/* "... (condition unknown because X)" -> "unknown because X" */
+		char *reason = strstr(why, " (condition unknown");
+		if (reason) {
+			reason += strlen(" (condition ");
+			size_t n = strlen(reason);
+			if (n && reason[n - 1] == ')')
+				reason[n - 1] = '\0';
+		}
+		sc_note(d, it->span, "this %s item did not apply: its condition is %s", sc_clause_names[it->kind],
+			v == SC_FALSE ? "false" : reason ? reason : "unknown");
+		break;
+	}
+	sc_ref_free(ref);
+}
+
 /* Reports a failed expect: location, expected, actual, and why. */
-static void report_failure(sc_diag *d, const sc_expect *e, const sc_request *rq, const sc_result *r)
+static void report_failure(sc_diag *d, const sc_policy *p, const sc_expect *e, const sc_request *rq,
+			   const sc_result *r)
 {
 	char req[1024], why[PATH_MAX + 512];
 	sc_request_format(rq, req, sizeof req);
 	sc_explain(d, r, rq, why, sizeof why);
 	sc_error(d, e->span, "expected %s, got %s: %s", sc_kind_names[e->decision], sc_kind_names[r->decision], req);
+	fprintf(d->out, "    because: %s\n", why);
 	if (r->item)
-		sc_note(d, r->item->span, "%s by this item%s", sc_kind_names[r->decision],
-			r->unknown ? " (its condition is unknown for this request)" : "");
-	else
-		fprintf(d->out, "    because: %s\n", why);
+		sc_note(d, r->item->span, "%s by this item", sc_kind_names[r->decision]);
+	else if (r->why == SC_WHY_DEFAULT)
+		note_inapplicable(d, p, rq);
 }
 
 /* Runs the expects of one policy through the compiled path (what services
@@ -314,7 +346,7 @@ static unsigned run_expects(sc_diag *d, const sc_policy *p, unsigned *passed)
 		} else if (r.decision == e->decision) {
 			(*passed)++;
 		} else {
-			report_failure(d, e, &rq, &r);
+			report_failure(d, p, e, &rq, &r);
 			failed++;
 		}
 		free(attrs);
