@@ -157,13 +157,17 @@ $(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a
 	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
 
 demo: scopec
-	@echo '== scopec check examples/triage.scope'
+	@echo '== scopec check examples/triage.scope        (parse, resolve, lint)'
 	./scopec check examples/triage.scope
-	@echo '== scopec test examples/triage.scope'
+	@echo '== scopec test examples/triage.scope         (its expect statements)'
 	./scopec test examples/triage.scope
-	@echo '== scopec eval --explain examples/triage.scope < examples/triage.requests'
-	@echo '   (the last request line is malformed on purpose: deny, a diagnostic, exit status 1)'
-	./scopec eval --explain examples/triage.scope < examples/triage.requests 2>&1; test $$? -eq 1
+	@echo '== scopec compile examples/triage.scope -o $(B)/triage.scopec   (verified bytecode)'
+	./scopec compile examples/triage.scope -o $(B)/triage.scopec
+	@echo '== scopec eval --explain $(B)/triage.scopec < examples/triage.requests'
+	@echo '   (the runtime decides each request; the last line is malformed on purpose: deny, a diagnostic, exit 1)'
+	./scopec eval --explain $(B)/triage.scopec < examples/triage.requests 2>&1; test $$? -eq 1
+	@echo '== scopec diff examples/review/before.scope examples/review/after.scope   (what a change grants)'
+	./scopec diff examples/review/before.scope examples/review/after.scope; test $$? -eq 1
 
 clean:
 	rm -rf build scopec
