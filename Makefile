@@ -3,6 +3,7 @@
 #   make demo       install missing build dependencies, build, run the demo
 #   make test       build and run every test (unit, case files, policies)
 #   make sanitize   the whole test suite under ASan + UBSan
+#   make tsan       the runtime suite (hot swap under readers) under TSan
 #   make fuzz       short libFuzzer runs of the parser (clang)
 #
 # Pipeline, by file name:
@@ -39,7 +40,7 @@ RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(B)/%.o)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o) $(GEN_SRC:.c=.o)
 TEST_OBJ     := $(TEST_SRC:%.c=$(B)/%.o)
 
-.PHONY: all deps demo test unit cases policies sanitize san-test fuzz clean
+.PHONY: all deps demo test unit cases policies sanitize san-test tsan fuzz clean
 .DEFAULT_GOAL := all
 
 all: scopec lib
@@ -131,6 +132,13 @@ san-test: $(B)/check_scope $(B)/scopec-bin
 	  SCOPEC=$(B)/scopec-bin CK_FORK=no $(B)/check_scope
 	ASAN_OPTIONS=detect_leaks=1 tests/run_cases.sh $(B)/scopec-bin
 	ASAN_OPTIONS=detect_leaks=1 $(B)/scopec-bin test policies/*.scope
+
+# ThreadSanitizer over the runtime suite: readers deciding on one handle
+# while it is hot-swapped, and the rest of the runtime's tests.
+tsan:
+	$(MAKE) B=build/tsan CC=clang OPT="-O1 -g -fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" \
+	  build/tsan/check_scope
+	CK_RUN_SUITE=runtime CK_FORK=no TSAN_OPTIONS=halt_on_error=1 build/tsan/check_scope
 
 $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a
 	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
