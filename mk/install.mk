@@ -109,7 +109,7 @@ man-check: man/scope.3 runtime/scope.h
 # are built by this make, so the inner `make install` has nothing to build.
 install-check: scopec $(B)/libscope.a $(B)/$(SCOPE_SO) man-check \
 		examples/embed/install-check.sh examples/embed/minimal.c examples/embed/minimal.scope
-	+MAKE='$(MAKE)' B='$(B)' CC='$(CC)' WARN='$(WARN)' SCOPE_VERSION='$(SCOPE_VERSION)' \
+	+@MAKE='$(MAKE)' B='$(B)' CC='$(CC)' WARN='$(WARN)' SCOPE_VERSION='$(SCOPE_VERSION)' \
 	  SCOPE_API='$(SCOPE_API)' sh examples/embed/install-check.sh
 
 EXTRA_TESTS += install-check
