@@ -18,6 +18,9 @@
 # list is read from the header (the one source of truth) into a version
 # script, and install-check compares it with the symbols of the .so.
 
+ifndef SCOPE_INSTALL_MK
+SCOPE_INSTALL_MK := 1   # (mk/python.mk may include this file first)
+
 SCOPE_VERSION   := 0.1.0
 SCOPE_SOVERSION := $(firstword $(subst ., ,$(SCOPE_VERSION)))
 
@@ -113,3 +116,5 @@ install-check: scopec $(B)/libscope.a $(B)/$(SCOPE_SO) man-check \
 	  SCOPE_API='$(SCOPE_API)' sh examples/embed/install-check.sh
 
 EXTRA_TESTS += install-check
+
+endif
