@@ -401,6 +401,8 @@ def _load(source):
     else:
         raise TypeError(f"a policy is loaded from bytes or a path, not {type(source).__name__}")
     if rc < 0:
+        if rc == -EFORMAT and where.endswith(".scope"):
+            where += " (a policy source: compile it with `scopec compile`)"
         raise ScopeError(rc, where)
     return ptr
 
