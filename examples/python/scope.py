@@ -280,7 +280,8 @@ def _arg(value, what):
     elif isinstance(value, (bytes, bytearray, memoryview)):
         b = bytes(value)
     else:
-        # numbers too: "250" and 250.0 are not the same text (SPEC numbers are text)
+        # numbers too, as in `scopec eval --json`: quote them ("250"), since
+        # conditions compare the text and str(2.5e2) is not "250"
         raise _Malformed(f"{what} must be str or bytes, not {type(value).__name__}")
     if b"\0" in b:
         raise _Malformed(f"{what} contains a NUL byte")
@@ -288,7 +289,8 @@ def _arg(value, what):
 
 
 def _request(task, action, resource, attrs):
-    """Builds a scope_request; the returned tuple keeps its buffers alive."""
+    """Builds a scope_request; the structure keeps its buffers alive (ctypes
+    records what was assigned to its pointer fields)."""
     t, a, r = _arg(task, "task"), _arg(action, "action"), _arg(resource, "resource")
     if not a:
         raise _Malformed("empty action")
