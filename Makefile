@@ -64,7 +64,7 @@ deps:
 	  fi; \
 	fi
 
-$(B)/scope_parse.c $(B)/scope_parse.h: grammar/scope.y | deps
+$(B)/scope_parse.c $(B)/scope_parse.h &: grammar/scope.y | deps
 	@mkdir -p $(B)
 	cp grammar/scope.y $(B)/scope_parse.y
 	lemon -q -d$(B) $(B)/scope_parse.y > $(B)/lemon.log 2>&1 || { cat $(B)/lemon.log; rm -f $(B)/scope_parse.c; exit 1; }
@@ -195,7 +195,7 @@ $(B)/libscope.a: $(RUNTIME_OBJ)
 	ar rcs $@ $^
 
 $(B)/libscope.so: $(RUNTIME_PIC_OBJ)
-	$(CC) $(OPT) -shared -Wl,-soname,libscope.so.1 -o $@ $^ $(PCRE2_LIBS) -pthread
+	$(CC) $(OPT) -shared -Wl,-soname,libscope.so.0 -o $@ $^ $(PCRE2_LIBS) -pthread
 
 lib: $(B)/libscope.a $(B)/libscope.so
 
