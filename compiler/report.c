@@ -56,16 +56,21 @@ void sc_report_json(sc_diag *d, FILE *out)
 	dump(all, out);
 }
 
-/* SARIF wants a URI: relative paths stay relative (to the repository
- * root, where CI runs scopec); characters outside the URI set are escaped. */
+/* SARIF wants a URI: relative paths stay relative references (to the
+ * repository root, where CI runs scopec), absolute paths become file: URIs;
+ * characters outside the URI set are escaped. */
 static json_t *uri_json(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(path);
-	char *u = malloc(3 * n + 1);
+	char *u = malloc(3 * n + 8);
 	if (!u)
 		return json_string("");
 	size_t o = 0;
+	if (path[0] == '/') { /* an absolute path is a file: URI */
+		memcpy(u, "file://", 7);
+		o = 7;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)path[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
