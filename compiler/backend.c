@@ -522,24 +522,28 @@ scope_policy *sc_backend_load(sc_diag *d, const sc_policy *p)
 	return cp;
 }
 
-void sc_backend_decide(const scope_policy *cp, scope_scratch *s, const sc_policy *p,
-		       const sc_request *rq, sc_result *out)
+int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			      scope_result *res)
 {
 	scope_attr small[16], *attrs = small;
-	if (rq->nattrs > 16) {
-		attrs = malloc(rq->nattrs * sizeof *attrs);
-		if (!attrs)
-			sc_fatal_oom();
-	}
+	if (rq->nattrs > 16)
+		attrs = sc_xcalloc(rq->nattrs, sizeof *attrs);
 	for (size_t i = 0; i < rq->nattrs; i++)
 		attrs[i] = (scope_attr){ rq->attrs[i].key.s, rq->attrs[i].key.n, rq->attrs[i].value.s,
 					 rq->attrs[i].value.n };
 	scope_request r = { rq->task.s, rq->task.n, rq->action.s, rq->action.n,
 			    rq->resource.s, rq->resource.n, attrs, rq->nattrs };
-	scope_result res;
-	scope_decide(cp, s, &r, &res);
+	int rc = scope_decide(cp, s, &r, res);
 	if (attrs != small)
 		free(attrs);
+	return rc;
+}
+
+void sc_backend_decide(const scope_policy *cp, scope_scratch *s, const sc_policy *p,
+		       const sc_request *rq, sc_result *out)
+{
+	scope_result res;
+	sc_backend_decide_request(cp, s, rq, &res);
 	out->decision = (sc_kind)res.decision;
 	out->unknown = res.unknown;
 	out->item = NULL;

@@ -51,6 +51,10 @@ int sc_backend_compile(sc_diag *d, const sc_policy *p, const sc_backend_opts *o,
  * policy).  NULL after reporting errors to D. */
 scope_policy *sc_backend_load(sc_diag *d, const sc_policy *p);
 
+/* Decides RQ (the compiler's request) with the runtime's scope_decide. */
+int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			      scope_result *res);
+
 /* Decides RQ on the compiled CP of P, with the result in the reference
  * evaluator's terms (so both paths print and test alike). */
 void sc_backend_decide(const scope_policy *cp, scope_scratch *s, const sc_policy *p,

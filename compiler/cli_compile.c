@@ -432,10 +432,7 @@ static void print_result(const scope_policy *p, const scope_result *r, const sc_
 		}
 		json_object_set_new(out, "explain", json_string(why));
 	}
-	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
-	puts(s ? s : "{\"decision\":\"deny\"}");
-	free(s);
-	json_decref(out);
+	sc_json_put_line(out);
 }
 
 typedef struct image_eval {
@@ -447,18 +444,8 @@ typedef struct image_eval {
 static void image_decide(void *ctx, const sc_request *in)
 {
 	image_eval *e = ctx;
-	scope_attr small[16], *attrs = small;
-	if (in->nattrs > 16)
-		attrs = sc_xcalloc(in->nattrs, sizeof *attrs);
-	for (size_t i = 0; i < in->nattrs; i++)
-		attrs[i] = (scope_attr){ in->attrs[i].key.s, in->attrs[i].key.n, in->attrs[i].value.s,
-					 in->attrs[i].value.n };
-	scope_request rq = { in->task.s, in->task.n, in->action.s, in->action.n,
-			     in->resource.s, in->resource.n, attrs, in->nattrs };
 	scope_result r;
-	scope_decide(e->p, e->s, &rq, &r);
-	if (attrs != small)
-		free(attrs);
+	sc_backend_decide_request(e->p, e->s, in, &r);
 	print_result(e->p, &r, in, e->explain, e->json);
 }
 

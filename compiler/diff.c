@@ -8,6 +8,7 @@
 #include "map.h"
 #include "number.h"
 #include "refeval.h"
+#include "report.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -1052,11 +1053,7 @@ static void print_json(const report *rp, uint32_t ntasks, FILE *out)
 	json_t *doc = json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i}}", "changes", changes, "undetermined", undet,
 				"summary", "tasks_compared", ntasks, "widen", rp->widen, "narrow", rp->narrow,
 				"undetermined", rp->undetermined);
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (s)
-		fprintf(out, "%s\n", s);
-	free(s);
-	json_decref(doc);
+	sc_report_document(doc, out);
 }
 
 int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_opts *opts, FILE *out)

@@ -19,8 +19,9 @@ static json_t *location_json(sc_diag *d, sc_span sp)
 	return o;
 }
 
-static void dump(json_t *v, FILE *out)
+void sc_report_document(void *value, FILE *out)
 {
+	json_t *v = value;
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	if (s) {
 		fputs(s, out);
@@ -53,7 +54,7 @@ void sc_report_json(sc_diag *d, FILE *out)
 		json_array_append_new(all, o);
 		last = o;
 	}
-	dump(all, out);
+	sc_report_document(all, out);
 }
 
 /* SARIF wants a URI: relative paths stay relative references (to the
@@ -147,5 +148,5 @@ void sc_report_sarif(sc_diag *d, FILE *out)
 	json_t *run = json_pack("{s:{s:o},s:o}", "tool", "driver", driver, "results", results);
 	json_t *doc = json_pack("{s:s,s:s,s:[o]}", "$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
 				"version", "2.1.0", "runs", run);
-	dump(doc, out);
+	sc_report_document(doc, out);
 }

@@ -252,9 +252,14 @@ void sc_request_print_malformed(const sc_reqparse *rp, bool json, bool explain)
 		puts(explain ? "deny malformed request" : "deny");
 		return;
 	}
-	json_t *out = json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err);
+	sc_json_put_line(json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err));
+}
+
+void sc_json_put_line(void *value)
+{
+	json_t *out = value;
 	char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-	puts(s ? s : "{\"decision\":\"deny\"}");
+	puts(s ? s : "{\"decision\":\"deny\"}"); /* a reply is never lost */
 	free(s);
 	json_decref(out);
 }

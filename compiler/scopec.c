@@ -165,10 +165,7 @@ static void print_json(sc_diag *d, const sc_evalopts *o, const sc_result *r, con
 		}
 		json_object_set_new(out, "explain", json_string(why));
 	}
-	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
-	puts(s ? s : "{\"decision\":\"deny\"}");
-	free(s);
-	json_decref(out);
+	sc_json_put_line(out);
 }
 
 /* eval of a source policy: compiled in memory (cp), or the reference
