@@ -109,6 +109,8 @@ static int build_request(sc_reqparse *rp, const sc_rtoken *tok, size_t ntok, siz
 		sc_str value = { tok[i].text.s + tok[i].eq + 1, tok[i].text.n - (size_t)tok[i].eq - 1 };
 		if (key.n == 0)
 			return fail(rp, tok[i].col, "empty attribute name");
+		if (rp->rq.nattrs == SC_MAX_ATTRS)
+			return fail(rp, tok[i].col, "too many attributes");
 		if (duplicate_key(rp, key))
 			return fail(rp, tok[i].col, "attribute given twice");
 		push_attr(rp, key, value);
@@ -210,6 +212,8 @@ int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n)
 				return fail(rp, 1, "context values must be strings (quote numbers: \"amount\": \"250\")");
 			if (key.n == 0)
 				return fail(rp, 1, "empty attribute name");
+			if (rp->rq.nattrs == SC_MAX_ATTRS)
+				return fail(rp, 1, "too many attributes");
 			push_attr(rp, key, value);
 		}
 	}
