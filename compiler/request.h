@@ -17,10 +17,6 @@
 
 #include "refeval.h"
 
-/* Attributes per request, at most: keys must be distinct, and checking
- * that must not be quadratic in a hostile line. */
-#define SC_MAX_ATTRS 1024
-
 /* One token of a line: its unescaped bytes and where an unquoted '=' is. */
 typedef struct sc_rtoken {
 	sc_str text;
