@@ -3,6 +3,7 @@
 #   make demo       install missing build dependencies, build, run the demo
 #   make test       build and run every test (unit, case files, policies)
 #   make sanitize   the whole test suite under ASan + UBSan
+#   make tsan       the runtime suite (hot swap under readers) under TSan
 #   make fuzz       short libFuzzer runs of the parser (clang)
 #
 # Pipeline, by file name:
@@ -39,7 +40,7 @@ RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(B)/%.o)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o) $(GEN_SRC:.c=.o)
 TEST_OBJ     := $(TEST_SRC:%.c=$(B)/%.o)
 
-.PHONY: all deps demo test unit cases policies sanitize san-test fuzz clean
+.PHONY: all deps demo test unit cases policies sanitize san-test tsan fuzz clean
 .DEFAULT_GOAL := all
 
 all: scopec lib
@@ -63,7 +64,7 @@ deps:
 	  fi; \
 	fi
 
-$(B)/scope_parse.c $(B)/scope_parse.h: grammar/scope.y | deps
+$(B)/scope_parse.c $(B)/scope_parse.h &: grammar/scope.y | deps
 	@mkdir -p $(B)
 	cp grammar/scope.y $(B)/scope_parse.y
 	lemon -q -d$(B) $(B)/scope_parse.y > $(B)/lemon.log 2>&1 || { cat $(B)/lemon.log; rm -f $(B)/scope_parse.c; exit 1; }
@@ -132,6 +133,13 @@ san-test: $(B)/check_scope $(B)/scopec-bin
 	ASAN_OPTIONS=detect_leaks=1 tests/run_cases.sh $(B)/scopec-bin
 	ASAN_OPTIONS=detect_leaks=1 $(B)/scopec-bin test policies/*.scope
 
+# ThreadSanitizer over the runtime suite: readers deciding on one handle
+# while it is hot-swapped, and the rest of the runtime's tests.
+tsan:
+	$(MAKE) B=build/tsan CC=clang OPT="-O1 -g -fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" \
+	  build/tsan/check_scope
+	CK_RUN_SUITE=runtime CK_FORK=no TSAN_OPTIONS=halt_on_error=1 build/tsan/check_scope
+
 $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a
 	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
 
@@ -157,13 +165,17 @@ $(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a
 	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
 
 demo: scopec
-	@echo '== scopec check examples/triage.scope'
+	@echo '== scopec check examples/triage.scope        (parse, resolve, lint)'
 	./scopec check examples/triage.scope
-	@echo '== scopec test examples/triage.scope'
+	@echo '== scopec test examples/triage.scope         (its expect statements)'
 	./scopec test examples/triage.scope
-	@echo '== scopec eval --explain examples/triage.scope < examples/triage.requests'
-	@echo '   (the last request line is malformed on purpose: deny, a diagnostic, exit status 1)'
-	./scopec eval --explain examples/triage.scope < examples/triage.requests 2>&1; test $$? -eq 1
+	@echo '== scopec compile examples/triage.scope -o $(B)/triage.scopec   (verified bytecode)'
+	./scopec compile examples/triage.scope -o $(B)/triage.scopec
+	@echo '== scopec eval --explain $(B)/triage.scopec < examples/triage.requests'
+	@echo '   (the runtime decides each request; the last line is malformed on purpose: deny, a diagnostic, exit 1)'
+	./scopec eval --explain $(B)/triage.scopec < examples/triage.requests 2>&1; test $$? -eq 1
+	@echo '== scopec diff examples/review/before.scope examples/review/after.scope   (what a change grants)'
+	./scopec diff examples/review/before.scope examples/review/after.scope; test $$? -eq 1
 
 clean:
 	rm -rf build scopec
@@ -183,7 +195,7 @@ $(B)/libscope.a: $(RUNTIME_OBJ)
 	ar rcs $@ $^
 
 $(B)/libscope.so: $(RUNTIME_PIC_OBJ)
-	$(CC) $(OPT) -shared -Wl,-soname,libscope.so.1 -o $@ $^ $(PCRE2_LIBS) -pthread
+	$(CC) $(OPT) -shared -Wl,-soname,libscope.so.0 -o $@ $^ $(PCRE2_LIBS) -pthread
 
 lib: $(B)/libscope.a $(B)/libscope.so
 

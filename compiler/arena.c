@@ -24,6 +24,22 @@ void sc_fatal_oom(void)
 	exit(2);
 }
 
+void *sc_xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	if (!p)
+		sc_fatal_oom();
+	return p;
+}
+
+void *sc_xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		sc_fatal_oom();
+	return p;
+}
+
 sc_arena *sc_arena_new(void)
 {
 	sc_arena *a = calloc(1, sizeof *a);

@@ -22,6 +22,10 @@ void *sc_arena_alloc(sc_arena *a, size_t n);     /* zeroed, 16-byte aligned */
 void *sc_arena_array(sc_arena *a, size_t count, size_t size); /* overflow-checked */
 char *sc_arena_strndup(sc_arena *a, const char *s, size_t n);  /* NUL-terminated copy */
 void sc_fatal_oom(void);                         /* never returns */
+/* Heap allocation for the compiler's own tables: zeroed / resized, and
+ * sc_fatal_oom() instead of NULL.  A size of 0 still returns a pointer. */
+void *sc_xcalloc(size_t count, size_t size);
+void *sc_xrealloc(void *p, size_t size);
 
 /* Growable array of pointers allocated from the heap (not the arena), for
  * lists whose size is unknown while parsing (items of a 100k-item clause). */

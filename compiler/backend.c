@@ -1,4 +1,5 @@
 /* backend.c — see backend.h. */
+#include "arena.h"
 #include "backend.h"
 #include "bcwrite.h"
 #include "dfa.h"
@@ -22,14 +23,6 @@ typedef struct backend {
 	/* regexes: (pattern, caseless) -> index, linear dedupe by pointer */
 	int errors;
 } backend;
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *q = calloc(n ? n : 1, size);
-	if (!q)
-		sc_fatal_oom();
-	return q;
-}
 
 static sc_dfa_limits limits_for(const backend *be, uint64_t atoms)
 {
@@ -74,9 +67,9 @@ static uint32_t label_outcome(void *ctx, const uint32_t *ids, uint32_t n)
 	backend *be = ctx;
 	uint32_t cnt[3] = { 0, 0, 0 };
 	bool closed[3] = { false, false, false };
-	uint32_t *rec = xcalloc(3 + (size_t)n, sizeof *rec);
+	uint32_t *rec = sc_xcalloc(3 + (size_t)n, sizeof *rec);
 	uint32_t *lists[3];
-	uint32_t *tmp = xcalloc(3 * (size_t)n, sizeof *tmp);
+	uint32_t *tmp = sc_xcalloc(3 * (size_t)n, sizeof *tmp);
 	for (int l = 0; l < 3; l++)
 		lists[l] = tmp + (size_t)l * n;
 	for (uint32_t i = 0; i < n; i++) {
@@ -114,8 +107,8 @@ static uint32_t value_automaton(backend *be, const sc_str *vals, uint32_t nvals,
 	size_t total = 0;
 	for (uint32_t i = 0; i < nvals; i++)
 		total += vals[i].n;
-	uint16_t *atoms = xcalloc(total, sizeof *atoms);
-	sc_dfa_pattern *pats = xcalloc(nvals, sizeof *pats);
+	uint16_t *atoms = sc_xcalloc(total, sizeof *atoms);
+	sc_dfa_pattern *pats = sc_xcalloc(nvals, sizeof *pats);
 	size_t k = 0;
 	for (uint32_t i = 0; i < nvals; i++) {
 		pats[i].atoms = atoms + k;
@@ -198,7 +191,7 @@ static void compile_cond(backend *be, const sc_cond *c)
 	case SC_C_AND:
 	case SC_C_OR: {
 		bool and = c->op == SC_C_AND;
-		uint32_t *jumps = xcalloc(c->nkids, sizeof *jumps);
+		uint32_t *jumps = sc_xcalloc(c->nkids, sizeof *jumps);
 		compile_cond(be, c->kids[0]);
 		for (uint32_t i = 1; i < c->nkids; i++) {
 			jumps[i] = code_pos(be);
@@ -255,7 +248,7 @@ static void compile_cond(backend *be, const sc_cond *c)
 static void compile_conditions(backend *be)
 {
 	const sc_policy *p = be->p;
-	be->item_code = xcalloc(p->nitems, sizeof *be->item_code);
+	be->item_code = sc_xcalloc(p->nitems, sizeof *be->item_code);
 	/* the resolver may share one condition between items: compile once */
 	const sc_cond **seen = NULL;
 	uint32_t *seen_at = NULL;
@@ -300,8 +293,8 @@ static void compile_task_dispatch(backend *be)
 	size_t total = 0;
 	for (uint32_t i = 0; i < p->ntasks; i++)
 		total += p->tasks[i].name.n;
-	uint16_t *atoms = xcalloc(total, sizeof *atoms);
-	sc_dfa_pattern *pats = xcalloc(p->ntasks, sizeof *pats);
+	uint16_t *atoms = sc_xcalloc(total, sizeof *atoms);
+	sc_dfa_pattern *pats = sc_xcalloc(p->ntasks, sizeof *pats);
 	size_t k = 0;
 	for (uint32_t i = 0; i < p->ntasks; i++) {
 		sc_str nm = p->tasks[i].name;
@@ -322,8 +315,7 @@ static void compile_task_dispatch(backend *be)
 	free(pats);
 }
 
-/* Atoms of item IT: ACTION SEP RESOURCE (no resource pattern = `**`). */
-static uint32_t item_atoms(const sc_item *it, uint16_t *out)
+uint32_t sc_backend_item_atoms(const sc_item *it, uint16_t *out)
 {
 	uint32_t n = sc_dfa_glob_atoms(it->action.s, it->action.n, out);
 	out[n++] = SC_AT_SEP;
@@ -340,11 +332,11 @@ static bool build_part(backend *be, const sc_item *const *items, uint32_t lo, ui
 	size_t total = 0;
 	for (uint32_t i = lo; i < hi; i++)
 		total += items[i]->action.n + items[i]->resource.n + 2;
-	uint16_t *atoms = xcalloc(total, sizeof *atoms);
-	sc_dfa_pattern *pats = xcalloc(hi - lo, sizeof *pats);
+	uint16_t *atoms = sc_xcalloc(total, sizeof *atoms);
+	sc_dfa_pattern *pats = sc_xcalloc(hi - lo, sizeof *pats);
 	size_t k = 0;
 	for (uint32_t i = lo; i < hi; i++) {
-		uint32_t n = item_atoms(items[i], atoms + k);
+		uint32_t n = sc_backend_item_atoms(items[i], atoms + k);
 		pats[i - lo] = (sc_dfa_pattern){ atoms + k, n, items[i]->index };
 		k += n;
 	}
@@ -421,7 +413,7 @@ static bool same_items(const sc_task *a, const sc_task *b)
 static void compile_tasks(backend *be)
 {
 	const sc_policy *p = be->p;
-	uint32_t *first = xcalloc(p->ntasks, sizeof *first), *count = xcalloc(p->ntasks, sizeof *count);
+	uint32_t *first = sc_xcalloc(p->ntasks, sizeof *first), *count = sc_xcalloc(p->ntasks, sizeof *count);
 	for (uint32_t i = 0; i < p->ntasks && !be->errors; i++) {
 		const sc_task *t = &p->tasks[i];
 		uint32_t twin = UINT32_MAX;
@@ -453,7 +445,7 @@ static void compile_tasks(backend *be)
 static void compile_items(backend *be, bool debug)
 {
 	const sc_policy *p = be->p;
-	uint32_t *file_of = xcalloc(be->d->nsrc + 1, sizeof *file_of), nfiles = 0;
+	uint32_t *file_of = sc_xcalloc(be->d->nsrc + 1, sizeof *file_of), nfiles = 0;
 	for (uint32_t i = 0; i < p->nitems; i++) {
 		const sc_item *it = &p->items[i];
 		sc_bcw_push(&be->w, SCOPE_SEC_ITEMS, (uint32_t)it->kind << 30 | be->item_code[i]);
@@ -530,24 +522,28 @@ scope_policy *sc_backend_load(sc_diag *d, const sc_policy *p)
 	return cp;
 }
 
-void sc_backend_decide(const scope_policy *cp, scope_scratch *s, const sc_policy *p,
-		       const sc_request *rq, sc_result *out)
+int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			      scope_result *res)
 {
 	scope_attr small[16], *attrs = small;
-	if (rq->nattrs > 16) {
-		attrs = malloc(rq->nattrs * sizeof *attrs);
-		if (!attrs)
-			sc_fatal_oom();
-	}
+	if (rq->nattrs > 16)
+		attrs = sc_xcalloc(rq->nattrs, sizeof *attrs);
 	for (size_t i = 0; i < rq->nattrs; i++)
 		attrs[i] = (scope_attr){ rq->attrs[i].key.s, rq->attrs[i].key.n, rq->attrs[i].value.s,
 					 rq->attrs[i].value.n };
 	scope_request r = { rq->task.s, rq->task.n, rq->action.s, rq->action.n,
 			    rq->resource.s, rq->resource.n, attrs, rq->nattrs };
-	scope_result res;
-	scope_decide(cp, s, &r, &res);
+	int rc = scope_decide(cp, s, &r, res);
 	if (attrs != small)
 		free(attrs);
+	return rc;
+}
+
+void sc_backend_decide(const scope_policy *cp, scope_scratch *s, const sc_policy *p,
+		       const sc_request *rq, sc_result *out)
+{
+	scope_result res;
+	sc_backend_decide_request(cp, s, rq, &res);
 	out->decision = (sc_kind)res.decision;
 	out->unknown = res.unknown;
 	out->item = NULL;

@@ -37,6 +37,11 @@ typedef struct sc_backend_stats {
 
 #define SC_BACKEND_DEFAULT_MAX_STATES (1u << 20)
 
+/* The DFA atoms of item IT: ACTION SEP RESOURCE (no resource pattern =
+ * `**`).  OUT has room for action.n + resource.n + 2 atoms.  Shared by the
+ * back end and `diff`, which must see items exactly alike. */
+uint32_t sc_backend_item_atoms(const sc_item *it, uint16_t *out);
+
 /* Compiles P into *IMAGE (malloc'd, *LEN bytes; the caller frees it).
  * Returns 0, or -1 after reporting errors to D.  STATS may be NULL. */
 int sc_backend_compile(sc_diag *d, const sc_policy *p, const sc_backend_opts *o,
@@ -45,6 +50,10 @@ int sc_backend_compile(sc_diag *d, const sc_policy *p, const sc_backend_opts *o,
 /* Compiles P in memory and loads it (what `scopec eval` runs on a source
  * policy).  NULL after reporting errors to D. */
 scope_policy *sc_backend_load(sc_diag *d, const sc_policy *p);
+
+/* Decides RQ (the compiler's request) with the runtime's scope_decide. */
+int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			      scope_result *res);
 
 /* Decides RQ on the compiled CP of P, with the result in the reference
  * evaluator's terms (so both paths print and test alike). */

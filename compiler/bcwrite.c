@@ -9,28 +9,12 @@
  * not the state's most common one) is a SPARSE record; more is DENSE. */
 #define SC_SPARSE_MAX 12u
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q)
-		sc_fatal_oom();
-	return q;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *q = calloc(n ? n : 1, size);
-	if (!q)
-		sc_fatal_oom();
-	return q;
-}
-
 void sc_bcw_push(sc_bcw *w, int sec, uint32_t word)
 {
 	sc_wbuf *b = &w->sec[sec];
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 256;
-		b->w = xrealloc(b->w, b->cap * sizeof *b->w);
+		b->w = sc_xrealloc(b->w, b->cap * sizeof *b->w);
 	}
 	b->w[b->n++] = word;
 }
@@ -50,11 +34,11 @@ void sc_bcw_init(sc_bcw *w)
 {
 	memset(w, 0, sizeof *w);
 	w->strcap = 1024;
-	w->strhash = xcalloc(w->strcap, sizeof *w->strhash);
+	w->strhash = sc_xcalloc(w->strcap, sizeof *w->strhash);
 	w->outcap = 1024;
-	w->outhash = xcalloc(w->outcap, sizeof *w->outhash);
+	w->outhash = sc_xcalloc(w->outcap, sizeof *w->outhash);
 	w->cmapcap = 64;
-	w->cmaphash = xcalloc(w->cmapcap, sizeof *w->cmaphash);
+	w->cmaphash = sc_xcalloc(w->cmapcap, sizeof *w->cmaphash);
 	/* the dead state, and the empty outcome record */
 	sc_bcw_push(w, SCOPE_SEC_STATES, SCOPE_ST_WORD0(SCOPE_ST_SINK, 0, 0));
 	sc_bcw_push(w, SCOPE_SEC_STATES, 0);
@@ -85,7 +69,7 @@ static const unsigned char *str_at(const sc_bcw *w, uint32_t idx, uint32_t *len)
 static void str_rehash(sc_bcw *w)
 {
 	size_t ncap = w->strcap * 2;
-	uint32_t *nt = xcalloc(ncap, sizeof *nt);
+	uint32_t *nt = sc_xcalloc(ncap, sizeof *nt);
 	uint32_t n = (uint32_t)(w->sec[SCOPE_SEC_STRINGS].n / 2);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t len;
@@ -111,7 +95,7 @@ uint32_t sc_bcw_string(sc_bcw *w, const char *s, size_t n)
 	}
 	if (w->nbytes + n + 1 > w->capbytes) {
 		w->capbytes = (w->nbytes + n + 1) * 2;
-		w->bytes = xrealloc(w->bytes, w->capbytes);
+		w->bytes = sc_xrealloc(w->bytes, w->capbytes);
 	}
 	if (n)
 		memcpy(w->bytes + w->nbytes, s, n);
@@ -136,7 +120,7 @@ static uint32_t outcome_len(const uint32_t *r)
 static void out_rehash(sc_bcw *w)
 {
 	size_t ncap = w->outcap * 2;
-	uint32_t *nt = xcalloc(ncap, sizeof *nt);
+	uint32_t *nt = sc_xcalloc(ncap, sizeof *nt);
 	const uint32_t *o = w->sec[SCOPE_SEC_OUTCOMES].w;
 	for (size_t pos = 3; pos < w->sec[SCOPE_SEC_OUTCOMES].n; pos += outcome_len(o + pos)) {
 		size_t k = hash_bytes(o + pos, outcome_len(o + pos) * 4) & (ncap - 1);
@@ -185,7 +169,7 @@ static uint32_t cmap_index(sc_bcw *w, const sc_dfa *d)
 	w->cmaphash[k] = idx + 1;
 	if (2 * (size_t)(idx + 1) > w->cmapcap) {
 		size_t ncap = w->cmapcap * 2;
-		uint32_t *nt = xcalloc(ncap, sizeof *nt);
+		uint32_t *nt = sc_xcalloc(ncap, sizeof *nt);
 		for (uint32_t i = 0; i <= idx; i++) {
 			size_t j = hash_bytes(c->w + (size_t)i * SCOPE_BC_CMAP_WORDS, sizeof rec) & (ncap - 1);
 			while (nt[j])
@@ -398,9 +382,9 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 static uint32_t *layout_order(const encoder *en)
 {
 	const sc_dfa *d = en->d;
-	uint32_t *order = xcalloc(d->nstates, sizeof *order), n = 0;
-	uint32_t *stack = xcalloc((size_t)d->nstates * (en->row + 1) + 1, sizeof *stack), sp = 0;
-	bool *seen = xcalloc(d->nstates, sizeof *seen);
+	uint32_t *order = sc_xcalloc(d->nstates, sizeof *order), n = 0;
+	uint32_t *stack = sc_xcalloc((size_t)d->nstates * (en->row + 1) + 1, sizeof *stack), sp = 0;
+	bool *seen = sc_xcalloc(d->nstates, sizeof *seen);
 	seen[0] = true;
 	stack[sp++] = d->start;
 	seen[d->start] = true;
@@ -431,8 +415,8 @@ uint32_t sc_bcw_automaton(sc_bcw *w, const sc_dfa *d, uint32_t kind)
 	encoder en = { .d = d, .kind = kind, .row = d->nclasses + 1 };
 	for (unsigned b = 0; b < 256; b++)
 		en.classes_bytes[d->cmap[b]]++;
-	en.e = xcalloc(d->nstates, sizeof *en.e);
-	en.indeg = xcalloc(d->nstates, sizeof *en.indeg);
+	en.e = sc_xcalloc(d->nstates, sizeof *en.e);
+	en.indeg = sc_xcalloc(d->nstates, sizeof *en.indeg);
 	for (uint32_t s = 1; s < d->nstates; s++) {
 		for (uint32_t c = 0; c < d->nclasses; c++)
 			en.indeg[d->trans[(size_t)s * en.row + c]]++;
@@ -498,7 +482,7 @@ void sc_bcw_finish(sc_bcw *w, uint32_t flags, unsigned char **image, size_t *len
 	size_t total = SCOPE_BC_HEADER + (size_t)nsec * SCOPE_BC_DIRENT;
 	for (uint32_t i = 0; i < nsec; i++)
 		total += (size[ids[i]] + 3) & ~(size_t)3;
-	unsigned char *img = xcalloc(total, 1);
+	unsigned char *img = sc_xcalloc(total, 1);
 	memcpy(img, SCOPE_BC_MAGIC, SCOPE_BC_MAGIC_LEN);
 	put32(img + 8, SCOPE_BC_VERSION);
 	put32(img + 12, flags);

@@ -432,10 +432,27 @@ static void print_result(const scope_policy *p, const scope_result *r, const sc_
 		}
 		json_object_set_new(out, "explain", json_string(why));
 	}
-	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
-	puts(s ? s : "{\"decision\":\"deny\"}");
-	free(s);
-	json_decref(out);
+	sc_json_put_line(out);
+}
+
+typedef struct image_eval {
+	const scope_policy *p;
+	scope_scratch *s;
+	bool explain, json;
+} image_eval;
+
+static void image_decide(void *ctx, const sc_request *in)
+{
+	image_eval *e = ctx;
+	scope_result r;
+	sc_backend_decide_request(e->p, e->s, in, &r);
+	print_result(e->p, &r, in, e->explain, e->json);
+}
+
+static void image_malformed(void *ctx, const sc_reqparse *rp)
+{
+	image_eval *e = ctx;
+	sc_request_print_malformed(rp, e->json, e->explain);
 }
 
 int sc_cmd_eval_bytecode(const char *path, bool explain, bool json)
@@ -451,46 +468,9 @@ int sc_cmd_eval_bytecode(const char *path, bool explain, bool json)
 	if (scope_scratch_create(&s) < 0)
 		sc_fatal_oom();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	sc_reqparse rp;
-	sc_reqparse_init(&rp);
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
-	int status = 0;
-	while ((got = getline(&line, &cap, stdin)) >= 0) {
-		size_t n = (size_t)got;
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		line[n] = '\0';
-		int prc = json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
-		if (prc == 0)
-			continue;
-		if (prc < 0) {
-			fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp.errcol, rp.err);
-			if (json)
-				puts("{\"decision\":\"deny\",\"error\":\"malformed request\"}");
-			else
-				puts(explain ? "deny malformed request" : "deny");
-			status = 1;
-			continue;
-		}
-		scope_attr small[16], *attrs = small;
-		if (rp.rq.nattrs > 16 && !(attrs = malloc(rp.rq.nattrs * sizeof *attrs)))
-			sc_fatal_oom();
-		for (size_t i = 0; i < rp.rq.nattrs; i++)
-			attrs[i] = (scope_attr){ rp.rq.attrs[i].key.s, rp.rq.attrs[i].key.n,
-						 rp.rq.attrs[i].value.s, rp.rq.attrs[i].value.n };
-		scope_request rq = { rp.rq.task.s, rp.rq.task.n, rp.rq.action.s, rp.rq.action.n,
-				     rp.rq.resource.s, rp.rq.resource.n, attrs, rp.rq.nattrs };
-		scope_result r;
-		scope_decide(p, s, &rq, &r);
-		if (attrs != small)
-			free(attrs);
-		print_result(p, &r, &rp.rq, explain, json);
-	}
-	free(line);
-	sc_reqparse_fini(&rp);
+	image_eval e = { p, s, explain, json };
+	sc_request_sink sink = { image_decide, image_malformed, &e };
+	int status = sc_request_stream(stdin, json, &sink);
 	scope_scratch_destroy(s);
 	scope_policy_destroy(p);
 	return status;

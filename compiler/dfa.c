@@ -10,27 +10,11 @@ typedef struct u32vec {
 	size_t n, cap;
 } u32vec;
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q)
-		sc_fatal_oom();
-	return q;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *q = calloc(n ? n : 1, size);
-	if (!q)
-		sc_fatal_oom();
-	return q;
-}
-
 static void vpush(u32vec *v, uint32_t x)
 {
 	if (v->n == v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 64;
-		v->v = xrealloc(v->v, v->cap * sizeof *v->v);
+		v->v = sc_xrealloc(v->v, v->cap * sizeof *v->v);
 	}
 	v->v[v->n++] = x;
 }
@@ -110,18 +94,18 @@ static void grow_states(builder *b)
 {
 	uint32_t ncap = b->cap ? b->cap * 2 : 1024;
 	size_t row = b->K + 1;
-	b->off = xrealloc(b->off, ncap * sizeof *b->off);
-	b->len = xrealloc(b->len, ncap * sizeof *b->len);
-	b->label = xrealloc(b->label, ncap * sizeof *b->label);
-	b->sphase = xrealloc(b->sphase, ncap);
-	b->trans = xrealloc(b->trans, (size_t)ncap * row * sizeof *b->trans);
+	b->off = sc_xrealloc(b->off, ncap * sizeof *b->off);
+	b->len = sc_xrealloc(b->len, ncap * sizeof *b->len);
+	b->label = sc_xrealloc(b->label, ncap * sizeof *b->label);
+	b->sphase = sc_xrealloc(b->sphase, ncap);
+	b->trans = sc_xrealloc(b->trans, (size_t)ncap * row * sizeof *b->trans);
 	b->cap = ncap;
 }
 
 static void rehash(builder *b)
 {
 	size_t ncap = b->hcap ? b->hcap * 2 : 2048;
-	uint32_t *nt = xcalloc(ncap, sizeof *nt);
+	uint32_t *nt = sc_xcalloc(ncap, sizeof *nt);
 	for (uint32_t s = 1; s < b->nstates; s++) {
 		size_t i = hash_set(b->pool.v + b->off[s], b->len[s]) & (ncap - 1);
 		while (nt[i])
@@ -240,7 +224,7 @@ static void expand(builder *b, uint32_t s)
 		if (a < 256) {
 			if (b->nlit == b->caplit) {
 				b->caplit = b->caplit ? 2 * b->caplit : 256;
-				b->lit = xrealloc(b->lit, b->caplit * sizeof *b->lit);
+				b->lit = sc_xrealloc(b->lit, b->caplit * sizeof *b->lit);
 			}
 			b->lit[b->nlit++] = (uint64_t)a << 32 | (q + 1);
 		} else if (a == SC_AT_STAR) {
@@ -348,11 +332,11 @@ typedef struct minimizer {
 static void part_init(partition *p, uint32_t n)
 {
 	p->z = n ? 1 : 0;
-	p->E = xcalloc(n, sizeof *p->E);
-	p->L = xcalloc(n, sizeof *p->L);
-	p->S = xcalloc(n, sizeof *p->S);
-	p->F = xcalloc(n + 1, sizeof *p->F);
-	p->P = xcalloc(n + 1, sizeof *p->P);
+	p->E = sc_xcalloc(n, sizeof *p->E);
+	p->L = sc_xcalloc(n, sizeof *p->L);
+	p->S = sc_xcalloc(n, sizeof *p->S);
+	p->F = sc_xcalloc(n + 1, sizeof *p->F);
+	p->P = sc_xcalloc(n + 1, sizeof *p->P);
 	for (uint32_t i = 0; i < n; i++)
 		p->E[i] = p->L[i] = i;
 	if (n)
@@ -448,7 +432,7 @@ static void rem_unreachable(minimizer *m, uint32_t *T, uint32_t *H)
 /* Sorts transition ids by label: counting sort (labels are < 2^16). */
 static void sort_by_label(uint32_t *E, uint32_t mm, const uint16_t *Lb, uint32_t nsym)
 {
-	uint32_t *cnt = xcalloc(nsym + 1, sizeof *cnt), *out = xcalloc(mm, sizeof *out);
+	uint32_t *cnt = sc_xcalloc(nsym + 1, sizeof *cnt), *out = sc_xcalloc(mm, sizeof *out);
 	for (uint32_t i = 0; i < mm; i++)
 		cnt[Lb[E[i]] + 1]++;
 	for (uint32_t s = 0; s < nsym; s++)
@@ -478,11 +462,11 @@ static void minimize(builder *b, sc_dfa *out)
 		for (uint32_t x = 0; x < nsym; x++)
 			mm += b->trans[(size_t)s * row + x] != 0;
 	m.mm = (uint32_t)mm;
-	m.T = xcalloc(mm, sizeof *m.T);
-	m.H = xcalloc(mm, sizeof *m.H);
-	m.Lb = xcalloc(mm, sizeof *m.Lb);
-	m.A = xcalloc(mm, sizeof *m.A);
-	m.AF = xcalloc((size_t)n + 1, sizeof *m.AF);
+	m.T = sc_xcalloc(mm, sizeof *m.T);
+	m.H = sc_xcalloc(mm, sizeof *m.H);
+	m.Lb = sc_xcalloc(mm, sizeof *m.Lb);
+	m.A = sc_xcalloc(mm, sizeof *m.A);
+	m.AF = sc_xcalloc((size_t)n + 1, sizeof *m.AF);
 	uint32_t t = 0;
 	for (uint32_t s = 1; s < b->nstates; s++)
 		for (uint32_t x = 0; x < nsym; x++) {
@@ -496,8 +480,8 @@ static void minimize(builder *b, sc_dfa *out)
 		}
 	part_init(&m.B, n);
 	uint32_t big = (n > m.mm ? n : m.mm) + 1;
-	m.M = xcalloc(big, sizeof *m.M);
-	m.W = xcalloc(big, sizeof *m.W);
+	m.M = sc_xcalloc(big, sizeof *m.M);
+	m.W = sc_xcalloc(big, sizeof *m.W);
 	uint32_t q0 = b->start - 1;
 	reach(&m, q0);
 	rem_unreachable(&m, m.T, m.H);
@@ -513,7 +497,7 @@ static void minimize(builder *b, sc_dfa *out)
 	 * states by label and split each group off block 0. */
 	uint32_t useful = m.B.P[0];
 	if (useful) {
-		uint64_t *key = xcalloc(useful, sizeof *key);
+		uint64_t *key = sc_xcalloc(useful, sizeof *key);
 		for (uint32_t i = 0; i < useful; i++) {
 			uint32_t q = m.B.E[i];
 			key[i] = (uint64_t)b->label[q + 1] << 32 | q;
@@ -571,15 +555,15 @@ static void minimize(builder *b, sc_dfa *out)
 	/* Output: blocks become states 1..z, in BFS order from the start. */
 	uint32_t z = m.B.z;
 	bool start_useful = useful && m.B.L[q0] < useful;
-	uint32_t *newid = xcalloc(z + 1, sizeof *newid);
-	uint32_t *order = xcalloc(z + 1, sizeof *order);
+	uint32_t *newid = sc_xcalloc(z + 1, sizeof *newid);
+	uint32_t *order = sc_xcalloc(z + 1, sizeof *order);
 	uint32_t nout = 1;
 	out->nclasses = b->K;
 	memcpy(out->cmap, b->cmap, 256);
 	out->raw_states = b->nstates;
 	out->start = 0;
 	/* representative state of each block, and transition rows */
-	uint32_t *rep = xcalloc(z + 1, sizeof *rep);
+	uint32_t *rep = sc_xcalloc(z + 1, sizeof *rep);
 	for (uint32_t blk = 0; blk < z; blk++)
 		rep[blk] = m.B.E[m.B.F[blk]];
 	if (start_useful) {
@@ -601,9 +585,9 @@ static void minimize(builder *b, sc_dfa *out)
 		}
 	}
 	out->nstates = nout;
-	out->trans = xcalloc((size_t)nout * row, sizeof *out->trans);
-	out->label = xcalloc(nout, sizeof *out->label);
-	out->phase = xcalloc(nout, 1);
+	out->trans = sc_xcalloc((size_t)nout * row, sizeof *out->trans);
+	out->label = sc_xcalloc(nout, sizeof *out->label);
+	out->phase = sc_xcalloc(nout, 1);
 	for (uint32_t k = 1; k < nout; k++) {
 		uint32_t q = rep[order[k]] + 1;
 		out->label[k] = b->label[q];
@@ -650,11 +634,11 @@ static void copy_unminimized(builder *b, sc_dfa *out)
 	out->nclasses = b->K;
 	memcpy(out->cmap, b->cmap, 256);
 	out->nstates = out->raw_states = b->nstates;
-	out->trans = xcalloc((size_t)b->nstates * row, sizeof *out->trans);
+	out->trans = sc_xcalloc((size_t)b->nstates * row, sizeof *out->trans);
 	memcpy(out->trans, b->trans, (size_t)b->nstates * row * sizeof *out->trans);
-	out->label = xcalloc(b->nstates, sizeof *out->label);
+	out->label = sc_xcalloc(b->nstates, sizeof *out->label);
 	memcpy(out->label, b->label, b->nstates * sizeof *out->label);
-	out->phase = xcalloc(b->nstates, 1);
+	out->phase = sc_xcalloc(b->nstates, 1);
 	memcpy(out->phase, b->sphase, b->nstates);
 	out->start = b->start;
 }
@@ -672,10 +656,10 @@ int sc_dfa_build(sc_dfa *out, const sc_dfa_pattern *pats, uint32_t npats, sc_dfa
 	if (npos > lim->max_positions || npos >= UINT32_MAX / 2)
 		return SC_DFA_TOO_BIG;
 	b.npos = (uint32_t)npos;
-	b.atom = xcalloc(npos, sizeof *b.atom);
-	b.pat = xcalloc(npos, sizeof *b.pat);
-	b.pphase = xcalloc(npos, 1);
-	b.mark = xcalloc(npos, sizeof *b.mark);
+	b.atom = sc_xcalloc(npos, sizeof *b.atom);
+	b.pat = sc_xcalloc(npos, sizeof *b.pat);
+	b.pphase = sc_xcalloc(npos, 1);
+	b.mark = sc_xcalloc(npos, sizeof *b.mark);
 	uint32_t q = 0;
 	for (uint32_t i = 0; i < npats; i++) {
 		uint8_t ph = 0;
@@ -715,9 +699,9 @@ int sc_dfa_build(sc_dfa *out, const sc_dfa_pattern *pats, uint32_t npats, sc_dfa
 		out->nclasses = b.K;
 		memcpy(out->cmap, b.cmap, 256);
 		out->nstates = 1;
-		out->trans = xcalloc(b.K + 1, sizeof *out->trans);
-		out->label = xcalloc(1, sizeof *out->label);
-		out->phase = xcalloc(1, 1);
+		out->trans = sc_xcalloc(b.K + 1, sizeof *out->trans);
+		out->label = sc_xcalloc(1, sizeof *out->label);
+		out->phase = sc_xcalloc(1, 1);
 		out->raw_states = 1;
 	} else if (count_transitions(&b) > SC_DFA_MINIMIZE_MAX_TRANS) {
 		copy_unminimized(&b, out);

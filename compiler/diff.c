@@ -1,11 +1,14 @@
 /* diff.c — see diff.h.  The pieces, in order: labelled task automata, the
  * product walk, attribute construction for conditions, and the report. */
 #include "diff.h"
+#include "arena.h"
+#include "backend.h"
 #include "dfa.h"
 #include "explain.h"
 #include "map.h"
 #include "number.h"
 #include "refeval.h"
+#include "report.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -15,22 +18,6 @@
 #define SC_DIFF_DEFAULT_STATES (1u << 21)
 #define SC_DIFF_MAX_NODES (8u * 1024 * 1024)   /* product states walked per task */
 #define SC_DIFF_MAX_COMBOS 4096u               /* attribute assignments tried */
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p)
-		sc_fatal_oom();
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		sc_fatal_oom();
-	return p;
-}
 
 /* ---- labelled task automata ------------------------------------------ */
 
@@ -59,25 +46,13 @@ static uint32_t intern_label(void *ctx, const uint32_t *ids, uint32_t n)
 		return (uint32_t)(uintptr_t)v;
 	if (t->nsets == t->capsets) {
 		t->capsets = t->capsets ? 2 * t->capsets : 64;
-		t->sets = xrealloc(t->sets, t->capsets * sizeof *t->sets);
+		t->sets = sc_xrealloc(t->sets, t->capsets * sizeof *t->sets);
 	}
-	uint32_t *copy = xcalloc(n, sizeof *copy);
+	uint32_t *copy = sc_xcalloc(n, sizeof *copy);
 	memcpy(copy, ids, n * sizeof *ids);
 	t->sets[t->nsets] = (lset){ copy, n };
 	sc_map_put(&t->index, (sc_str){ (const char *)copy, n * sizeof *copy }, (void *)(uintptr_t)(t->nsets + 1));
 	return ++t->nsets;
-}
-
-/* ACTION SEP RESOURCE; no resource pattern means `**`. */
-static uint32_t item_atoms(const sc_item *it, uint16_t *out)
-{
-	uint32_t n = sc_dfa_glob_atoms(it->action.s, it->action.n, out);
-	out[n++] = SC_AT_SEP;
-	if (it->has_resource)
-		n += sc_dfa_glob_atoms(it->resource.s, it->resource.n, out + n);
-	else
-		out[n++] = SC_AT_DSTAR;
-	return n;
 }
 
 static int tdfa_build(tdfa *t, const sc_policy *p, sc_str name, uint32_t max_states)
@@ -91,12 +66,12 @@ static int tdfa_build(tdfa *t, const sc_policy *p, sc_str name, uint32_t max_sta
 	size_t total = 0;
 	for (uint32_t i = 0; i < t->task->nitems; i++)
 		total += t->task->items[i]->action.n + t->task->items[i]->resource.n + 2;
-	uint16_t *atoms = xcalloc(total, sizeof *atoms);
-	sc_dfa_pattern *pats = xcalloc(t->task->nitems, sizeof *pats);
+	uint16_t *atoms = sc_xcalloc(total, sizeof *atoms);
+	sc_dfa_pattern *pats = sc_xcalloc(t->task->nitems, sizeof *pats);
 	size_t k = 0;
 	for (uint32_t i = 0; i < t->task->nitems; i++) {
 		const sc_item *it = t->task->items[i];
-		uint32_t n = item_atoms(it, atoms + k);
+		uint32_t n = sc_backend_item_atoms(it, atoms + k);
 		pats[i] = (sc_dfa_pattern){ atoms + k, n, it->index };
 		k += n;
 	}
@@ -172,7 +147,7 @@ static unsigned joint_classes(const tdfa *a, const tdfa *b, unsigned char *reps)
 {
 	unsigned char order[256];
 	preferred_bytes(order);
-	unsigned char *seen = xcalloc(256 * 256, 1);
+	unsigned char *seen = sc_xcalloc(256 * 256, 1);
 	unsigned n = 0;
 	for (unsigned i = 0; i < 256; i++) {
 		unsigned byte = order[i];
@@ -219,7 +194,7 @@ static void walk_rehash(walk *w)
 {
 	free(w->hash);
 	w->hcap = w->hcap ? 2 * w->hcap : 1024;
-	w->hash = xcalloc(w->hcap, sizeof *w->hash);
+	w->hash = sc_xcalloc(w->hcap, sizeof *w->hash);
 	for (uint32_t i = 0; i < w->n; i++) {
 		size_t s = hslot(node_key(w->node[i].qo, w->node[i].qn, w->node[i].flags), w->hcap - 1);
 		while (w->hash[s])
@@ -245,7 +220,7 @@ static bool walk_add(walk *w, uint32_t qo, uint32_t qn, uint8_t flags, uint32_t 
 		return false;
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 1024;
-		w->node = xrealloc(w->node, w->cap * sizeof *w->node);
+		w->node = sc_xrealloc(w->node, w->cap * sizeof *w->node);
 	}
 	w->node[w->n] = (pnode){ qo, qn, parent, sym, flags };
 	w->hash[s] = ++w->n;
@@ -258,12 +233,12 @@ static void walk_example(const walk *w, uint32_t i, char **action, size_t *alen,
 	size_t n = 0;
 	for (uint32_t k = i; w->node[k].parent != UINT32_MAX; k = w->node[k].parent)
 		n++;
-	uint16_t *syms = xcalloc(n, sizeof *syms);
+	uint16_t *syms = sc_xcalloc(n, sizeof *syms);
 	size_t j = n;
 	for (uint32_t k = i; w->node[k].parent != UINT32_MAX; k = w->node[k].parent)
 		syms[--j] = w->node[k].sym;
-	*action = xcalloc(n + 1, 1);
-	*res = xcalloc(n + 1, 1);
+	*action = sc_xcalloc(n + 1, 1);
+	*res = sc_xcalloc(n + 1, 1);
 	*alen = *rlen = 0;
 	bool in_res = false;
 	for (size_t k = 0; k < n; k++) {
@@ -288,7 +263,7 @@ static void sput(sbuf *b, const char *s, size_t n)
 {
 	if (b->n + n + 1 > b->cap) {
 		b->cap = (b->n + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
+		b->s = sc_xrealloc(b->s, b->cap);
 	}
 	if (n)
 		memcpy(b->s + b->n, s, n); /* s may be NULL when n is 0 */
@@ -347,7 +322,7 @@ static int strp_cmp(const void *a, const void *b)
 /* Sorted distinct item representations of a label. */
 static char **label_reprs(const sc_item *const *items, uint32_t n, uint32_t *out_n)
 {
-	char **r = xcalloc(n, sizeof *r);
+	char **r = sc_xcalloc(n, sizeof *r);
 	for (uint32_t i = 0; i < n; i++)
 		r[i] = item_repr(items[i]);
 	qsort(r, n, sizeof *r, strp_cmp);
@@ -404,7 +379,7 @@ static kcand *key_entry(cands *c, sc_str key)
 			return &c->k[i];
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 8;
-		c->k = xrealloc(c->k, c->cap * sizeof *c->k);
+		c->k = sc_xrealloc(c->k, c->cap * sizeof *c->k);
 	}
 	kcand *k = &c->k[c->n++];
 	memset(k, 0, sizeof *k);
@@ -419,7 +394,7 @@ static void add_value(kcand *k, sc_str v)
 			return;
 	if (k->n == k->cap) {
 		k->cap = k->cap ? 2 * k->cap : 8;
-		k->vals = xrealloc(k->vals, k->cap * sizeof *k->vals);
+		k->vals = sc_xrealloc(k->vals, k->cap * sizeof *k->vals);
 	}
 	k->vals[k->n++] = v;
 }
@@ -428,7 +403,7 @@ static void add_num(kcand *k, sc_str v)
 {
 	if (k->nnums == k->capnums) {
 		k->capnums = k->capnums ? 2 * k->capnums : 8;
-		k->nums = xrealloc(k->nums, k->capnums * sizeof *k->nums);
+		k->nums = sc_xrealloc(k->nums, k->capnums * sizeof *k->nums);
 	}
 	k->nums[k->nnums++] = v;
 }
@@ -687,9 +662,59 @@ static char *why_text(dctx *x, const sc_result *r, const sc_request *rq)
 	return strdup(buf);
 }
 
-/* Fills the example text and explanations of V from the live request. */
-static void describe(dctx *x, verdict *v, const sc_request *rq)
+static bool same_outcome(const verdict *a, const sc_result *o, const sc_result *n)
 {
+	return a->old.decision == o->decision && a->new.decision == n->decision && a->old.item == o->item &&
+	       a->new.item == n->item && a->old.why == o->why && a->new.why == n->why;
+}
+
+static bool is_sep(char c)
+{
+	return c == '.' || c == '/';
+}
+
+/* A shortest example may end in a separator or hold an empty segment
+ * ("forum.help.", "a..b"); fill such gaps with 'a' when both policies
+ * still decide the request the same way, by the same items. */
+static sc_str fill_gaps(dctx *x, sc_request *rq, sc_str *field, const verdict *v, char *buf, size_t cap)
+{
+	sc_str orig = *field;
+	if (orig.n + 9 > cap)
+		return orig;
+	memcpy(buf, orig.s, orig.n);
+	size_t n = orig.n;
+	for (int tries = 0; tries < 8; tries++) {
+		size_t at = SIZE_MAX;
+		if (n && is_sep(buf[n - 1]))
+			at = n;
+		for (size_t i = 0; at == SIZE_MAX && i + 1 < n; i++)
+			if (is_sep(buf[i]) && is_sep(buf[i + 1]))
+				at = i + 1;
+		if (at == SIZE_MAX)
+			break;
+		memmove(buf + at + 1, buf + at, n - at);
+		buf[at] = 'a';
+		*field = (sc_str){ buf, n + 1 };
+		sc_result ro, rn;
+		sc_ref_decide(x->ref, x->po, rq, &ro);
+		sc_ref_decide(x->ref, x->pn, rq, &rn);
+		if (!same_outcome(v, &ro, &rn)) {
+			memmove(buf + at, buf + at + 1, n - at); /* undo */
+			break;
+		}
+		n++;
+	}
+	*field = (sc_str){ buf, n };
+	return *field;
+}
+
+/* Fills the example text and explanations of V from the live request. */
+static void describe(dctx *x, verdict *v, const sc_request *orig)
+{
+	char abuf[512], rbuf[512];
+	sc_request rqc = *orig, *rq = &rqc;
+	fill_gaps(x, rq, &rq->resource, v, rbuf, sizeof rbuf);
+	fill_gaps(x, rq, &rq->action, v, abuf, sizeof abuf);
 	char buf[4096];
 	sc_request_format(rq, buf, sizeof buf);
 	v->request = strdup(buf);
@@ -700,16 +725,27 @@ static void describe(dctx *x, verdict *v, const sc_request *rq)
 static const sc_item **label_items(const tdfa *t, uint32_t label, uint32_t *n)
 {
 	*n = label ? t->sets[label - 1].n : 0;
-	const sc_item **items = xcalloc(*n, sizeof *items);
+	const sc_item **items = sc_xcalloc(*n, sizeof *items);
 	for (uint32_t i = 0; i < *n; i++)
 		items[i] = &t->p->items[t->sets[label - 1].ids[i]];
 	return items;
 }
 
-/* Tries assignment COMBO (value index per key; 0 = missing).  Returns true
- * and fills V when the two policies decide it differently. */
+/* The distinct changes found for one pair of labels: under different
+ * attributes one pair may change in several ways (deny -> ask without an
+ * attribute, deny -> allow with it); each is reported. */
+#define SC_DIFF_MAX_OUTCOMES 9u
+
+typedef struct found {
+	verdict v[SC_DIFF_MAX_OUTCOMES];
+	uint32_t n;
+} found;
+
+
+/* Tries assignment COMBO (value index per key; 0 = missing); a new kind of
+ * change is added to F.  Returns false once F is full. */
 static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request *rq, sc_attr *attrs,
-		      const sc_item *const *io, uint32_t no, const sc_item *const *in, uint32_t nn, verdict *v)
+		      const sc_item *const *io, uint32_t no, const sc_item *const *in, uint32_t nn, found *f)
 {
 	rq->nattrs = 0;
 	for (uint32_t k = 0; k < c->n; k++)
@@ -720,15 +756,22 @@ static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request
 	sc_ref_combine(x->ref, io, no, rq, &ro);
 	sc_ref_combine(x->ref, in, nn, rq, &rn);
 	if (ro.decision == rn.decision)
-		return false;
+		return true;
 	/* Re-check on the whole policies: the example must really be decided
 	 * this way, or it is not printed. */
-	sc_ref_decide(x->ref, x->po, rq, &v->old);
-	sc_ref_decide(x->ref, x->pn, rq, &v->new);
-	if (v->old.decision != ro.decision || v->new.decision != rn.decision)
-		return false;
-	v->kind = V_CHANGED;
-	return true;
+	verdict v;
+	memset(&v, 0, sizeof v);
+	sc_ref_decide(x->ref, x->po, rq, &v.old);
+	sc_ref_decide(x->ref, x->pn, rq, &v.new);
+	if (v.old.decision != ro.decision || v.new.decision != rn.decision)
+		return true;
+	for (uint32_t i = 0; i < f->n; i++)
+		if (same_outcome(&f->v[i], &v.old, &v.new))
+			return true;
+	v.kind = V_CHANGED;
+	describe(x, &v, rq);
+	f->v[f->n++] = v;
+	return f->n < SC_DIFF_MAX_OUTCOMES;
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -740,29 +783,27 @@ static uint64_t xorshift(uint64_t *s)
 }
 
 /* Searches attribute assignments: all of them when there are few (fewest
- * attributes first), else each key alone then a deterministic sample. */
-static bool search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item *const *io, uint32_t no,
-			 const sc_item *const *in, uint32_t nn, verdict *v, bool *exhaustive)
+ * attributes first, so examples stay short), else each key alone, then a
+ * deterministic sample.  *EXHAUSTIVE tells whether all were tried. */
+static void search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item *const *io, uint32_t no,
+			 const sc_item *const *in, uint32_t nn, found *f, bool *exhaustive)
 {
 	uint64_t total = 1;
 	for (uint32_t k = 0; k < c->n && total <= SC_DIFF_MAX_COMBOS; k++)
 		total *= c->k[k].n + 1;
-	uint32_t *combo = xcalloc(c->n, sizeof *combo);
-	sc_attr *attrs = xcalloc(c->n, sizeof *attrs);
-	bool found = false;
+	uint32_t *combo = sc_xcalloc(c->n, sizeof *combo);
+	sc_attr *attrs = sc_xcalloc(c->n, sizeof *attrs);
+	bool more = true;
 	*exhaustive = total <= SC_DIFF_MAX_COMBOS;
 	if (*exhaustive) {
-		/* by number of attributes present: 0, 1, 2, ... */
-		for (uint32_t present = 0; present <= c->n && !found; present++) {
+		for (uint32_t present = 0; present <= c->n && more; present++) {
 			memset(combo, 0, c->n * sizeof *combo);
 			for (;;) {
 				uint32_t cnt = 0;
 				for (uint32_t k = 0; k < c->n; k++)
 					cnt += combo[k] != 0;
-				if (cnt == present && try_combo(x, c, combo, rq, attrs, io, no, in, nn, v)) {
-					found = true;
+				if (cnt == present && !(more = try_combo(x, c, combo, rq, attrs, io, no, in, nn, f)))
 					break;
-				}
 				uint32_t k = 0;
 				while (k < c->n && ++combo[k] > c->k[k].n)
 					combo[k++] = 0;
@@ -771,51 +812,48 @@ static bool search_attrs(dctx *x, const cands *c, sc_request *rq, const sc_item 
 			}
 		}
 	} else {
-		for (uint32_t k = 0; k < c->n && !found; k++)
-			for (uint32_t j = 1; j <= c->k[k].n && !found; j++) {
+		for (uint32_t k = 0; k < c->n && more; k++)
+			for (uint32_t j = 1; j <= c->k[k].n && more; j++) {
 				memset(combo, 0, c->n * sizeof *combo);
 				combo[k] = j;
-				found = try_combo(x, c, combo, rq, attrs, io, no, in, nn, v);
+				more = try_combo(x, c, combo, rq, attrs, io, no, in, nn, f);
 			}
 		uint64_t seed = 0x9e3779b97f4a7c15ull;
-		for (uint32_t s = 0; s < SC_DIFF_MAX_COMBOS && !found; s++) {
+		for (uint32_t s = 0; s < SC_DIFF_MAX_COMBOS && more; s++) {
 			for (uint32_t k = 0; k < c->n; k++)
 				combo[k] = (uint32_t)(xorshift(&seed) % (c->k[k].n + 1));
-			found = try_combo(x, c, combo, rq, attrs, io, no, in, nn, v);
+			more = try_combo(x, c, combo, rq, attrs, io, no, in, nn, f);
 		}
 	}
-	if (found)
-		describe(x, v, rq);
 	free(combo);
 	free(attrs);
-	return found;
 }
 
-static void verdict_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uint32_t ln, sc_str action,
-			sc_str resource, verdict *v)
+/* Every kind of change between labels LO and LN, or one undetermined
+ * verdict, or nothing (the same decisions everywhere). */
+static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uint32_t ln, sc_str action,
+			 sc_str resource, found *f)
 {
-	memset(v, 0, sizeof *v);
+	f->n = 0;
 	uint32_t no, nn;
 	const sc_item **io = label_items(o, lo, &no), **in = label_items(n, ln, &nn);
-	if (same_structure(io, no, in, nn)) {
-		v->kind = V_SAME;
-		goto out;
-	}
-	cands c;
-	cands_build(&c, io, no, in, nn);
-	sc_request rq = { x->task, action, resource, NULL, 0 };
-	bool exhaustive;
-	if (!search_attrs(x, &c, &rq, io, no, in, nn, v, &exhaustive)) {
-		v->kind = c.complete && exhaustive ? V_SAME : V_UNDETERMINED;
-		if (v->kind == V_UNDETERMINED) {
+	if (!same_structure(io, no, in, nn)) {
+		cands c;
+		cands_build(&c, io, no, in, nn);
+		sc_request rq = { x->task, action, resource, NULL, 0 };
+		bool exhaustive;
+		search_attrs(x, &c, &rq, io, no, in, nn, f, &exhaustive);
+		if (f->n == 0 && !(c.complete && exhaustive)) {
+			verdict *v = &f->v[f->n++];
+			memset(v, 0, sizeof *v);
+			v->kind = V_UNDETERMINED;
 			rq.nattrs = 0;
 			sc_ref_decide(x->ref, x->po, &rq, &v->old);
 			sc_ref_decide(x->ref, x->pn, &rq, &v->new);
 			describe(x, v, &rq);
 		}
+		cands_free(&c);
 	}
-	cands_free(&c);
-out:
 	free(io);
 	free(in);
 }
@@ -849,7 +887,7 @@ static bool new_group(report *rp, sc_str task, const verdict *v, uint32_t lo, ui
 	else
 		n = snprintf(key, sizeof key, "U%u:%u", lo, ln);
 	size_t len = task.n + 1 + (size_t)n;
-	char *k = xcalloc(len + 1, 1);
+	char *k = sc_xcalloc(len + 1, 1);
 	memcpy(k, task.s, task.n);
 	k[task.n] = '\0';
 	memcpy(k + task.n + 1, key, (size_t)n);
@@ -865,7 +903,7 @@ static void add_change(report *rp, const dctx *x, const verdict *v)
 {
 	if (rp->n == rp->cap) {
 		rp->cap = rp->cap ? 2 * rp->cap : 16;
-		rp->c = xrealloc(rp->c, rp->cap * sizeof *rp->c);
+		rp->c = sc_xrealloc(rp->c, rp->cap * sizeof *rp->c);
 	}
 	change *c = &rp->c[rp->n++];
 	c->task = x->task;
@@ -909,21 +947,23 @@ static int diff_task(dctx *x, report *rp, uint32_t max_states)
 		pnode nd = w.node[i];
 		if (nd.flags == 2) {
 			uint32_t lo = label_of(&o, nd.qo), ln = label_of(&n, nd.qn);
-			uint64_t *pk = xcalloc(1, sizeof *pk);
+			uint64_t *pk = sc_xcalloc(1, sizeof *pk);
 			*pk = ((uint64_t)lo << 32) | ln;
 			if ((lo || ln) && !sc_map_put(&seen_pairs, (sc_str){ (const char *)pk, sizeof *pk }, pk)) {
 				sc_vec_push(&pair_keys, pk);
 				char *action, *res;
 				size_t alen, rlen;
 				walk_example(&w, i, &action, &alen, &res, &rlen);
-				verdict v;
-				verdict_for(x, &o, &n, lo, ln, (sc_str){ action, alen }, (sc_str){ res, rlen }, &v);
-				if (v.kind != V_SAME && new_group(rp, x->task, &v, lo, ln)) {
-					add_change(rp, x, &v);
-				} else {
-					free(v.request);
-					free(v.old_why);
-					free(v.new_why);
+				found f;
+				verdicts_for(x, &o, &n, lo, ln, (sc_str){ action, alen }, (sc_str){ res, rlen }, &f);
+				for (uint32_t k = 0; k < f.n; k++) {
+					if (new_group(rp, x->task, &f.v[k], lo, ln)) {
+						add_change(rp, x, &f.v[k]);
+						continue;
+					}
+					free(f.v[k].request);
+					free(f.v[k].old_why);
+					free(f.v[k].new_why);
 				}
 				free(action);
 				free(res);
@@ -1013,11 +1053,7 @@ static void print_json(const report *rp, uint32_t ntasks, FILE *out)
 	json_t *doc = json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i}}", "changes", changes, "undetermined", undet,
 				"summary", "tasks_compared", ntasks, "widen", rp->widen, "narrow", rp->narrow,
 				"undetermined", rp->undetermined);
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (s)
-		fprintf(out, "%s\n", s);
-	free(s);
-	json_decref(doc);
+	sc_report_document(doc, out);
 }
 
 int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_opts *opts, FILE *out)

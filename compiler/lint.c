@@ -1,5 +1,6 @@
 /* lint.c — see lint.h.  One function per lint. */
 #include "lint.h"
+#include "explain.h"
 #include "glob.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -104,6 +105,20 @@ static void lint_cond(sc_diag *d, sc_seen *seen, const sc_cond *c)
 {
 	for (uint32_t i = 0; i < c->nkids; i++)
 		lint_cond(d, seen, c->kids[i]);
+	if (c->op == SC_C_OR) {
+		for (uint32_t i = 0; i < c->nkids; i++)
+			for (uint32_t j = 0; j < c->nkids; j++) {
+				const sc_cond *a = c->kids[i], *b = c->kids[j];
+				if (a->op == SC_C_HAS && b->op == SC_C_NOT && b->kids[0]->op == SC_C_HAS &&
+				    sc_str_eq(a->key, b->kids[0]->key) && !already_reported(seen, c->span)) {
+					sc_warning(d, sc_lint_ids[SC_LINT_ALWAYS_TRUE], c->span,
+						   "this condition is always true (has k or not has k); "
+						   "the item applies unconditionally");
+					return;
+				}
+			}
+		return;
+	}
 	if (c->op != SC_C_AND)
 		return;
 	for (uint32_t i = 0; i < c->nkids; i++) {
@@ -163,9 +178,11 @@ static void lint_sets(sc_diag *d, const sc_policy *p)
 /* Work bound for the pairwise shadow lint; beyond it, silence. */
 #define SC_SHADOW_BUDGET 4000000u
 
-/* The unconditional deny of TASK covering X, or NULL. */
+/* The unconditional deny of TASK covering X (X is then never effective). */
 static const sc_item *covering_deny(const sc_task *task, const sc_item *x)
 {
+	if (x->kind == SC_DENY)
+		return NULL;
 	for (uint32_t i = 0; i < task->nitems; i++) {
 		const sc_item *dn = task->items[i];
 		if (dn->kind == SC_DENY && !dn->cond && sc_glob_covers(dn->action, x->action) &&
@@ -175,40 +192,125 @@ static const sc_item *covering_deny(const sc_task *task, const sc_item *x)
 	return NULL;
 }
 
-/* An allows/asks item that every task containing it denies outright. */
-static void lint_shadowed(sc_diag *d, const sc_policy *p)
+static bool covers(const sc_item *y, const sc_item *x)
+{
+	return sc_glob_covers(y->action, x->action) && resource_covers(y, x);
+}
+
+/* An unconditional item of X's kind in TASK covering X (X adds nothing).
+ * Of two items covering each other, the later one is the redundant one. */
+static const sc_item *covering_same(const sc_task *task, const sc_item *x)
+{
+	for (uint32_t i = 0; i < task->nitems; i++) {
+		const sc_item *y = task->items[i];
+		if (y != x && y->kind == x->kind && !y->cond && covers(y, x) &&
+		    (y->index < x->index || x->cond || !covers(x, y)))
+			return y;
+	}
+	return NULL;
+}
+
+/* A string a pattern matches: each run of stars and each ? becomes 'a'. */
+static size_t fill_wildcards(sc_str pat, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pat.n && n < cap - 1; i++) {
+		if (pat.s[i] == '*' && i > 0 && pat.s[i - 1] == '*')
+			continue;
+		out[n++] = pat.s[i] == '*' || pat.s[i] == '?' ? 'a' : pat.s[i];
+	}
+	return n;
+}
+
+/* A request matched by X's patterns (wildcards filled minimally), in the
+ * eval syntax, into BUF; "" if none could be built. */
+static void witness(const sc_task *task, const sc_item *x, const sc_item *cover, char *buf, size_t cap)
+{
+	char a[256], r[256];
+	buf[0] = '\0';
+	size_t na = fill_wildcards(x->action, a, sizeof a);
+	size_t nr = x->has_resource ? fill_wildcards(x->resource, r, sizeof r) : 0;
+	sc_request rq = { task->name, { a, na }, { r, nr }, NULL, 0 };
+	bool ok = sc_glob_match(x->action.s, x->action.n, a, na) && sc_glob_match(cover->action.s, cover->action.n, a, na) &&
+		  (!x->has_resource || sc_glob_match(x->resource.s, x->resource.n, r, nr)) &&
+		  (!cover->has_resource || sc_glob_match(cover->resource.s, cover->resource.n, r, nr));
+	if (ok)
+		sc_request_format(&rq, buf, cap);
+}
+
+/* Items that never matter: an allows/asks item that denies always override
+ * (shadowed), or an item that another of its kind always covers
+ * (redundant) -- in every task that contains it. */
+static void lint_covered(sc_diag *d, const sc_policy *p)
 {
 	uint64_t work = 0;
 	for (uint32_t t = 0; t < p->ntasks; t++)
 		work += (uint64_t)p->tasks[t].nitems * p->tasks[t].nitems;
 	if (work > SC_SHADOW_BUDGET)
 		return;
-	const sc_item **by = calloc(p->nitems ? p->nitems : 1, sizeof *by);
-	unsigned char *seen = calloc(p->nitems ? p->nitems : 1, 1); /* 1 covered, 2 not */
-	if (!by || !seen)
-		sc_fatal_oom();
+	enum { UNSEEN, COVERED, EFFECTIVE };
+	const sc_item **deny_by = sc_xcalloc(p->nitems, sizeof *deny_by);
+	const sc_item **same_by = sc_xcalloc(p->nitems, sizeof *same_by);
+	const sc_task **in_task = sc_xcalloc(p->nitems, sizeof *in_task);
+	unsigned char *shadow = sc_xcalloc(p->nitems, 1), *redundant = sc_xcalloc(p->nitems, 1);
 	for (uint32_t t = 0; t < p->ntasks; t++) {
 		const sc_task *task = &p->tasks[t];
 		for (uint32_t i = 0; i < task->nitems; i++) {
 			const sc_item *x = task->items[i];
-			if (x->kind == SC_DENY || seen[x->index] == 2)
-				continue;
-			const sc_item *dn = covering_deny(task, x);
-			seen[x->index] = dn ? 1 : 2;
-			if (dn && !by[x->index])
-				by[x->index] = dn;
+			uint32_t k = x->index;
+			in_task[k] = in_task[k] ? in_task[k] : task;
+			if (shadow[k] != EFFECTIVE) {
+				const sc_item *dn = covering_deny(task, x);
+				shadow[k] = dn ? COVERED : EFFECTIVE;
+				deny_by[k] = deny_by[k] ? deny_by[k] : dn;
+			}
+			if (redundant[k] != EFFECTIVE) {
+				const sc_item *y = covering_same(task, x);
+				redundant[k] = y ? COVERED : EFFECTIVE;
+				same_by[k] = same_by[k] ? same_by[k] : y;
+			}
 		}
 	}
 	for (uint32_t i = 0; i < p->nitems; i++) {
-		if (seen[i] != 1)
-			continue;
 		const sc_item *x = &p->items[i];
-		sc_warning(d, sc_lint_ids[SC_LINT_SHADOWED], x->span, "this %s item never takes effect: every request it matches is denied",
-			   sc_clause_names[x->kind]);
-		sc_note(d, by[i]->span, "denied by this item");
+		char w[512];
+		if (shadow[i] == COVERED) {
+			witness(in_task[i], x, deny_by[i], w, sizeof w);
+			sc_warning(d, sc_lint_ids[SC_LINT_SHADOWED], x->span,
+				   "this %s item never takes effect: every request it matches is denied%s%s%s",
+				   sc_clause_names[x->kind], *w ? " (e.g. " : "", w, *w ? ")" : "");
+			sc_note(d, deny_by[i]->span, "denied by this item");
+		} else if (redundant[i] == COVERED) {
+			witness(in_task[i], x, same_by[i], w, sizeof w);
+			sc_warning(d, sc_lint_ids[SC_LINT_REDUNDANT], x->span,
+				   "this %s item is redundant: another %s item matches every request it does%s%s%s",
+				   sc_clause_names[x->kind], sc_clause_names[x->kind], *w ? " (e.g. " : "", w,
+				   *w ? ")" : "");
+			sc_note(d, same_by[i]->span, "covered by this item");
+		}
 	}
-	free(by);
-	free(seen);
+	free(deny_by);
+	free(same_by);
+	free(in_task);
+	free(shadow);
+	free(redundant);
+}
+
+/* `allows delete **`: one action on every resource there is. */
+static void lint_broad_root(sc_diag *d, const sc_item *it)
+{
+	if (it->kind == SC_DENY || it->cond || !it->has_resource || all_double_star(it->action))
+		return;
+	sc_str r = it->resource;
+	size_t n = r.n;
+	while (n && r.s[n - 1] == '*')
+		n--;
+	bool broad = r.n - n >= 2 && (n == 0 || (n == 1 && r.s[0] == '/') ||
+				      (n >= 3 && memcmp(r.s + n - 3, "://", 3) == 0 && !memchr(r.s, '.', n)));
+	if (broad)
+		sc_warning(d, sc_lint_ids[SC_LINT_BROAD_ROOT], it->span,
+			   "'%.*s' grants this action on every resource under a root; name the part it needs",
+			   (int)(r.n > 40 ? 40 : r.n), r.s);
 }
 
 /* Invisible and bidirectional control characters can make a policy read
@@ -259,6 +361,7 @@ void sc_lint(sc_diag *d, const sc_policy *p)
 	for (uint32_t i = 0; i < p->nitems; i++) {
 		const sc_item *it = &p->items[i];
 		lint_grants_everything(d, it);
+		lint_broad_root(d, it);
 		lint_empty_action(d, it);
 	}
 	sc_seen seen = { .n = 0 };
@@ -269,7 +372,7 @@ void sc_lint(sc_diag *d, const sc_policy *p)
 		lint_regex(d, p->regex_conds[i], md);
 	lint_tasks(d, p);
 	lint_sets(d, p);
-	lint_shadowed(d, p);
+	lint_covered(d, p);
 	lint_confusable(d, p);
 	pcre2_match_data_free(md);
 }

@@ -17,6 +17,9 @@
 #define SC_LINTS(X)                                                                        \
 	X(GRANTS_EVERYTHING, "scope.grants-everything", "an allows/asks item grants every action") \
 	X(SHADOWED, "scope.shadowed", "an allows/asks item that denies always override")        \
+	X(REDUNDANT, "scope.redundant", "an item another item of its kind always covers")        \
+	X(BROAD_ROOT, "scope.broad-root", "an action granted on every resource under a root")    \
+	X(ALWAYS_TRUE, "scope.always-true", "a condition that is always true")                   \
 	X(GRANTS_NOTHING, "scope.grants-nothing", "a task with clauses that grants nothing")     \
 	X(UNUSED_SET, "scope.unused-set", "a let set that no task uses")                         \
 	X(NEVER_TRUE, "scope.never-true", "a condition that can never be true")                  \

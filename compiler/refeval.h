@@ -14,6 +14,10 @@ typedef struct sc_attr {
 	sc_str key, value;
 } sc_attr;
 
+/* Attributes per request (eval line, JSON, expect), at most: keys must be
+ * distinct, and checking that must not be quadratic in hostile input. */
+#define SC_MAX_ATTRS 1024
+
 typedef struct sc_request {
 	sc_str task, action, resource;
 	const sc_attr *attrs;   /* keys are distinct (the request parser checks) */

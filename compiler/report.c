@@ -19,8 +19,9 @@ static json_t *location_json(sc_diag *d, sc_span sp)
 	return o;
 }
 
-static void dump(json_t *v, FILE *out)
+void sc_report_document(void *value, FILE *out)
 {
+	json_t *v = value;
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	if (s) {
 		fputs(s, out);
@@ -53,19 +54,24 @@ void sc_report_json(sc_diag *d, FILE *out)
 		json_array_append_new(all, o);
 		last = o;
 	}
-	dump(all, out);
+	sc_report_document(all, out);
 }
 
-/* SARIF wants a URI: relative paths stay relative (to the repository
- * root, where CI runs scopec); characters outside the URI set are escaped. */
+/* SARIF wants a URI: relative paths stay relative references (to the
+ * repository root, where CI runs scopec), absolute paths become file: URIs;
+ * characters outside the URI set are escaped. */
 static json_t *uri_json(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(path);
-	char *u = malloc(3 * n + 1);
+	char *u = malloc(3 * n + 8);
 	if (!u)
 		return json_string("");
 	size_t o = 0;
+	if (path[0] == '/') { /* an absolute path is a file: URI */
+		memcpy(u, "file://", 7);
+		o = 7;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)path[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -142,5 +148,5 @@ void sc_report_sarif(sc_diag *d, FILE *out)
 	json_t *run = json_pack("{s:{s:o},s:o}", "tool", "driver", driver, "results", results);
 	json_t *doc = json_pack("{s:s,s:s,s:[o]}", "$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
 				"version", "2.1.0", "runs", run);
-	dump(doc, out);
+	sc_report_document(doc, out);
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 
 void sc_report_json(sc_diag *d, FILE *out);
+/* Writes a JSON document (json_t *, consumed), indented, with a newline. */
+void sc_report_document(void *value, FILE *out);
 void sc_report_sarif(sc_diag *d, FILE *out);
 
 #endif

@@ -109,6 +109,8 @@ static int build_request(sc_reqparse *rp, const sc_rtoken *tok, size_t ntok, siz
 		sc_str value = { tok[i].text.s + tok[i].eq + 1, tok[i].text.n - (size_t)tok[i].eq - 1 };
 		if (key.n == 0)
 			return fail(rp, tok[i].col, "empty attribute name");
+		if (rp->rq.nattrs == SC_MAX_ATTRS)
+			return fail(rp, tok[i].col, "too many attributes");
 		if (duplicate_key(rp, key))
 			return fail(rp, tok[i].col, "attribute given twice");
 		push_attr(rp, key, value);
@@ -210,8 +212,58 @@ int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n)
 				return fail(rp, 1, "context values must be strings (quote numbers: \"amount\": \"250\")");
 			if (key.n == 0)
 				return fail(rp, 1, "empty attribute name");
+			if (rp->rq.nattrs == SC_MAX_ATTRS)
+				return fail(rp, 1, "too many attributes");
 			push_attr(rp, key, value);
 		}
 	}
 	return 1;
+}
+
+int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink)
+{
+	sc_reqparse rp;
+	sc_reqparse_init(&rp);
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t got;
+	int status = 0;
+	while ((got = getline(&line, &cap, in)) >= 0) {
+		size_t n = (size_t)got;
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		line[n] = '\0'; /* the request lexer's sentinel */
+		int rc = json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp.errcol, rp.err);
+			sink->malformed(sink->ctx, &rp);
+			status = 1;
+			continue;
+		}
+		sink->decide(sink->ctx, &rp.rq);
+	}
+	free(line);
+	sc_reqparse_fini(&rp);
+	return status;
+}
+
+void sc_request_print_malformed(const sc_reqparse *rp, bool json, bool explain)
+{
+	if (!json) {
+		puts(explain ? "deny malformed request" : "deny");
+		return;
+	}
+	sc_json_put_line(json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err));
+}
+
+void sc_json_put_line(void *value)
+{
+	json_t *out = value;
+	char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	puts(s ? s : "{\"decision\":\"deny\"}"); /* a reply is never lost */
+	free(s);
+	json_decref(out);
 }

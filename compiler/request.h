@@ -43,6 +43,27 @@ void sc_reqparse_fini(sc_reqparse *rp);
 int sc_request_parse_line(sc_reqparse *rp, const char *line, size_t n);
 int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n);
 
+/* What `eval` does with each request of a stream. */
+typedef struct sc_request_sink {
+	void (*decide)(void *ctx, const sc_request *rq);
+	void (*malformed)(void *ctx, const sc_reqparse *rp); /* prints the deny */
+	void *ctx;
+} sc_request_sink;
+
+/* Reads requests from IN, one per line (JSON Lines when JSON is set), and
+ * hands each to SINK in order.  A malformed line also gets a diagnostic
+ * "<stdin>:LINE:COL: error: malformed request: ..." on stderr.  Blank lines
+ * are skipped.  Returns 1 if any line was malformed, else 0. */
+int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink);
+
+/* The answer to a malformed line on stdout: "deny" (or "deny malformed
+ * request" with --explain), or {"decision":"deny","error":...} in JSON. */
+void sc_request_print_malformed(const sc_reqparse *rp, bool json, bool explain);
+
+/* Prints a JSON answer (json_t *, consumed) as one line; if it cannot be
+ * rendered, prints {"decision":"deny"} instead. */
+void sc_json_put_line(void *value);
+
 /* One segment of a request token (grammar/request.re). */
 enum { SC_SEG_END, SC_SEG_BLANK, SC_SEG_BARE, SC_SEG_QUOTED, SC_SEG_ERROR };
 int sc_request_segment(const char **cur, const char *lim, const char **start, const char **msg);

@@ -12,6 +12,7 @@
  * earlier ones were clean, so that one mistake does not cascade.
  */
 #include "resolve.h"
+#include "refeval.h"
 #include "map.h"
 #include "parse.h"
 
@@ -221,6 +222,10 @@ static void check_expect(sc_resolver *r, sc_stmt *s)
 {
 	if (s->action.name.n == 0)
 		sc_error(r->d, s->action.span, "the action of a request must not be empty");
+	if (s->nattrs > SC_MAX_ATTRS) {
+		sc_error(r->d, s->span, "expect with more than %d attributes", SC_MAX_ATTRS);
+		return;
+	}
 	for (uint32_t i = 0; i < s->nattrs; i++) {
 		if (s->attrs[i].key.n == 0)
 			sc_error(r->d, s->attrs[i].span, "empty attribute name");

@@ -167,68 +167,50 @@ static void print_json(sc_diag *d, const sc_evalopts *o, const sc_result *r, con
 		}
 		json_object_set_new(out, "explain", json_string(why));
 	}
-	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
-	puts(s ? s : "{\"decision\":\"deny\"}");
-	free(s);
-	json_decref(out);
+	sc_json_put_line(out);
 }
 
-static void print_malformed(const sc_evalopts *o, const sc_reqparse *rp, size_t lineno)
+/* eval of a source policy: compiled in memory (cp), or the reference
+ * evaluator when cp is NULL. */
+typedef struct sc_eval_ctx {
+	sc_diag *d;
+	const sc_policy *p;
+	const scope_policy *cp;
+	const sc_evalopts *o;
+	sc_ref_ctx *ref;
+	scope_scratch *scr;
+} sc_eval_ctx;
+
+static void eval_one(void *ctx, const sc_request *rq)
 {
-	fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp->errcol, rp->err);
-	if (o->json) {
-		json_t *out = json_pack("{s:s,s:s}", "decision", "deny", "error", rp->err);
-		char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-		puts(s ? s : "{\"decision\":\"deny\"}");
-		free(s);
-		json_decref(out);
-	} else {
-		puts(o->explain ? "deny malformed request" : "deny");
-	}
+	sc_eval_ctx *e = ctx;
+	sc_result r;
+	if (e->cp)
+		sc_backend_decide(e->cp, e->scr, e->p, rq, &r);
+	else
+		sc_ref_decide(e->ref, e->p, rq, &r);
+	if (e->o->json)
+		print_json(e->d, e->o, &r, rq);
+	else
+		print_plain(e->d, e->o, &r, rq);
 }
 
-/* CP is P compiled (the default path); NULL runs the reference evaluator. */
+static void eval_malformed(void *ctx, const sc_reqparse *rp)
+{
+	const sc_evalopts *o = ((sc_eval_ctx *)ctx)->o;
+	sc_request_print_malformed(rp, o->json, o->explain);
+}
+
 static int eval_stream(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o,
 		       FILE *in)
 {
-	sc_ref_ctx *ref = sc_ref_new();
-	scope_scratch *scr = NULL;
-	if (scope_scratch_create(&scr) < 0)
+	sc_eval_ctx e = { d, p, cp, o, sc_ref_new(), NULL };
+	if (scope_scratch_create(&e.scr) < 0)
 		sc_fatal_oom();
-	sc_reqparse rp;
-	sc_reqparse_init(&rp);
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
-	int status = 0;
-	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got;
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		line[n] = '\0'; /* the request lexer's sentinel */
-		int rc = o->json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
-		if (rc == 0)
-			continue;
-		if (rc < 0) {
-			print_malformed(o, &rp, lineno);
-			status = 1;
-			continue;
-		}
-		sc_result r;
-		if (cp)
-			sc_backend_decide(cp, scr, p, &rp.rq, &r);
-		else
-			sc_ref_decide(ref, p, &rp.rq, &r);
-		if (o->json)
-			print_json(d, o, &r, &rp.rq);
-		else
-			print_plain(d, o, &r, &rp.rq);
-	}
-	free(line);
-	sc_reqparse_fini(&rp);
-	sc_ref_free(ref);
-	scope_scratch_destroy(scr);
+	sc_request_sink sink = { eval_one, eval_malformed, &e };
+	int status = sc_request_stream(in, o->json, &sink);
+	sc_ref_free(e.ref);
+	scope_scratch_destroy(e.scr);
 	return status;
 }
 
@@ -286,37 +268,90 @@ static void expect_request(const sc_expect *e, sc_attr *attrs, sc_request *rq)
 	*rq = (sc_request){ e->task, e->action, e->resource, attrs, e->nattrs };
 }
 
-/* Runs the expects of one policy; returns the number that failed. */
+/* After a default deny: the first allows/asks item whose patterns match
+ * but whose condition did not hold is usually what the author missed. */
+static void note_inapplicable(sc_diag *d, const sc_policy *p, const sc_request *rq)
+{
+	const sc_task *t = sc_policy_find_task(p, rq->task);
+	sc_ref_ctx *ref = sc_ref_new();
+	for (uint32_t i = 0; t && i < t->nitems; i++) {
+		const sc_item *it = t->items[i];
+		if (it->kind == SC_DENY || !it->cond || !sc_ref_item_matches_patterns(it, rq))
+			continue;
+		sc_truth v = sc_ref_cond(ref, it->cond, rq);
+		if (v == SC_TRUE)
+			continue;
+		sc_result as_if = { it->kind, SC_WHY_ITEM, it, v == SC_UNKNOWN };
+		char why[PATH_MAX + 512];
+		sc_explain(d, &as_if, rq, why, sizeof why);
+		/* "... (condition unknown because X)" -> "unknown because X" */
+		char *reason = strstr(why, " (condition unknown");
+		if (reason) {
+			reason += strlen(" (condition ");
+			size_t n = strlen(reason);
+			if (n && reason[n - 1] == ')')
+				reason[n - 1] = '\0';
+		}
+		sc_note(d, it->span, "this %s item did not apply: its condition is %s", sc_clause_names[it->kind],
+			v == SC_FALSE ? "false" : reason ? reason : "unknown");
+		break;
+	}
+	sc_ref_free(ref);
+}
+
+/* Reports a failed expect: location, expected, actual, and why. */
+static void report_failure(sc_diag *d, const sc_policy *p, const sc_expect *e, const sc_request *rq,
+			   const sc_result *r)
+{
+	char req[1024], why[PATH_MAX + 512];
+	sc_request_format(rq, req, sizeof req);
+	sc_explain(d, r, rq, why, sizeof why);
+	sc_error(d, e->span, "expected %s, got %s: %s", sc_kind_names[e->decision], sc_kind_names[r->decision], req);
+	fprintf(d->out, "    because: %s\n", why);
+	if (r->item)
+		sc_note(d, r->item->span, "%s by this item", sc_kind_names[r->decision]);
+	else if (r->why == SC_WHY_DEFAULT)
+		note_inapplicable(d, p, rq);
+}
+
+/* Runs the expects of one policy through the compiled path (what services
+ * run) and the reference evaluator; returns the number that failed.  A
+ * disagreement between the two is a failure of its own. */
 static unsigned run_expects(sc_diag *d, const sc_policy *p, unsigned *passed)
 {
+	scope_policy *cp = sc_backend_load(d, p);
+	if (!cp)
+		return p->nexpects ? p->nexpects : 1;
 	sc_ref_ctx *ref = sc_ref_new();
+	scope_scratch *scr;
+	if (scope_scratch_create(&scr) < 0)
+		sc_fatal_oom();
 	unsigned failed = 0;
 	for (uint32_t i = 0; i < p->nexpects; i++) {
 		const sc_expect *e = &p->expects[i];
-		sc_attr *attrs = malloc((e->nattrs ? e->nattrs : 1) * sizeof *attrs);
-		if (!attrs)
-			sc_fatal_oom();
+		sc_attr *attrs = sc_xcalloc(e->nattrs, sizeof *attrs);
 		sc_request rq;
 		expect_request(e, attrs, &rq);
-		sc_result r;
+		sc_result r, c;
 		sc_ref_decide(ref, p, &rq, &r);
-		if (r.decision == e->decision) {
+		sc_backend_decide(cp, scr, p, &rq, &c);
+		if (c.decision != r.decision || c.item != r.item) {
+			char req[1024];
+			sc_request_format(&rq, req, sizeof req);
+			sc_error(d, e->span, "internal error: the compiled policy decides %s but the reference "
+				 "evaluator %s: %s (please report this)", sc_kind_names[c.decision],
+				 sc_kind_names[r.decision], req);
+			failed++;
+		} else if (r.decision == e->decision) {
 			(*passed)++;
 		} else {
-			char req[1024], why[PATH_MAX + 512];
-			sc_request_format(&rq, req, sizeof req);
-			sc_explain(d, &r, &rq, why, sizeof why);
-			sc_error(d, e->span, "expected %s, got %s: %s", sc_kind_names[e->decision],
-				 sc_kind_names[r.decision], req);
-			if (r.item)
-				sc_note(d, r.item->span, "%s by this item%s", sc_kind_names[r.decision],
-					r.unknown ? " (its condition is unknown for this request)" : "");
-			else
-				fprintf(d->out, "    because: %s\n", why);
+			report_failure(d, p, e, &rq, &r);
 			failed++;
 		}
 		free(attrs);
 	}
+	scope_scratch_destroy(scr);
+	scope_policy_destroy(cp);
 	sc_ref_free(ref);
 	return failed;
 }
@@ -512,7 +547,9 @@ static const sc_command commands[] = {
 	{ "test", cmd_test, "check every expect statement",
 	  "usage: scopec test FILE...\n"
 	  "  Decides the request of every `expect` in each policy (and its includes)\n"
-	  "  and reports each failure with its location, expected and actual.\n"
+	  "  and reports each failure with its location, expected and actual.  Each\n"
+	  "  request is decided by the compiled policy and by the reference evaluator;\n"
+	  "  if they ever disagree, that is reported as an internal error.\n"
 	  "  exit: 0 all pass, 1 any fails or the policy has errors, 2 usage or I/O\n" },
 	{ "compile", sc_cmd_compile, "write verified bytecode",
 	  "usage: scopec compile FILE -o OUT [--strip] [--stats] [--max-states=N]\n"

@@ -15,6 +15,7 @@
 #include "request.h"
 #include "resolve.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,7 +309,7 @@ START_TEST(report_lines)
 			  "task gone",
 			  &out, &sa, &sb);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_msg(strstr(out, "task 'triage':\n+ deny -> ask: triage post forum. channel=internal\n"), "%s", out);
+	ck_assert_msg(strstr(out, "task 'triage':\n+ deny -> ask: triage post forum.a channel=internal\n"), "%s", out);
 	ck_assert_msg(strstr(out, "    old: old.scope:1:40: denies post\n"), "%s", out);
 	ck_assert_msg(strstr(out, "diff: 1 change in 1 task (1 widen authority, 0 narrow it)"), "%s", out);
 	free(out);
@@ -328,6 +329,38 @@ START_TEST(report_lines)
 }
 END_TEST
 
+START_TEST(json_format)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	sc_diag d;
+	sc_diag_init(&d, devnull);
+	const char *a = "task t allows read x.*", *b = "task t allows read x.** asks post y";
+	sc_policy *pa = sc_resolve_text(&d, "a.scope", a, strlen(a));
+	sc_policy *pb = sc_resolve_text(&d, "b.scope", b, strlen(b));
+	char *buf = NULL;
+	size_t len;
+	FILE *mem = open_memstream(&buf, &len);
+	sc_diff_opts o = { true, 0 };
+	ck_assert_int_eq(sc_diff(&d, pa, pb, &o, mem), 1);
+	fclose(mem);
+	json_error_t je;
+	json_t *doc = json_loads(buf, 0, &je);
+	ck_assert_msg(doc != NULL, "%s", buf);
+	json_t *changes = json_object_get(doc, "changes");
+	ck_assert_int_eq(json_array_size(changes), 2);
+	json_t *c0 = json_array_get(changes, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(c0, "direction")), "widen");
+	ck_assert_str_eq(json_string_value(json_object_get(c0, "task")), "t");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "summary"), "widen")), 2);
+	json_decref(doc);
+	free(buf);
+	sc_policy_free(pb);
+	sc_policy_free(pa);
+	sc_diag_fini(&d);
+	fclose(devnull);
+}
+END_TEST
+
 Suite *sc_suite_diff(void)
 {
 	Suite *s = suite_create("diff");
@@ -336,6 +369,7 @@ Suite *sc_suite_diff(void)
 	tcase_add_loop_test(tc, against_brute_force, 0, 4);
 	tcase_add_loop_test(tc, reordered_and_formatted_are_equivalent, 0, 2);
 	tcase_add_test(tc, report_lines);
+	tcase_add_test(tc, json_format);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -29,7 +29,7 @@ START_TEST(grants_everything)
 	WARNS("task t allows ** **", "grants every action on every resource");
 	WARNS("task t asks ** forum.**", "'asks **' grants every action (delete");
 	QUIET("task t allows ** when ticket == \"1\"");
-	QUIET("task t allows read **");
+	WARNS("task t allows read **", "[scope.broad-root]");
 	QUIET("task t allows read x denies ** secrets.**");
 }
 END_TEST
@@ -46,6 +46,33 @@ START_TEST(shadowed_items)
 	QUIET("task base allows read x\ntask t extends base denies read x");
 	/* a resource-less allow is not covered by a deny of one resource */
 	QUIET("task t allows read denies read secrets.*");
+}
+END_TEST
+
+START_TEST(redundant_items)
+{
+	WARNS("task t allows read forum.**, read forum.help", "t.scope:1:30: warning: this allows item is redundant");
+	WARNS("task t allows read forum.**, read forum.help", "(e.g. t read forum.help)");
+	WARNS("task t allows read forum.**, read forum.help", "t.scope:1:15: note: covered by this item");
+	/* of two equal items the later one is redundant, once */
+	WARNS("task t denies rm x\n  denies rm x", "t.scope:2:10: warning: this denies item is redundant");
+	/* a conditional item covers nothing for sure */
+	QUIET("task t allows read forum.** when k == \"1\", read forum.help");
+	/* covered in one task, needed in another */
+	QUIET("task base allows read forum.help\ntask t extends base allows read forum.**");
+	/* different kinds are not redundant (asks turns an allow into an ask) */
+	QUIET("task t allows post forum.** asks post forum.help");
+}
+END_TEST
+
+START_TEST(broad_roots_and_always_true)
+{
+	WARNS("task t allows delete **", "'**' grants this action on every resource under a root");
+	WARNS("task t allows write /**", "'/**' grants this action");
+	WARNS("task t allows http.get https://**", "'https://**' grants this action");
+	QUIET("task t allows http.get https://docs.example.com/**");
+	QUIET("task t allows read /srv/data/**");
+	WARNS("task t allows r when has k or not has k", "always true");
 }
 END_TEST
 
@@ -173,6 +200,8 @@ Suite *sc_suite_lint(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, grants_everything);
 	tcase_add_test(tc, shadowed_items);
+	tcase_add_test(tc, redundant_items);
+	tcase_add_test(tc, broad_roots_and_always_true);
 	tcase_add_test(tc, nothing_granted_and_unused);
 	tcase_add_test(tc, conditions_and_regexes);
 	tcase_add_test(tc, invisible_and_confusable);

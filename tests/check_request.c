@@ -2,6 +2,8 @@
 #include "suites.h"
 #include "request.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static sc_reqparse rp;
@@ -61,6 +63,15 @@ START_TEST(malformed)
 	ck_assert_int_eq(line("t a r =v"), -1);
 	ck_assert_int_eq(sc_request_parse_line(&rp, "t a\0b", 5), -1);
 	ck_assert_ptr_nonnull(strstr(rp.err, "NUL"));
+	/* a line with 100k attributes is refused quickly, not checked pairwise */
+	size_t cap = 16 + 100000 * 12, o = 0;
+	char *big = malloc(cap);
+	o += (size_t)snprintf(big + o, cap - o, "t a r");
+	for (int i = 0; i < 100000; i++)
+		o += (size_t)snprintf(big + o, cap - o, " k%d=v", i);
+	ck_assert_int_eq(sc_request_parse_line(&rp, big, o), -1);
+	ck_assert_ptr_nonnull(strstr(rp.err, "too many attributes"));
+	free(big);
 	sc_reqparse_fini(&rp);
 }
 END_TEST

@@ -201,6 +201,7 @@ Suite *sc_suite_resolve(void)
 {
 	Suite *s = suite_create("resolve");
 	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60); /* the set bomb is slow under sanitizers and load */
 	tcase_add_test(tc, declaration_errors);
 	tcase_add_test(tc, reference_errors);
 	tcase_add_test(tc, many_errors_in_one_run);

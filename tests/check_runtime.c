@@ -9,6 +9,7 @@
 #include "scope.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,9 +295,18 @@ START_TEST(hot_swap)
 	pthread_t th[3];
 	for (int i = 0; i < 3; i++)
 		pthread_create(&th[i], NULL, reader, &c);
+	/* On a loaded machine the readers may start late: make sure swaps and
+	 * decisions really interleave (the test is about their overlap). */
+	while (atomic_load(&c.decisions) < 100)
+		sched_yield();
 	for (int i = 0; i < 2000; i++) {
 		ck_assert_int_eq(scope_policy_load(&p, i % 2 ? a : b, i % 2 ? la : lb), 0);
 		ck_assert_int_eq(scope_handle_swap(h, p), 0);
+		if (i % 100 == 99) {
+			unsigned long d = atomic_load(&c.decisions);
+			while (atomic_load(&c.decisions) == d)
+				sched_yield();
+		}
 	}
 	atomic_store(&c.stop, true);
 	for (int i = 0; i < 3; i++)
