@@ -602,7 +602,7 @@ static void main_usage(FILE *f)
 	      "scope: authorization for AI agent actions, decided before each action.\n\n"
 	      "commands:\n", f);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nRun 'scopec COMMAND --help' for the options of one command.\n", f);
 }
 
