@@ -387,16 +387,18 @@ static kcand *key_entry(cands *c, sc_str key)
 	return k;
 }
 
-static void add_value(kcand *k, sc_str v)
+/* Adds V unless present; returns whether it was new. */
+static bool add_value(kcand *k, sc_str v)
 {
 	for (uint32_t i = 0; i < k->n; i++)
 		if (sc_str_eq(k->vals[i], v))
-			return;
+			return false;
 	if (k->n == k->cap) {
 		k->cap = k->cap ? 2 * k->cap : 8;
 		k->vals = sc_xrealloc(k->vals, k->cap * sizeof *k->vals);
 	}
 	k->vals[k->n++] = v;
+	return true;
 }
 
 static void add_num(kcand *k, sc_str v)
@@ -558,7 +560,22 @@ static void add_number_near(cands *c, kcand *k, const sc_str *x, long double del
 		c->complete = false;
 		return;
 	}
-	add_value(k, s);
+	/* if it is also a constant of == or in, "in this interval and equal to
+	 * no constant" has no representative: the search is not complete */
+	if (!add_value(k, s))
+		c->complete = false;
+}
+
+/* The literal spelled differently ("2.5" -> "2.50", "3" -> "3.0"): equal as
+ * a number, unequal as a string, for tests like n == "2.5" and n <= 2.5. */
+static void add_other_spelling(cands *c, kcand *k, const sc_str *x)
+{
+	bool frac = memchr(x->s, '.', x->n) != NULL;
+	char *w = sc_arena_alloc(c->a, x->n + 3);
+	memcpy(w, x->s, x->n);
+	memcpy(w + x->n, frac ? "0" : ".0", frac ? 2 : 3);
+	if (!add_value(k, (sc_str){ w, x->n + (frac ? 1 : 2) }))
+		c->complete = false;
 }
 
 static int frac_digits(sc_str s)
@@ -580,8 +597,10 @@ static void number_values(cands *c, kcand *k)
 		if (!m || num_cmp(&k->nums[m - 1], &k->nums[i]) != 0)
 			k->nums[m++] = k->nums[i];
 	k->nnums = m;
-	for (uint32_t i = 0; i < m; i++)
+	for (uint32_t i = 0; i < m; i++) {
 		add_value(k, k->nums[i]);
+		add_other_spelling(c, k, &k->nums[i]);
+	}
 	add_number_near(c, k, &k->nums[0], -1, frac_digits(k->nums[0]), NULL, &k->nums[0]);
 	add_number_near(c, k, &k->nums[m - 1], 1, frac_digits(k->nums[m - 1]), &k->nums[m - 1], NULL);
 	for (uint32_t i = 0; i + 1 < m; i++) {

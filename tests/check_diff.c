@@ -326,6 +326,12 @@ START_TEST(report_lines)
 	ck_assert_msg(rc == 1 && strstr(out, "undetermined"), "%s", out); /* equal in truth, not provably */
 	free(out);
 	sides_free(&sa, &sb);
+	/* a number equal to a bound but spelled differently from a constant */
+	rc = run_diff("task t allows r when n == \"2.5\"", "task t allows r when n == \"2.5\" or (n <= 2.5 and n >= 2.5)",
+		      &out, &sa, &sb);
+	ck_assert_msg(rc == 1 && strstr(out, "+ deny -> allow: t r \"\" n=2.50"), "%s", out);
+	free(out);
+	sides_free(&sa, &sb);
 }
 END_TEST
 
