@@ -672,7 +672,24 @@ typedef struct dctx {
 	const sc_policy *po, *pn;
 	sc_ref_ctx *ref;
 	sc_str task;
+	/* Both policies compiled by the back end: examples are re-checked with
+	 * the runtime (code independent of this file's automata, and
+	 * differentially tested against the reference evaluator), in time
+	 * linear in the request; NULL falls back to the reference evaluator. */
+	scope_policy *co, *cn;
+	scope_scratch *scr;
 } dctx;
+
+/* The decision of the whole old (NEW false) or new policy on RQ. */
+static void decide_whole(dctx *x, bool new, const sc_request *rq, sc_result *out)
+{
+	const sc_policy *p = new ? x->pn : x->po;
+	scope_policy *cp = new ? x->cn : x->co;
+	if (cp && x->scr)
+		sc_backend_decide(cp, x->scr, p, rq, out);
+	else
+		sc_ref_decide(x->ref, p, rq, out);
+}
 
 static char *why_text(dctx *x, const sc_result *r, const sc_request *rq)
 {
@@ -715,8 +732,8 @@ static sc_str fill_gaps(dctx *x, sc_request *rq, sc_str *field, const verdict *v
 		buf[at] = 'a';
 		*field = (sc_str){ buf, n + 1 };
 		sc_result ro, rn;
-		sc_ref_decide(x->ref, x->po, rq, &ro);
-		sc_ref_decide(x->ref, x->pn, rq, &rn);
+		decide_whole(x, false, rq, &ro);
+		decide_whole(x, true, rq, &rn);
 		if (!same_outcome(v, &ro, &rn)) {
 			memmove(buf + at, buf + at + 1, n - at); /* undo */
 			break;
@@ -780,8 +797,8 @@ static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request
 	 * this way, or it is not printed. */
 	verdict v;
 	memset(&v, 0, sizeof v);
-	sc_ref_decide(x->ref, x->po, rq, &v.old);
-	sc_ref_decide(x->ref, x->pn, rq, &v.new);
+	decide_whole(x, false, rq, &v.old);
+	decide_whole(x, true, rq, &v.new);
 	if (v.old.decision != ro.decision || v.new.decision != rn.decision)
 		return true;
 	for (uint32_t i = 0; i < f->n; i++)
@@ -867,8 +884,8 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 			memset(v, 0, sizeof *v);
 			v->kind = V_UNDETERMINED;
 			rq.nattrs = 0;
-			sc_ref_decide(x->ref, x->po, &rq, &v->old);
-			sc_ref_decide(x->ref, x->pn, &rq, &v->new);
+			decide_whole(x, false, &rq, &v->old);
+			decide_whole(x, true, &rq, &v->new);
 			describe(x, v, &rq);
 		}
 		cands_free(&c);
@@ -1080,7 +1097,23 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 	report rp;
 	memset(&rp, 0, sizeof rp);
 	sc_map_init(&rp.groups);
-	dctx x = { d, po, pn, sc_ref_new(), { NULL, 0 } };
+	dctx x = { d, po, pn, sc_ref_new(), { NULL, 0 }, NULL, NULL, NULL };
+	/* A policy the back end refuses (a task over its part limit) is
+	 * re-checked by the reference evaluator instead: its errors are not
+	 * the diff's, so they are collected and dropped. */
+	unsigned errors = d->errors;
+	size_t nrec = d->nrec;
+	bool collect = d->collect;
+	d->collect = true;
+	x.co = sc_backend_load(d, po);
+	x.cn = sc_backend_load(d, pn);
+	for (size_t k = nrec; k < d->nrec; k++)
+		free(d->rec[k].msg);
+	d->nrec = nrec;
+	d->collect = collect;
+	d->errors = errors;
+	if (scope_scratch_create(&x.scr) < 0)
+		x.scr = NULL;
 	uint32_t max_states = opts->max_states ? opts->max_states : SC_DIFF_DEFAULT_STATES;
 	int rc = 0;
 	uint32_t i = 0, j = 0, ntasks = 0;
@@ -1112,6 +1145,9 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 	sc_vec_free(&rp.keys);
 	sc_map_fini(&rp.groups);
 	sc_ref_free(x.ref);
+	scope_policy_destroy(x.co);
+	scope_policy_destroy(x.cn);
+	scope_scratch_destroy(x.scr);
 	if (rc < 0)
 		return -1;
 	return rp.n ? 1 : 0;
