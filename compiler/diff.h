@@ -12,8 +12,9 @@
  * present and missing).  That search is complete for ==, !=, in, has and
  * numeric tests; where `like` or `matches` are involved and no difference
  * was found, the change is reported as undetermined with its conditions —
- * never as "equivalent".  Every example is re-checked with the reference
- * evaluator against both whole policies before it is printed.
+ * never as "equivalent".  Every example is re-checked against both whole
+ * policies before it is printed, by the runtime on the compiled policies
+ * (or the reference evaluator if one does not compile).
  */
 #ifndef SC_DIFF_H
 #define SC_DIFF_H
