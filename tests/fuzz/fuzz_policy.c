@@ -4,11 +4,13 @@
  * reference evaluator on requests derived from the input.
  * Build and run: make fuzz
  */
+#include "fmt.h"
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sc_ref_free(c);
 	}
 	sc_policy_free(p);
+	/* fmt: whatever it accepts, it formats idempotently (its own token
+	 * check already refuses output that would change the policy) */
+	char *once = NULL, *twice = NULL;
+	size_t n1 = 0, n2 = 0;
+	if (sc_fmt(&d, 1, &once, &n1) == 0) {
+		uint32_t f = sc_diag_add(&d, "fmt.scope", once, n1);
+		if (sc_fmt(&d, f, &twice, &n2) != 0 || n1 != n2 || memcmp(once, twice, n1) != 0)
+			abort();
+	}
+	free(once);
+	free(twice);
 	sc_diag_fini(&d);
 	return 0;
 }
