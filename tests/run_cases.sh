@@ -66,8 +66,8 @@ for f in "$root"/lint/*.err; do
 	ok
 done
 
-# fmt over every policy in the repository: idempotent, and the formatted
-# policy passes the same expects (formatting never changes a decision).
+# fmt over every policy in the repository: idempotent, the formatted policy
+# passes the same expects, and diff finds no decision that changed.
 for f in "$root"/decide/*.scope "$root"/../../policies/*.scope "$root"/../../examples/*.scope; do
 	[ -e "$f" ] || continue
 	dir=$(dirname "$f"); name=$(basename "$f"); out="$dir/.fmt-$name"
@@ -75,6 +75,7 @@ for f in "$root"/decide/*.scope "$root"/../../policies/*.scope "$root"/../../exa
 	"$scopec" fmt "$out" >"$tmp/again" 2>/dev/null
 	if ! cmp -s "$out" "$tmp/again"; then bad "fmt $name: not idempotent"; diff "$out" "$tmp/again" | head -10; rm -f "$out"; continue; fi
 	if ! (cd "$dir" && "$scopec" test ".fmt-$name" >/dev/null 2>"$tmp/err"); then bad "fmt $name: formatted policy fails its expects"; head -5 "$tmp/err"; rm -f "$out"; continue; fi
+	if ! (cd "$dir" && "$scopec" diff "$name" ".fmt-$name" >"$tmp/diff" 2>&1); then bad "fmt $name: diff says the formatted policy decides differently"; head -10 "$tmp/diff"; rm -f "$out"; continue; fi
 	rm -f "$out"
 	ok
 done
