@@ -173,6 +173,18 @@ static bool tight_after(int type)
 	return type == TK_LPAREN || type == TK_LBRACKET || type == TK_KEYEQ;
 }
 
+/* The trailing comment of token F ends line L.  One comment per line: a
+ * second one moves below (merging two would change the comments, and the
+ * self-check would refuse the output). */
+static void add_trailing(fstate *st, fline *l, const ftok *f)
+{
+	if (f->post < 0)
+		return;
+	fbuf *dst = l->trailing.n ? &l->more : &l->trailing;
+	put(dst, st->com[f->post].text.s, st->com[f->post].text.n);
+	put(dst, "\n", 1);
+}
+
 /* Appends token I to the line, with the spacing rules of the layout. */
 static void line_add(fstate *st, fline *l, size_t i)
 {
@@ -187,13 +199,7 @@ static void line_add(fstate *st, fline *l, size_t i)
 	put(&l->text, f->text.s, f->text.n);
 	if (f->t.type == TK_KEYEQ)
 		put(&l->text, "=", 1);
-	if (f->post >= 0) {
-		/* One comment per line: merging two would change the comments,
-		 * and the self-check would refuse the output. */
-		fbuf *dst = l->trailing.n ? &l->more : &l->trailing;
-		put(dst, st->com[f->post].text.s, st->com[f->post].text.n);
-		put(dst, "\n", 1);
-	}
+	add_trailing(st, l, f);
 }
 
 static void flush_carry(fstate *st, size_t indent)
@@ -339,20 +345,10 @@ static size_t emit_let(fstate *st, size_t i)
 		ftok *name = &st->tok[items];
 		put(&head.text, " ", 1);
 		put(&head.text, name->text.s, name->text.n);
-		if (name->post >= 0) {
-			put(&head.trailing, st->com[name->post].text.s, st->com[name->post].text.n);
-			put(&head.trailing, "\n", 1);
-		}
+		add_trailing(st, &head, name);
 		items++;
-		if (name->t.type != TK_KEYEQ && items < e && st->tok[items].t.type == TK_ASSIGN) {
-			ftok *eq = &st->tok[items];
-			if (eq->post >= 0) {
-				fbuf *dst = head.trailing.n ? &head.more : &head.trailing;
-				put(dst, st->com[eq->post].text.s, st->com[eq->post].text.n);
-				put(dst, "\n", 1);
-			}
-			items++;
-		}
+		if (name->t.type != TK_KEYEQ && items < e && st->tok[items].t.type == TK_ASSIGN)
+			add_trailing(st, &head, &st->tok[items++]);
 		put(&head.text, " =", 2);
 	}
 	/* line_add puts the space between "=" and the first item */
