@@ -522,18 +522,33 @@ scope_policy *sc_backend_load(sc_diag *d, const sc_policy *p)
 	return cp;
 }
 
-int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
-			      scope_result *res)
+/* The compiler's request as the runtime's; ATTRS has room for rq->nattrs. */
+static scope_request runtime_request(const sc_request *rq, scope_attr *attrs)
 {
-	scope_attr small[16], *attrs = small;
-	if (rq->nattrs > 16)
-		attrs = sc_xcalloc(rq->nattrs, sizeof *attrs);
 	for (size_t i = 0; i < rq->nattrs; i++)
 		attrs[i] = (scope_attr){ rq->attrs[i].key.s, rq->attrs[i].key.n, rq->attrs[i].value.s,
 					 rq->attrs[i].value.n };
-	scope_request r = { rq->task.s, rq->task.n, rq->action.s, rq->action.n,
-			    rq->resource.s, rq->resource.n, attrs, rq->nattrs };
+	return (scope_request){ rq->task.s, rq->task.n, rq->action.s, rq->action.n,
+				rq->resource.s, rq->resource.n, attrs, rq->nattrs };
+}
+
+int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			      scope_result *res)
+{
+	scope_attr small[16], *attrs = rq->nattrs > 16 ? sc_xcalloc(rq->nattrs, sizeof *attrs) : small;
+	scope_request r = runtime_request(rq, attrs);
 	int rc = scope_decide(cp, s, &r, res);
+	if (attrs != small)
+		free(attrs);
+	return rc;
+}
+
+int sc_backend_explain_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			       const scope_result *res, char *buf, size_t *len)
+{
+	scope_attr small[16], *attrs = rq->nattrs > 16 ? sc_xcalloc(rq->nattrs, sizeof *attrs) : small;
+	scope_request r = runtime_request(rq, attrs);
+	int rc = scope_explain_request(cp, s, &r, res, buf, len);
 	if (attrs != small)
 		free(attrs);
 	return rc;

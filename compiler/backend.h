@@ -55,6 +55,10 @@ scope_policy *sc_backend_load(sc_diag *d, const sc_policy *p);
 int sc_backend_decide_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
 			      scope_result *res);
 
+/* scope_explain_request for the compiler's request. */
+int sc_backend_explain_request(const scope_policy *cp, scope_scratch *s, const sc_request *rq,
+			       const scope_result *res, char *buf, size_t *len);
+
 /* Decides RQ on the compiled CP of P, with the result in the reference
  * evaluator's terms (so both paths print and test alike). */
 void sc_backend_decide(const scope_policy *cp, scope_scratch *s, const sc_policy *p,

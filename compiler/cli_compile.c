@@ -393,8 +393,8 @@ static const char *why_name(scope_why w)
 	       w == SCOPE_WHY_NO_TASK ? "undeclared-task" : "error";
 }
 
-static void print_result(const scope_policy *p, const scope_result *r, const sc_request *rq,
-			 bool explain, bool json)
+static void print_result(const scope_policy *p, scope_scratch *s, const scope_result *r,
+			 const sc_request *rq, bool explain, bool json)
 {
 	static const char *const names[] = { "allow", "ask", "deny" };
 	char why[1024];
@@ -405,7 +405,7 @@ static void print_result(const scope_policy *p, const scope_result *r, const sc_
 			sc_quote(q, sizeof q, rq->task);
 			snprintf(why, sizeof why, "undeclared task '%s'", q);
 		} else {
-			scope_explain(p, r, why, &wl);
+			sc_backend_explain_request(p, s, rq, r, why, &wl);
 		}
 	}
 	if (!json) {
@@ -446,7 +446,7 @@ static void image_decide(void *ctx, const sc_request *in)
 	image_eval *e = ctx;
 	scope_result r;
 	sc_backend_decide_request(e->p, e->s, in, &r);
-	print_result(e->p, &r, in, e->explain, e->json);
+	print_result(e->p, e->s, &r, in, e->explain, e->json);
 }
 
 static void image_malformed(void *ctx, const sc_reqparse *rp)

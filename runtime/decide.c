@@ -21,6 +21,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,9 +221,18 @@ static uint8_t kleene_or(uint8_t x, uint8_t y)
 	return x == SCOPE_T_FALSE && y == SCOPE_T_FALSE ? SCOPE_T_FALSE : SCOPE_T_UNKNOWN;
 }
 
+/* The first test of a condition that came out unknown (explanations). */
+typedef struct unknown_test {
+	uint32_t op, key;
+	bool found;
+} unknown_test;
+
 /* Runs the condition block at word PC.  The verifier proved: forward jumps
- * only, depth in [1, SCOPE_BC_MAX_STACK] where it is used, RET at depth 1. */
-static uint8_t run_cond(const scope_policy *p, scope_scratch *s, const scope_request *rq, uint32_t pc)
+ * only, depth in [1, SCOPE_BC_MAX_STACK] where it is used, RET at depth 1.
+ * TRACE is NULL on the decision path (inlined away); explanations pass one
+ * to learn which test was unknown. */
+static inline uint8_t run_cond_traced(const scope_policy *p, scope_scratch *s, const scope_request *rq,
+				      uint32_t pc, unknown_test *trace)
 {
 	uint8_t stack[SCOPE_BC_MAX_STACK + 1];
 	unsigned sp = 0;
@@ -255,10 +265,18 @@ static uint8_t run_cond(const scope_policy *p, scope_scratch *s, const scope_req
 				pc = b;
 			break;
 		default:
-			stack[sp++] = test(p, s, rq, op, SCOPE_OP_A(w), b);
+			stack[sp] = test(p, s, rq, op, SCOPE_OP_A(w), b);
+			if (trace && !trace->found && stack[sp] == SCOPE_T_UNKNOWN)
+				*trace = (unknown_test){ op, SCOPE_OP_A(w), true };
+			sp++;
 			break;
 		}
 	}
+}
+
+static uint8_t run_cond(const scope_policy *p, scope_scratch *s, const scope_request *rq, uint32_t pc)
+{
+	return run_cond_traced(p, s, rq, pc, NULL);
 }
 
 static uint8_t item_truth(const scope_policy *p, scope_scratch *s, const scope_request *rq, uint32_t item)
@@ -425,5 +443,46 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 	} else if (n) {
 		resolve_outcomes(p, s, rq, o, n, out);
 	}
+	return 0;
+}
+
+/* ---- explanations ---------------------------------------------------------- */
+
+int scope_explain_request(const scope_policy *p, scope_scratch *s, const scope_request *rq,
+			  const scope_result *r, char *buf, size_t *len)
+{
+	if (!p || !r || !buf || !len || !*len)
+		return -SCOPE_EINVAL;
+	size_t cap = *len;
+	int rc = scope_explain(p, r, buf, len);
+	if (rc < 0 || !r->unknown || r->why != SCOPE_WHY_ITEM || !s || !rq || !p->regex || !request_ok(rq) ||
+	    r->item >= SC_NITEMS(p))
+		return rc;
+	uint32_t c = SC_ITEMS(p)[r->item] & SCOPE_BC_NO_COND;
+	if (c == SCOPE_BC_NO_COND)
+		return rc;
+	unknown_test t = { 0, 0, false };
+	(void)run_cond_traced(p, s, rq, c, &t);
+	if (!t.found)
+		return rc;
+	uint32_t klen;
+	const char *key = scope_str(p, t.key, &klen);
+	const char *why = !find_attr(p, rq, t.key) ? "is missing"
+			  : t.op == SCOPE_OP_MATCH ? "hit the regex match limit"
+						   : "is not a number";
+	/* "... (condition unknown)" -> "... (condition unknown because ...)" */
+	static const char tail[] = " (condition unknown)";
+	size_t n = *len, tl = sizeof tail - 1;
+	if (n < tl || memcmp(buf + n - tl, tail, tl) != 0)
+		return rc;
+	n -= 1; /* drop ")" */
+	int k = snprintf(buf + n, cap - n, " because attribute '%.*s' %s)", (int)(klen > 64 ? 64 : klen), key, why);
+	if (k < 0)
+		return -SCOPE_EINVAL;
+	if ((size_t)k >= cap - n) {
+		*len = cap - 1;
+		return -SCOPE_ENOSPC;
+	}
+	*len = n + (size_t)k;
 	return 0;
 }

@@ -135,6 +135,14 @@ int scope_policy_item(const scope_policy *p, uint32_t item, scope_item_info *out
  * -SCOPE_ENOSPC if it was cut. */
 int scope_explain(const scope_policy *p, const scope_result *r, char *buf, size_t *len);
 
+/* scope_explain, and when the deciding item's condition was unknown, why:
+ * "... (condition unknown because attribute 'channel' is missing)" (or
+ * "is not a number", "hit the regex match limit").  RQ must be the request
+ * R was decided for; S a scratch of this thread.  Not for the decision
+ * path: it evaluates the item's condition again. */
+int scope_explain_request(const scope_policy *p, scope_scratch *s, const scope_request *rq,
+			  const scope_result *r, char *buf, size_t *len);
+
 /* ---- deciding ----------------------------------------------------------- */
 
 /* Per-thread evaluation memory, created up front so that decisions never

@@ -326,6 +326,49 @@ START_TEST(hot_swap)
 }
 END_TEST
 
+START_TEST(explain_unknown)
+{
+	size_t len;
+	unsigned char *img = compile_src("task t denies r when n > 5 or ch == \"x\" asks w when k matches /^a+$/ allows w",
+					 false, &len);
+	scope_policy *p;
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_attr bad = { "n", 1, "ten", 3 };
+	struct { scope_request rq; const char *want; } cases[] = {
+		{ req("t", "r", "", NULL, 0), "(condition unknown because attribute 'n' is missing)" },
+		{ req("t", "r", "", &bad, 1), "(condition unknown because attribute 'n' is not a number)" },
+		{ req("t", "w", "", NULL, 0), "(condition unknown because attribute 'k' is missing)" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		scope_result r;
+		ck_assert_int_eq(scope_decide(p, s, &cases[i].rq, &r), 0);
+		ck_assert(r.unknown);
+		char buf[256];
+		size_t n = sizeof buf;
+		ck_assert_int_eq(scope_explain_request(p, s, &cases[i].rq, &r, buf, &n), 0);
+		ck_assert_msg(strstr(buf, cases[i].want) && n == strlen(buf), "%s", buf);
+		n = 8; /* too small: cut, NUL-terminated */
+		ck_assert_int_eq(scope_explain_request(p, s, &cases[i].rq, &r, buf, &n), -SCOPE_ENOSPC);
+		ck_assert_uint_eq(strlen(buf), n);
+	}
+	/* not unknown: the plain explanation */
+	scope_attr five = { "n", 1, "6", 1 };
+	scope_request rq = req("t", "r", "", &five, 1);
+	scope_result r;
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	char a[256], b[256];
+	size_t na = sizeof a, nb = sizeof b;
+	ck_assert_int_eq(scope_explain(p, &r, a, &na), 0);
+	ck_assert_int_eq(scope_explain_request(p, s, &rq, &r, b, &nb), 0);
+	ck_assert_str_eq(a, b);
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
+	free(img);
+}
+END_TEST
+
 Suite *sc_suite_runtime(void)
 {
 	Suite *s = suite_create("runtime");
@@ -334,6 +377,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, api_contract);
 	tcase_add_test(tc, hostile_images);
 	tcase_add_test(tc, hot_swap);
+	tcase_add_test(tc, explain_unknown);
 	suite_add_tcase(s, tc);
 	return s;
 }
