@@ -247,7 +247,7 @@ static void decide(gw_slot *s, scope_scratch *scr, const scope_request *rq, gw_o
 	if (rc < 0)
 		snprintf(o->explain, sizeof o->explain, "error (fail closed: deny): %s", scope_strerror(rc));
 	else
-		(void)scope_explain(pin.p, &o->r, o->explain, &len); /* cut is fine */
+		(void)scope_explain_request(pin.p, scr, rq, &o->r, o->explain, &len); /* cut is fine */
 	scope_item_info info;
 	if (o->r.why == SCOPE_WHY_ITEM && scope_policy_item(pin.p, o->r.item, &info) == 0 &&
 	    info.has_location)

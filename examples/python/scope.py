@@ -126,6 +126,8 @@ _PROTOTYPES = {   # name: (restype, argtypes), as declared in scope.h
     "scope_policy_image_size": (ctypes.c_size_t, [_P]),
     "scope_policy_item": (ctypes.c_int, [_P, ctypes.c_uint32, ctypes.POINTER(_ItemInfo)]),
     "scope_explain": (ctypes.c_int, [_P, ctypes.POINTER(_Result), ctypes.c_char_p, _SIZE_P]),
+    "scope_explain_request": (ctypes.c_int, [_P, _P, ctypes.POINTER(_Request), ctypes.POINTER(_Result),
+                                             ctypes.c_char_p, _SIZE_P]),
     "scope_scratch_create": (ctypes.c_int, [_PP]),
     "scope_scratch_destroy": (None, [_P]),
     "scope_decide": (ctypes.c_int, [_P, _P, ctypes.POINTER(_Request), ctypes.POINTER(_Result)]),
@@ -310,12 +312,18 @@ def _error_result(err):
     return Result(Decision.DENY, Why.ERROR, None, False, "error (fail closed: deny)", None, err)
 
 
-def _explain(lib, ptr, res):
+def _explain(lib, ptr, res, rq=None, scratch=None):
+    """scope_explain_request() when the request is at hand (it names the
+    attribute that made a condition unknown), else scope_explain()."""
     size = 256
     while True:
         buf = ctypes.create_string_buffer(size)
         n = ctypes.c_size_t(size)
-        rc = lib.scope_explain(ptr, ctypes.byref(res), buf, ctypes.byref(n))
+        if rq is not None:
+            rc = lib.scope_explain_request(ptr, scratch, ctypes.byref(rq), ctypes.byref(res), buf,
+                                           ctypes.byref(n))
+        else:
+            rc = lib.scope_explain(ptr, ctypes.byref(res), buf, ctypes.byref(n))
         if rc != -ENOSPC or size >= 1 << 20:     
             return buf.value[:n.value].decode("utf-8", "replace")
         size *= 4
@@ -337,7 +345,8 @@ def _decide(ptr, task, action, resource, attrs):
         lib = _load_library()
         rq = _request(task, action, resource, attrs)
         res = _Result(2, 3, 0xFFFFFFFF, False)
-        rc = lib.scope_decide(ptr, Scratch.current()._ptr, ctypes.byref(rq), ctypes.byref(res))
+        scratch = Scratch.current()._ptr
+        rc = lib.scope_decide(ptr, scratch, ctypes.byref(rq), ctypes.byref(res))
         if rc < 0:
             return _error_result(ScopeError(rc, "scope_decide"))
         if not (0 <= res.decision <= 2 and 0 <= res.why <= 3):
@@ -346,7 +355,7 @@ def _decide(ptr, task, action, resource, attrs):
         item = res.item if why is Why.ITEM else None
         info = _item_info(lib, ptr, item) if item is not None else None
         return Result(_DECISIONS[res.decision], why, item, bool(res.unknown),
-                      _explain(lib, ptr, res), info)
+                      _explain(lib, ptr, res, rq, scratch), info)
     except _Malformed as e:
         return _error_result(ScopeError(EINVAL, str(e)))
     except ScopeError as e:

@@ -144,7 +144,7 @@ class DecideTest(unittest.TestCase):
     def test_missing_attribute_is_unknown_and_restrictive(self):
         r = self.check("deny", Why.ITEM, "reader", "read", "forum.private.x")
         self.assertTrue(r.unknown)
-        self.assertIn("(condition unknown)", r.explanation)
+        self.assertIn("(condition unknown because attribute 'clearance' is missing)", r.explanation)
         self.check("allow", Why.ITEM, "reader", "read", "forum.private.x", clearance="staff")
         self.check("deny", Why.DEFAULT, "payer", "pay", "vendor.acme")
 
