@@ -13,6 +13,7 @@
  *
  *   bench [--quick]     --quick: sizes up to 10 000 only
  */
+#include "arena.h"
 #include "backend.h"
 #include "image.h"
 #include "refeval.h"
@@ -131,32 +132,6 @@ static int cmp_u64(const void *a, const void *b)
 
 /* ---- policy generator ---------------------------------------------------------- */
 
-typedef struct sbuf {
-	char *s;
-	size_t n, cap;
-} sbuf;
-
-static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(sbuf *b, const char *fmt, ...)
-{
-	for (;;) {
-		if (!b->s || b->cap - b->n < 256) {
-			b->cap = b->cap ? b->cap * 2 : 1 << 16;
-			b->s = realloc(b->s, b->cap);
-		}
-		va_list ap;
-		va_start(ap, fmt);
-		int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if (k >= 0 && (size_t)k < b->cap - b->n) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap *= 2;
-		b->s = realloc(b->s, b->cap);
-	}
-}
-
 static uint64_t rng = 42;
 static unsigned rnd(unsigned n)
 {
@@ -226,23 +201,23 @@ static const char *const conds[] = {
  * condition; a `task *` block of denies applies to every task. */
 static char *gen_policy(unsigned n, unsigned ntasks, gen_item **items_out)
 {
-	sbuf b = { 0 };
+	sc_buf b = { 0 };
 	gen_item *items = calloc(n, sizeof *items);
-	put(&b, "# generated: %u items, %u tasks\n", n, ntasks);
-	put(&b, "task * denies ** secrets.**, ** \"/etc/**\", config.set service.prod*.**\n");
+	sc_buf_printf(&b, "# generated: %u items, %u tasks\n", n, ntasks);
+	sc_buf_printf(&b, "task * denies ** secrets.**, ** \"/etc/**\", config.set service.prod*.**\n");
 	unsigned k = 3;
 	for (unsigned t = 0; t < ntasks && k < n; t++) {
 		unsigned quota = (n - 3) / ntasks + (t < (n - 3) % ntasks);
-		put(&b, "task agent%u", t);
+		sc_buf_printf(&b, "task agent%u", t);
 		for (unsigned i = 0; i < quota && k < n; i++, k++) {
 			gen_item *g = &items[k];
 			gen_item_text(g, k);
 			g->task = t;
 			unsigned r = rnd(10);
-			put(&b, "\n  %s %s %s%s", r < 8 ? "allows" : r == 8 ? "asks" : "denies", g->action, g->resource,
+			sc_buf_printf(&b, "\n  %s %s %s%s", r < 8 ? "allows" : r == 8 ? "asks" : "denies", g->action, g->resource,
 			    rnd(10) == 0 ? conds[rnd(5)] : "");
 		}
-		put(&b, "\n");
+		sc_buf_printf(&b, "\n");
 	}
 	*items_out = items;
 	return b.s;

@@ -1,6 +1,7 @@
 /* arena.c — see arena.h. */
 #include "arena.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,4 +141,47 @@ void **sc_vec_seal(sc_vec *vec, sc_arena *a)
 		memcpy(out, vec->v, vec->n * sizeof *out);
 	sc_vec_free(vec);
 	return out;
+}
+
+static void buf_reserve(sc_buf *b, size_t more)
+{
+	if (b->cap - b->n > more)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->n <= more) {
+		if (cap > SIZE_MAX / 2)
+			sc_fatal_oom();
+		cap *= 2;
+	}
+	b->s = sc_xrealloc(b->s, cap);
+	b->cap = cap;
+}
+
+void sc_buf_put(sc_buf *b, const char *s, size_t n)
+{
+	buf_reserve(b, n);
+	if (n)
+		memcpy(b->s + b->n, s, n); /* s may be NULL when n is 0 */
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+void sc_buf_puts(sc_buf *b, const char *s)
+{
+	sc_buf_put(b, s, strlen(s));
+}
+
+void sc_buf_printf(sc_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	buf_reserve(b, (size_t)k);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)k;
 }

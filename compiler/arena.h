@@ -39,4 +39,16 @@ void sc_vec_free(sc_vec *vec);
 /* Move the contents into the arena and reset the vector. */
 void **sc_vec_seal(sc_vec *vec, sc_arena *a);
 
+/* A growable byte string on the heap (text being built: fmt output,
+ * condition keys, generated policies in tests).  s is NUL-terminated once
+ * anything was written; free it with free(b.s). */
+typedef struct sc_buf {
+	char *s;
+	size_t n, cap;
+} sc_buf;
+
+void sc_buf_put(sc_buf *b, const char *s, size_t n);
+void sc_buf_puts(sc_buf *b, const char *s);
+void sc_buf_printf(sc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -254,42 +254,20 @@ static void walk_example(const walk *w, uint32_t i, char **action, size_t *alen,
 
 /* ---- conditions: structure and attribute construction ----------------- */
 
-typedef struct sbuf {
-	char *s;
-	size_t n, cap;
-} sbuf;
-
-static void sput(sbuf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->s = sc_xrealloc(b->s, b->cap);
-	}
-	if (n)
-		memcpy(b->s + b->n, s, n); /* s may be NULL when n is 0 */
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sputs(sbuf *b, const char *s)
-{
-	sput(b, s, strlen(s));
-}
-
-static void sput_str(sbuf *b, sc_str s)
+static void sput_str(sc_buf *b, sc_str s)
 {
 	char n[32];
 	snprintf(n, sizeof n, "%zu:", s.n); /* length-prefixed: unambiguous */
-	sputs(b, n);
-	sput(b, s.s, s.n);
+	sc_buf_puts(b, n);
+	sc_buf_put(b, s.s, s.n);
 }
 
 /* A canonical text of a condition: equal texts, equal truth everywhere.
  * Depth is bounded (SC_MAX_COND_DEPTH), so recursion is too. */
-static void cond_repr(sbuf *b, const sc_cond *c)
+static void cond_repr(sc_buf *b, const sc_cond *c)
 {
-	sputs(b, sc_cond_op_names[c->op]);
-	sputs(b, "(");
+	sc_buf_puts(b, sc_cond_op_names[c->op]);
+	sc_buf_puts(b, "(");
 	if (c->op == SC_C_AND || c->op == SC_C_OR || c->op == SC_C_NOT) {
 		for (uint32_t i = 0; i < c->nkids; i++)
 			cond_repr(b, c->kids[i]);
@@ -299,16 +277,16 @@ static void cond_repr(sbuf *b, const sc_cond *c)
 		for (uint32_t i = 0; i < c->nvalues; i++)
 			sput_str(b, c->values[i]);
 		if (c->caseless)
-			sputs(b, "/i");
+			sc_buf_puts(b, "/i");
 	}
-	sputs(b, ")");
+	sc_buf_puts(b, ")");
 }
 
 static char *item_repr(const sc_item *it)
 {
-	sbuf b = { 0 };
+	sc_buf b = { 0 };
 	char k[2] = { (char)('0' + it->kind), 0 };
-	sputs(&b, k);
+	sc_buf_puts(&b, k);
 	if (it->cond)
 		cond_repr(&b, it->cond);
 	return b.s;

@@ -23,37 +23,10 @@ typedef struct fcomment {
 	bool blank_before;
 } fcomment;
 
-typedef struct fbuf {
-	char *s;
-	size_t n, cap;
-} fbuf;
-
-static void put(fbuf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			sc_fatal_oom();
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void puts_(fbuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void spaces(fbuf *b, size_t n)
+static void spaces(sc_buf *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		put(b, " ", 1);
+		sc_buf_put(b, " ", 1);
 }
 
 typedef struct fstate {
@@ -62,8 +35,8 @@ typedef struct fstate {
 	size_t ntok;
 	fcomment *com;
 	size_t ncom;
-	fbuf out;
-	fbuf carry;              /* extra trailing comments, for the next line */
+	sc_buf out;
+	sc_buf carry;              /* extra trailing comments, for the next line */
 	bool at_start;           /* nothing written yet */
 } fstate;
 
@@ -155,9 +128,9 @@ static int collect(fstate *st, uint32_t file)
 /* ---- one output line ------------------------------------------------- */
 
 typedef struct fline {
-	fbuf text;
-	fbuf trailing;           /* the first trailing comment of the line */
-	fbuf more;               /* further ones, each on a line of its own */
+	sc_buf text;
+	sc_buf trailing;           /* the first trailing comment of the line */
+	sc_buf more;               /* further ones, each on a line of its own */
 	size_t first;            /* index of its first token */
 	bool has_first;
 	int last;                /* type of the last token written */
@@ -180,9 +153,9 @@ static void add_trailing(fstate *st, fline *l, const ftok *f)
 {
 	if (f->post < 0)
 		return;
-	fbuf *dst = l->trailing.n ? &l->more : &l->trailing;
-	put(dst, st->com[f->post].text.s, st->com[f->post].text.n);
-	put(dst, "\n", 1);
+	sc_buf *dst = l->trailing.n ? &l->more : &l->trailing;
+	sc_buf_put(dst, st->com[f->post].text.s, st->com[f->post].text.n);
+	sc_buf_put(dst, "\n", 1);
 }
 
 /* Appends token I to the line, with the spacing rules of the layout. */
@@ -193,12 +166,12 @@ static void line_add(fstate *st, fline *l, size_t i)
 		l->first = i;
 		l->has_first = true;
 	} else if (!tight_before(f->t.type) && !tight_after(l->last)) {
-		put(&l->text, " ", 1);
+		sc_buf_put(&l->text, " ", 1);
 	}
 	l->last = f->t.type;
-	put(&l->text, f->text.s, f->text.n);
+	sc_buf_put(&l->text, f->text.s, f->text.n);
 	if (f->t.type == TK_KEYEQ)
-		put(&l->text, "=", 1);
+		sc_buf_put(&l->text, "=", 1);
 	add_trailing(st, l, f);
 }
 
@@ -208,7 +181,7 @@ static void flush_carry(fstate *st, size_t indent)
 		const char *nl = memchr(st->carry.s + o, '\n', st->carry.n - o);
 		size_t len = (size_t)(nl - (st->carry.s + o)) + 1;
 		spaces(&st->out, indent);
-		put(&st->out, st->carry.s + o, len);
+		sc_buf_put(&st->out, st->carry.s + o, len);
 		o += len;
 	}
 	st->carry.n = 0;
@@ -219,7 +192,7 @@ static void line_emit(fstate *st, fline *l, size_t indent, size_t from, size_t t
 {
 	bool blank = l->has_first && st->tok[l->first].blank_before;
 	if (blank && !st->at_start)
-		puts_(&st->out, "\n");
+		sc_buf_puts(&st->out, "\n");
 	flush_carry(st, indent);
 	/* the first comment's blank line is the line's own (blank_before) */
 	bool first = true;
@@ -227,27 +200,27 @@ static void line_emit(fstate *st, fline *l, size_t indent, size_t from, size_t t
 		for (uint32_t c = 0; c < st->tok[i].npre; c++) {
 			const fcomment *cm = &st->com[st->tok[i].pre + c];
 			if (!first && cm->blank_before)
-				puts_(&st->out, "\n");
+				sc_buf_puts(&st->out, "\n");
 			first = false;
 			spaces(&st->out, indent);
-			put(&st->out, cm->text.s, cm->text.n);
-			puts_(&st->out, "\n");
+			sc_buf_put(&st->out, cm->text.s, cm->text.n);
+			sc_buf_puts(&st->out, "\n");
 			st->at_start = false;
 		}
 	if (!first && l->has_first && st->tok[l->first].blank_after_pre)
-		puts_(&st->out, "\n"); /* "# header", blank line, then the statement */
+		sc_buf_puts(&st->out, "\n"); /* "# header", blank line, then the statement */
 	spaces(&st->out, indent);
-	put(&st->out, l->text.s, l->text.n);
+	sc_buf_put(&st->out, l->text.s, l->text.n);
 	if (l->trailing.n) {
-		puts_(&st->out, "  ");
-		put(&st->out, l->trailing.s, l->trailing.n); /* ends in \n */
+		sc_buf_puts(&st->out, "  ");
+		sc_buf_put(&st->out, l->trailing.s, l->trailing.n); /* ends in \n */
 	} else {
-		puts_(&st->out, "\n");
+		sc_buf_puts(&st->out, "\n");
 	}
 	/* Further trailing comments become own-line comments before the next
 	 * line, at its indentation: where a second run would put them too. */
 	if (l->more.n)
-		put(&st->carry, l->more.s, l->more.n);
+		sc_buf_put(&st->carry, l->more.s, l->more.n);
 	st->at_start = false;
 	free(l->text.s);
 	free(l->trailing.s);
@@ -343,13 +316,13 @@ static size_t emit_let(fstate *st, size_t i)
 	line_add(st, &head, i);
 	if (items < e) {
 		ftok *name = &st->tok[items];
-		put(&head.text, " ", 1);
-		put(&head.text, name->text.s, name->text.n);
+		sc_buf_put(&head.text, " ", 1);
+		sc_buf_put(&head.text, name->text.s, name->text.n);
 		add_trailing(st, &head, name);
 		items++;
 		if (name->t.type != TK_KEYEQ && items < e && st->tok[items].t.type == TK_ASSIGN)
 			add_trailing(st, &head, &st->tok[items++]);
-		put(&head.text, " =", 2);
+		sc_buf_put(&head.text, " =", 2);
 	}
 	/* line_add puts the space between "=" and the first item */
 	size_t align = head.text.n + 1;
@@ -464,13 +437,13 @@ int sc_fmt(sc_diag *d, uint32_t file, char **out, size_t *outlen)
 	for (uint32_t c = 0; c < eof->npre; c++) {
 		if ((c == 0 && eof->blank_before && !st.at_start) ||
 		    (c > 0 && st.com[eof->pre + c].blank_before))
-			puts_(&st.out, "\n");
-		put(&st.out, st.com[eof->pre + c].text.s, st.com[eof->pre + c].text.n);
-		puts_(&st.out, "\n");
+			sc_buf_puts(&st.out, "\n");
+		sc_buf_put(&st.out, st.com[eof->pre + c].text.s, st.com[eof->pre + c].text.n);
+		sc_buf_puts(&st.out, "\n");
 		st.at_start = false;
 	}
 	if (!st.out.s)
-		put(&st.out, "", 0);
+		sc_buf_put(&st.out, "", 0);
 	free(st.tok);
 	free(st.com);
 	uint32_t check = sc_diag_add(d, sc_diag_source(d, file)->path, st.out.s, st.out.n);

@@ -6,13 +6,6 @@
 #include "backend.h"
 #include "scope.h"
 
-typedef struct sc_bt_sbuf {
-	char *s;
-	size_t n, cap;
-} sc_bt_sbuf;
-
-void sc_bt_sbuf_put(sc_bt_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Reproducible randomness: SCOPE_SEED=N in the environment picks the run. */
 uint64_t sc_bt_seed(void);
 uint64_t sc_bt_rand(uint64_t *s);

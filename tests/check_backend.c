@@ -16,28 +16,6 @@
 
 /* ---- helpers shared with check_runtime.c ------------------------------------ */
 
-void sc_bt_sbuf_put(sc_bt_sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		if (b->cap - b->n < 64 || !b->s) {
-			b->cap = b->cap ? 2 * b->cap : 4096;
-			b->s = realloc(b->s, b->cap);
-			ck_assert_ptr_nonnull(b->s);
-		}
-		va_start(ap, fmt);
-		int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if (k >= 0 && (size_t)k < b->cap - b->n) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap *= 2;
-		b->s = realloc(b->s, b->cap);
-		ck_assert_ptr_nonnull(b->s);
-	}
-}
-
 uint64_t sc_bt_rand(uint64_t *s)
 {
 	/* splitmix64: reproducible from the printed seed */
@@ -71,99 +49,99 @@ unsigned char *sc_bt_compile(sc_policy *p, sc_diag *d, bool strip, uint32_t max_
 
 static const char *const segs[] = { "a", "b", "ab", ".", "/", "*", "**", "?", "a.", "b/", ".a" };
 
-static void gen_pattern(sc_bt_sbuf *b, uint64_t *s)
+static void gen_pattern(sc_buf *b, uint64_t *s)
 {
 	unsigned n = 1 + rnd(s, 4);
 	for (unsigned i = 0; i < n; i++)
-		sc_bt_sbuf_put(b, "%s", segs[rnd(s, sizeof segs / sizeof segs[0])]);
+		sc_buf_printf(b, "%s", segs[rnd(s, sizeof segs / sizeof segs[0])]);
 }
 
 static const char *const keys[] = { "k", "j", "n" };
 static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y" };
 
-static void gen_cond(sc_bt_sbuf *b, uint64_t *s, int depth)
+static void gen_cond(sc_buf *b, uint64_t *s, int depth)
 {
 	unsigned r = rnd(s, depth > 2 ? 8 : 11);
 	const char *k = keys[rnd(s, 3)];
 	switch (r) {
-	case 0: sc_bt_sbuf_put(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
-	case 1: sc_bt_sbuf_put(b, "%s != \"%s\"", k, vals[rnd(s, 8)]); break;
-	case 2: sc_bt_sbuf_put(b, "%s %s %s", k, (const char *[]){ "<", "<=", ">", ">=" }[rnd(s, 4)],
+	case 0: sc_buf_printf(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
+	case 1: sc_buf_printf(b, "%s != \"%s\"", k, vals[rnd(s, 8)]); break;
+	case 2: sc_buf_printf(b, "%s %s %s", k, (const char *[]){ "<", "<=", ">", ">=" }[rnd(s, 4)],
 			       (const char *[]){ "5", "1", "-3", "2.5", "10" }[rnd(s, 5)]); break;
-	case 3: sc_bt_sbuf_put(b, "%s in [\"%s\", \"%s\"]", k, vals[rnd(s, 8)], vals[rnd(s, 8)]); break;
-	case 4: sc_bt_sbuf_put(b, "%s like ", k); gen_pattern(b, s); break;
-	case 5: sc_bt_sbuf_put(b, "%s matches /%s/%s", k,
+	case 3: sc_buf_printf(b, "%s in [\"%s\", \"%s\"]", k, vals[rnd(s, 8)], vals[rnd(s, 8)]); break;
+	case 4: sc_buf_printf(b, "%s like ", k); gen_pattern(b, s); break;
+	case 5: sc_buf_printf(b, "%s matches /%s/%s", k,
 			       (const char *[]){ "a.*", "[0-9]+", "(a|b)b?", "x\\.y", "" }[rnd(s, 5)],
 			       rnd(s, 3) ? "" : "i"); break;
-	case 6: sc_bt_sbuf_put(b, "has %s", k); break;
-	case 7: sc_bt_sbuf_put(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
-	case 8: sc_bt_sbuf_put(b, "not ("); gen_cond(b, s, depth + 1); sc_bt_sbuf_put(b, ")"); break;
+	case 6: sc_buf_printf(b, "has %s", k); break;
+	case 7: sc_buf_printf(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
+	case 8: sc_buf_printf(b, "not ("); gen_cond(b, s, depth + 1); sc_buf_printf(b, ")"); break;
 	default: {
 		const char *op = r == 9 ? "and" : "or";
 		unsigned n = 2 + rnd(s, 2);
-		sc_bt_sbuf_put(b, "(");
+		sc_buf_printf(b, "(");
 		for (unsigned i = 0; i < n; i++) {
 			if (i)
-				sc_bt_sbuf_put(b, " %s ", op);
+				sc_buf_printf(b, " %s ", op);
 			gen_cond(b, s, depth + 1);
 		}
-		sc_bt_sbuf_put(b, ")");
+		sc_buf_printf(b, ")");
 	}
 	}
 }
 
-static void gen_items(sc_bt_sbuf *b, uint64_t *s, unsigned nsets)
+static void gen_items(sc_buf *b, uint64_t *s, unsigned nsets)
 {
 	unsigned n = 1 + rnd(s, 3);
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
-			sc_bt_sbuf_put(b, ", ");
+			sc_buf_printf(b, ", ");
 		if (nsets && rnd(s, 6) == 0) {
-			sc_bt_sbuf_put(b, "@s%u", rnd(s, nsets));
+			sc_buf_printf(b, "@s%u", rnd(s, nsets));
 		} else {
 			gen_pattern(b, s);
 			if (rnd(s, 3)) {
-				sc_bt_sbuf_put(b, " ");
+				sc_buf_printf(b, " ");
 				gen_pattern(b, s);
 			}
 		}
 		if (rnd(s, 3) == 0) {
-			sc_bt_sbuf_put(b, " when ");
+			sc_buf_printf(b, " when ");
 			gen_cond(b, s, 0);
 		}
 	}
 }
 
-static void gen_clauses(sc_bt_sbuf *b, uint64_t *s, unsigned nsets)
+static void gen_clauses(sc_buf *b, uint64_t *s, unsigned nsets)
 {
 	unsigned n = rnd(s, 4);
 	for (unsigned i = 0; i < n; i++) {
-		sc_bt_sbuf_put(b, "\n  %s ", (const char *[]){ "allows", "asks", "denies", "allows" }[rnd(s, 4)]);
+		sc_buf_printf(b, "\n  %s ", (const char *[]){ "allows", "asks", "denies", "allows" }[rnd(s, 4)]);
 		gen_items(b, s, nsets);
 	}
 }
 
 char *sc_bt_random_policy(uint64_t *s)
 {
-	sc_bt_sbuf b = { 0 };
+	sc_buf b = { 0 };
 	unsigned nsets = rnd(s, 3);
 	for (unsigned i = 0; i < nsets; i++) {
-		sc_bt_sbuf_put(&b, "let s%u = ", i);
+		sc_buf_printf(&b, "let s%u = ", i);
 		gen_items(&b, s, i); /* only earlier sets: acyclic */
-		sc_bt_sbuf_put(&b, "\n");
+		sc_buf_printf(&b, "\n");
 	}
 	unsigned ntasks = 1 + rnd(s, 4);
 	for (unsigned t = 0; t < ntasks; t++) {
-		sc_bt_sbuf_put(&b, "task t%u", t);
+		sc_buf_printf(&b, "task t%u", t);
 		if (t && rnd(s, 2))
-			sc_bt_sbuf_put(&b, " extends t%u", rnd(s, t));
+			sc_buf_printf(&b, " extends t%u", rnd(s, t));
 		gen_clauses(&b, s, nsets);
-		sc_bt_sbuf_put(&b, "\n");
+		sc_buf_printf(&b, "\n");
 	}
 	for (unsigned i = rnd(s, 3); i > 0; i--) {
-		sc_bt_sbuf_put(&b, "task *");
+		sc_buf_printf(&b, "task *");
 		gen_clauses(&b, s, nsets);
-		sc_bt_sbuf_put(&b, "\n");
+		sc_buf_printf(&b, "\n");
 	}
 	return b.s;
 }
@@ -420,11 +398,11 @@ END_TEST
  * parts, and the decisions stay exact. */
 START_TEST(blowup_is_split)
 {
-	sc_bt_sbuf b = { 0 };
-	sc_bt_sbuf_put(&b, "task t allows ");
+	sc_buf b = { 0 };
+	sc_buf_printf(&b, "task t allows ");
 	for (int i = 0; i < 40; i++)
-		sc_bt_sbuf_put(&b, "%s** **.a%d.**.b%d", i ? ", " : "", i % 7, i);
-	sc_bt_sbuf_put(&b, "\n  denies x **.z.**.z when k == \"1\"\n");
+		sc_buf_printf(&b, "%s** **.a%d.**.b%d", i ? ", " : "", i % 7, i);
+	sc_buf_printf(&b, "\n  denies x **.z.**.z when k == \"1\"\n");
 	sc_policy *p = sc_test_policy(b.s, NULL);
 	ck_assert_ptr_nonnull(p);
 	sc_diag d;

@@ -11,10 +11,10 @@
 
 START_TEST(clause_of_100k_items)
 {
-	sc_bt_sbuf b = { 0 };
-	sc_bt_sbuf_put(&b, "task t allows ");
+	sc_buf b = { 0 };
+	sc_buf_printf(&b, "task t allows ");
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, "%sread r%d.**", i ? ", " : "", i);
+		sc_buf_printf(&b, "%sread r%d.**", i ? ", " : "", i);
 	sc_policy *p = sc_test_policy(b.s, NULL);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(p->nitems, 100000);
@@ -27,15 +27,15 @@ END_TEST
 
 START_TEST(policy_of_10_megabytes)
 {
-	sc_bt_sbuf b = { 0 };
+	sc_buf b = { 0 };
 	int tasks = 0;
 	while (b.n < 10u * 1024 * 1024) {
-		sc_bt_sbuf_put(&b, "# agent role %d\ntask role%d extends role%d\n  allows read docs.%d.**, http.get "
+		sc_buf_printf(&b, "# agent role %d\ntask role%d extends role%d\n  allows read docs.%d.**, http.get "
 			"\"https://svc%d.example.com/**\" when channel == \"internal\"\n  denies config.* service.%d\n",
 		    tasks, tasks + 1, tasks, tasks, tasks, tasks);
 		tasks++;
 	}
-	sc_bt_sbuf_put(&b, "task role0\n");
+	sc_buf_printf(&b, "task role0\n");
 	/* role(N) extends role(N-1) ... : a 60k-deep extends chain, walked
 	 * iteratively; the sum over tasks is quadratic and must be refused. */
 	char *diag = NULL;
@@ -45,7 +45,7 @@ START_TEST(policy_of_10_megabytes)
 	/* the same size without the chain is accepted */
 	b.n = 0;
 	for (int i = 0; b.n < 10u * 1024 * 1024; i++)
-		sc_bt_sbuf_put(&b, "task role%d allows read docs.%d.**, http.get \"https://svc%d.example.com/**\" "
+		sc_buf_printf(&b, "task role%d allows read docs.%d.**, http.get \"https://svc%d.example.com/**\" "
 			"when channel == \"internal\" denies config.* service.%d\n", i, i, i, i);
 	p = sc_test_policy(b.s, NULL);
 	ck_assert_ptr_nonnull(p);
@@ -60,11 +60,11 @@ END_TEST
 START_TEST(string_of_1_megabyte)
 {
 	size_t n = 1024 * 1024;
-	sc_bt_sbuf b = { 0 };
-	sc_bt_sbuf_put(&b, "task t allows read \"");
+	sc_buf b = { 0 };
+	sc_buf_printf(&b, "task t allows read \"");
 	for (size_t i = 0; i < n; i++)
-		sc_bt_sbuf_put(&b, "%c", 'a' + (int)(i % 26));
-	sc_bt_sbuf_put(&b, "\"\n");
+		sc_buf_printf(&b, "%c", 'a' + (int)(i % 26));
+	sc_buf_printf(&b, "\"\n");
 	sc_policy *p = sc_test_policy(b.s, NULL);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(p->items[0].resource.n, n);
@@ -83,23 +83,23 @@ END_TEST
 
 START_TEST(deep_nesting_is_rejected)
 {
-	sc_bt_sbuf b = { 0 };
-	sc_bt_sbuf_put(&b, "task t allows r when ");
+	sc_buf b = { 0 };
+	sc_buf_printf(&b, "task t allows r when ");
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, "(");
-	sc_bt_sbuf_put(&b, "k == v");
+		sc_buf_printf(&b, "(");
+	sc_buf_printf(&b, "k == v");
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, ")");
+		sc_buf_printf(&b, ")");
 	char *diag = NULL;
 	sc_policy *p = sc_test_policy(b.s, &diag);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(strstr(diag, "nested too deeply"), "%s", diag);
 	free(diag);
 	b.n = 0;
-	sc_bt_sbuf_put(&b, "task t allows r when ");
+	sc_buf_printf(&b, "task t allows r when ");
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, "not ");
-	sc_bt_sbuf_put(&b, "k == v");
+		sc_buf_printf(&b, "not ");
+	sc_buf_printf(&b, "k == v");
 	p = sc_test_policy(b.s, &diag);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(strstr(diag, "nested too deeply") || strstr(diag, "nested deeper"), "%s", diag);
@@ -110,11 +110,11 @@ END_TEST
 
 START_TEST(long_and_chain_is_flat)
 {
-	sc_bt_sbuf b = { 0 };
-	sc_bt_sbuf_put(&b, "task t allows r when k0 == \"v\"");
+	sc_buf b = { 0 };
+	sc_buf_printf(&b, "task t allows r when k0 == \"v\"");
 	for (int i = 1; i < 100000; i++)
-		sc_bt_sbuf_put(&b, " %s k%d == \"v\"", i % 2 ? "and" : "and", i);
-	sc_bt_sbuf_put(&b, " or has z");
+		sc_buf_printf(&b, " %s k%d == \"v\"", i % 2 ? "and" : "and", i);
+	sc_buf_printf(&b, " or has z");
 	sc_policy *p = sc_test_policy(b.s, NULL);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(p->items[0].cond->op, SC_C_OR);
@@ -128,10 +128,10 @@ END_TEST
 
 START_TEST(long_set_chain_is_iterative)
 {
-	sc_bt_sbuf b = { 0 };
+	sc_buf b = { 0 };
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, "let s%d = @s%d\n", i, i + 1);
-	sc_bt_sbuf_put(&b, "let s100000 = read x\ntask t allows @s0\n");
+		sc_buf_printf(&b, "let s%d = @s%d\n", i, i + 1);
+	sc_buf_printf(&b, "let s100000 = read x\ntask t allows @s0\n");
 	sc_policy *p = sc_test_policy(b.s, NULL);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(sc_test_decide(p, "t read x"), SC_ALLOW);
@@ -139,8 +139,8 @@ START_TEST(long_set_chain_is_iterative)
 	/* conditions on a 100k-deep chain would nest 100k ANDs: refused */
 	b.n = 0;
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, "let s%d = @s%d when k%d == \"v\"\n", i, i + 1, i);
-	sc_bt_sbuf_put(&b, "let s100000 = read x\ntask t allows @s0\n");
+		sc_buf_printf(&b, "let s%d = @s%d when k%d == \"v\"\n", i, i + 1, i);
+	sc_buf_printf(&b, "let s100000 = read x\ntask t allows @s0\n");
 	char *deep = NULL;
 	p = sc_test_policy(b.s, &deep);
 	ck_assert_ptr_null(p);
@@ -149,7 +149,7 @@ START_TEST(long_set_chain_is_iterative)
 	/* and a 100k-long cycle is reported, not recursed into */
 	b.n = 0;
 	for (int i = 0; i < 100000; i++)
-		sc_bt_sbuf_put(&b, "let s%d = @s%d\n", i, (i + 1) % 100000);
+		sc_buf_printf(&b, "let s%d = @s%d\n", i, (i + 1) % 100000);
 	char *diag = NULL;
 	p = sc_test_policy(b.s, &diag);
 	ck_assert_ptr_null(p);
@@ -161,9 +161,9 @@ END_TEST
 
 START_TEST(many_syntax_errors_are_capped)
 {
-	sc_bt_sbuf b = { 0 };
+	sc_buf b = { 0 };
 	for (int i = 0; i < 10000; i++)
-		sc_bt_sbuf_put(&b, "task t%d allows\n", i);
+		sc_buf_printf(&b, "task t%d allows\n", i);
 	char *diag = NULL;
 	sc_policy *p = sc_test_policy(b.s, &diag);
 	ck_assert_ptr_null(p);

@@ -134,17 +134,23 @@ static void request_stop(gw_ctx *g)
 		(void)!write(g->wake[1], "x", 1); /* never read: stays readable */
 }
 
+/* The signals the watcher thread takes (blocked in every other thread). */
+static void watched_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+}
+
 /* SIGHUP: reload both policies and reopen the log.  SIGTERM/SIGINT (or
  * SIGUSR1 from main at the end of --stdio): stop.  Otherwise poll. */
 static void *watcher(void *arg)
 {
 	gw_ctx *g = arg;
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
+	watched_signals(&set);
 	struct timespec every = { g->cfg.poll_ms / 1000, (long)(g->cfg.poll_ms % 1000) * 1000000 };
 	while (!atomic_load(&g->stopping)) {
 		int sig = g->cfg.poll_ms ? sigtimedwait(&set, NULL, &every) : sigwaitinfo(&set, NULL);
@@ -329,11 +335,7 @@ int main(int argc, char **argv)
 	 * the others blocked in every thread and taken by the watcher. */
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
+	watched_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pthread_mutex_init(&g->conns_mu, NULL);
 	pthread_cond_init(&g->conns_cv, NULL);
