@@ -29,7 +29,7 @@ LDLIBS_ALL   = $(PCRE2_LIBS) $(JSON_LIBS) $(EXTRA_LDFLAGS)
 
 # Build dependencies from Debian.  `make` installs what is missing when run
 # as root, and otherwise stops with the exact command to run.
-DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev
+DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev liburiparser-dev
 
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 COMPILER_SRC := $(filter-out compiler/scopec.c,$(wildcard compiler/*.c))
@@ -53,6 +53,7 @@ deps:
 	[ -f /usr/include/pcre2.h ] || missing="$$missing libpcre2-dev"; \
 	[ -f /usr/include/check.h ] || missing="$$missing check"; \
 	[ -f /usr/include/jansson.h ] || missing="$$missing libjansson-dev"; \
+	[ -f /usr/include/uriparser/Uri.h ] || missing="$$missing liburiparser-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "make: installing missing build dependencies:$$missing"; \
@@ -97,11 +98,12 @@ $(B)/libscopec.a: $(COMPILER_OBJ) $(RUNTIME_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-scopec: $(B)/compiler/scopec.o $(B)/libscopec.a
-	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
+scopec: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a
+	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
-$(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a
-	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL) $(CHECK_LIBS)
+$(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a $(B)/libscope-enforce.a
+	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL) $(CHECK_LIBS)
+$(TEST_OBJ): EXTRA_CFLAGS += -Iruntime/enforce
 $(TEST_OBJ): EXTRA_CFLAGS += $(CHECK_CFLAGS)
 
 # ---- tests ------------------------------------------------------------------
@@ -140,8 +142,8 @@ tsan:
 	  build/tsan/check_scope
 	CK_RUN_SUITE=runtime CK_FORK=no TSAN_OPTIONS=halt_on_error=1 build/tsan/check_scope
 
-$(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a
-	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL)
+$(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a
+	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
 FUZZ_SECONDS ?= 30
@@ -161,8 +163,8 @@ fuzz:
 	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies 2>&1 | tail -12 || exit 1; \
 	done
 
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a
-	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a $(B)/libscope-enforce.a
+	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -Iruntime/enforce -fsanitize=fuzzer -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
 demo: scopec
 	@echo '== scopec check examples/triage.scope        (parse, resolve, lint)'

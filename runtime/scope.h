@@ -48,7 +48,9 @@ extern "C" {
 	X(SCOPE_ERANGE, 10, "index out of range")                            \
 	X(SCOPE_ENOSPC, 11, "output buffer too small")                       \
 	X(SCOPE_EBUSY, 12, "policy handle is being replaced; try again")     \
-	X(SCOPE_ENOPOLICY, 13, "policy handle holds no policy")
+	X(SCOPE_ENOPOLICY, 13, "policy handle holds no policy")             \
+	X(SCOPE_EPATH, 14, "path cannot be made canonical")                  \
+	X(SCOPE_EURL, 15, "URL cannot be parsed")
 
 enum {
 #define SCOPE_X(name, num, text) name = num,

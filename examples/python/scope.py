@@ -49,7 +49,7 @@ __all__ = [
 # ---- errors (mirror of SCOPE_ERRORS in scope.h; the tests compare the two) ---
 
 (EINVAL, ENOMEM, EIO, EFORMAT, EVERSION, ELENGTH, ECHECKSUM, EVERIFY, EREGEX, ERANGE,
- ENOSPC, EBUSY, ENOPOLICY) = range(1, 14)
+ ENOSPC, EBUSY, ENOPOLICY, EPATH, EURL) = range(1, 16)
 
 ERRORS = {   # code: (name, scope_strerror text)
     EINVAL: ("SCOPE_EINVAL", "invalid argument"),
@@ -65,6 +65,8 @@ ERRORS = {   # code: (name, scope_strerror text)
     ENOSPC: ("SCOPE_ENOSPC", "output buffer too small"),
     EBUSY: ("SCOPE_EBUSY", "policy handle is being replaced; try again"),
     ENOPOLICY: ("SCOPE_ENOPOLICY", "policy handle holds no policy"),
+    EPATH: ("SCOPE_EPATH", "path cannot be made canonical"),
+    EURL: ("SCOPE_EURL", "URL cannot be parsed"),
 }
 __all__ += [name[len("SCOPE_"):] for name, _ in ERRORS.values()]
 
