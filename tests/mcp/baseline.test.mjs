@@ -55,6 +55,7 @@ test('baseline: server-everything elicitation, progress and logging reach the SD
 	await call(client, 'toggle-simulated-logging', {});
 	const msg = await within(logged, 10000, 'a logging notification');
 	assert.match(String(msg.data), /message/);
+	await call(client, 'toggle-simulated-logging', {}); // off: its timer keeps the server alive
 	// the server is a direct child here; in the proxy tests it is the proxy's child
 	assert.deepEqual(childrenOf(pid), []);
 });

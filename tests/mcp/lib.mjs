@@ -59,6 +59,20 @@ export function fsTree(t) {
 	return { root, allowed: A };
 }
 
+/** The policy of the filesystem tests (the tree of fsTree). */
+export function filesPolicy(root) {
+	const A = `${root}/allowed`;
+	return `# the filesystem agent of the tests
+task files
+  allows read_text_file ${A}/**, read_multiple_files ${A}/**, list_directory ${A}/**
+  allows move_file ${A}/**
+  allows write_file ${A}/notes/**
+  asks   write_file ${A}/drafts/**
+  denies write_file ${A}/locked/**
+task * denies ** ${root}/secret.txt
+`;
+}
+
 /** Write a policy file; returns its path. */
 export function writePolicy(dir, text, name = 'policy.scope') {
 	const p = path.join(dir, name);
