@@ -1,17 +1,19 @@
 # ---- examples/gateway: scope-gateway, the tool-call gateway -----------------
-#   make gateway          build/scope-gateway (links build/libscope.a only)
+#   make gateway          build/scope-gateway (build/libscope-enforce.a: the decision
+#                         log, policies and reload shared with scope-mcp; build/libscope.a)
 #   make gateway-check    its tests (run by `make test`): protocol, reloads under
 #                         load, decision log, shadow mode, scopec shadow-report
 #                         and scopec suggest
 #   make gateway-bench    requests/s over the Unix socket, reload latency
 #   make gateway-sanitize the tests against ASan+UBSan and TSan builds (clang)
 GW_DIR  := examples/gateway
-GW_SRC  := $(addprefix $(GW_DIR)/,gateway.c gw_log.c gw_policy.c gw_serve.c sha256.c)
+GW_SRC  := $(addprefix $(GW_DIR)/,gateway.c gw_serve.c)
 GW_OBJ  := $(GW_SRC:%.c=$(B)/%.o)
 GW_TEST := python3 $(GW_DIR)/tests/test_gateway.py
 
-$(B)/scope-gateway: $(GW_OBJ) $(B)/libscope.a
-	$(CC) $(OPT) -o $@ $^ $(LDLIBS_ALL) -pthread
+$(GW_OBJ): EXTRA_CFLAGS += -Iruntime/enforce
+$(B)/scope-gateway: $(GW_OBJ) $(B)/libscope-enforce.a $(B)/libscope.a
+	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL) -pthread
 
 $(B)/gw-bench: $(B)/$(GW_DIR)/gw_bench.o
 	$(CC) $(OPT) -o $@ $^ $(EXTRA_LDFLAGS) -pthread

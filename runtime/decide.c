@@ -140,6 +140,12 @@ static uint32_t walk_str(const scope_policy *pol, const uint32_t *a, uint32_t s,
 	return walk(pol, a, s, p, p + len);
 }
 
+uint32_t scope_image_walk(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
+			  size_t len)
+{
+	return walk_str(pol, a, s, str, len);
+}
+
 /* ---- conditions ------------------------------------------------------------ */
 
 static const scope_attr *find_attr(const scope_policy *p, const scope_request *rq, uint32_t key)

@@ -57,6 +57,12 @@ static inline const char *scope_str(const scope_policy *p, uint32_t i, uint32_t 
 	return (const char *)SC_STRBYTES(p) + e[0];
 }
 
+/* The walk of the evaluator (decide.c), for static queries about an
+ * image (libscope-enforce's tool visibility): runs automaton A over STR
+ * from state S and returns the payload where it ends.  Internal. */
+uint32_t scope_image_walk(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
+			  size_t len);
+
 /* Loads without compiling regexes (the disassembler).  Internal. */
 int scope_policy_load_unverified_regex(scope_policy **out, const void *image, size_t len,
 				       const char **why);

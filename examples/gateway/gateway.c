@@ -155,17 +155,17 @@ static void *watcher(void *arg)
 	while (!atomic_load(&g->stopping)) {
 		int sig = g->cfg.poll_ms ? sigtimedwait(&set, NULL, &every) : sigwaitinfo(&set, NULL);
 		if (sig == SIGHUP) {
-			if (gw_log_reopen(g->log) < 0)
+			if (ep_log_reopen(g->env.log) < 0)
 				fprintf(stderr, "scope-gateway: cannot reopen the log: %s\n", strerror(errno));
-			gw_slot_reload(g, &g->enforced, "sighup");
+			(void)ep_slot_reload(&g->env, &g->enforced, "sighup");
 			if (g->shadow)
-				gw_slot_reload(g, &g->candidate, "sighup");
+				(void)ep_slot_reload(&g->env, &g->candidate, "sighup");
 		} else if (sig == SIGINT || sig == SIGTERM || sig == SIGUSR1) {
 			request_stop(g);
 		} else if (sig < 0 && errno == EAGAIN) {
-			gw_slot_poll(g, &g->enforced);
+			(void)ep_slot_poll(&g->env, &g->enforced);
 			if (g->shadow)
-				gw_slot_poll(g, &g->candidate);
+				(void)ep_slot_poll(&g->env, &g->candidate);
 		}
 	}
 	return NULL;
@@ -197,7 +197,7 @@ static void refuse(int fd, const char *why)
 	char line[200];
 	int n = snprintf(line, sizeof line,
 			 "{\"id\":null,\"decision\":\"deny\",\"reason\":\"error\",\"error\":\"%s\"}\n", why);
-	(void)gw_write_all(fd, line, (size_t)n);
+	(void)ep_write_all(fd, line, (size_t)n);
 	close(fd);
 }
 
@@ -305,18 +305,18 @@ static void drain(gw_ctx *g)
 
 static void log_event(gw_ctx *g, const char *type)
 {
-	json_t *r = gw_log_record(type);
+	json_t *r = ep_log_record(type);
 	json_object_set_new(r, "pid", json_integer(getpid()));
-	json_object_set_new(r, "policy_path", gw_json_text(g->cfg.policy, strlen(g->cfg.policy)));
+	json_object_set_new(r, "policy_path", ep_json_text(g->cfg.policy, strlen(g->cfg.policy)));
 	if (g->shadow)
-		json_object_set_new(r, "shadow_path", gw_json_text(g->cfg.shadow, strlen(g->cfg.shadow)));
+		json_object_set_new(r, "shadow_path", ep_json_text(g->cfg.shadow, strlen(g->cfg.shadow)));
 	if (g->cfg.socket)
-		json_object_set_new(r, "socket", gw_json_text(g->cfg.socket, strlen(g->cfg.socket)));
+		json_object_set_new(r, "socket", ep_json_text(g->cfg.socket, strlen(g->cfg.socket)));
 	if (strcmp(type, "stop") == 0) {
 		json_object_set_new(r, "requests", json_integer((json_int_t)atomic_load(&g->requests)));
-		json_object_set_new(r, "log_failures", json_integer((json_int_t)atomic_load(&g->log_failures)));
+		json_object_set_new(r, "log_failures", json_integer((json_int_t)atomic_load(&g->env.log_failures)));
 	}
-	(void)gw_log_records(g->log, &r, 1);
+	(void)ep_log_records(g->env.log, &r, 1);
 }
 
 int main(int argc, char **argv)
@@ -331,6 +331,8 @@ int main(int argc, char **argv)
 	if (rc || done)
 		return rc;
 	g->shadow = g->cfg.shadow != NULL;
+	g->env.prog = "scope-gateway";
+	g->env.scopec = g->cfg.scopec;
 	/* Signals: SIGPIPE ignored (a client that hangs up is an EPIPE);
 	 * the others blocked in every thread and taken by the watcher. */
 	signal(SIGPIPE, SIG_IGN);
@@ -339,25 +341,25 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pthread_mutex_init(&g->conns_mu, NULL);
 	pthread_cond_init(&g->conns_cv, NULL);
-	if (pipe2(g->wake, O_CLOEXEC) != 0 || gw_log_open(&g->log, g->cfg.log) < 0) {
+	if (pipe2(g->wake, O_CLOEXEC) != 0 || ep_log_open(&g->env.log, g->cfg.log) < 0) {
 		fprintf(stderr, "scope-gateway: cannot open the log '%s': %s\n",
 			g->cfg.log ? g->cfg.log : "", strerror(errno));
 		return 2;
 	}
 	log_event(g, "start");
-	if (gw_slot_init(g, &g->enforced, "enforced", g->cfg.policy) < 0 ||
-	    (g->shadow && gw_slot_init(g, &g->candidate, "candidate", g->cfg.shadow) < 0)) {
-		gw_slot_fini(&g->enforced);
-		gw_slot_fini(&g->candidate);
-		gw_log_close(g->log);
+	if (ep_slot_init(&g->env, &g->enforced, "enforced", g->cfg.policy) < 0 ||
+	    (g->shadow && ep_slot_init(&g->env, &g->candidate, "candidate", g->cfg.shadow) < 0)) {
+		ep_slot_fini(&g->enforced);
+		ep_slot_fini(&g->candidate);
+		ep_log_close(g->env.log);
 		return 2;
 	}
 	int lfd = g->cfg.socket ? listen_socket(&g->cfg) : -1;
 	pthread_t w;
 	if ((g->cfg.socket && lfd < 0) || pthread_create(&w, NULL, watcher, g) != 0) {
-		gw_slot_fini(&g->enforced);
-		gw_slot_fini(&g->candidate);
-		gw_log_close(g->log);
+		ep_slot_fini(&g->enforced);
+		ep_slot_fini(&g->candidate);
+		ep_log_close(g->env.log);
 		return 2;
 	}
 	if (g->cfg.stdio) {
@@ -380,9 +382,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scope-gateway: %u connections still open at exit\n", open_conns);
 		return 0;
 	}
-	gw_slot_fini(&g->enforced);
-	gw_slot_fini(&g->candidate);
-	gw_log_close(g->log);
+	ep_slot_fini(&g->enforced);
+	ep_slot_fini(&g->candidate);
+	ep_log_close(g->env.log);
 	close(g->wake[0]);
 	close(g->wake[1]);
 	return 0;

@@ -30,9 +30,6 @@
 
 #define GW_MAX_ATTRS 256
 
-static const char *const decision_names[] = { "allow", "ask", "deny" };
-static const char *const why_names[] = { "item", "default-deny", "undeclared-task", "error" };
-
 /* ---- reading lines ------------------------------------------------------ */
 
 typedef struct gw_reader {
@@ -222,75 +219,12 @@ static void req_reset(gw_req *q)
 	q->err[0] = '\0';
 }
 
-/* ---- deciding ------------------------------------------------------------- */
-
-typedef struct gw_outcome {
-	scope_result r;
-	char explain[1024];
-	char location[600];      /* "FILE:LINE:COL", or "" */
-	char digest[GW_DIGEST_STR];
-} gw_outcome;
-
-static void decide(gw_slot *s, scope_scratch *scr, const scope_request *rq, gw_outcome *o)
-{
-	gw_pin pin;
-	o->location[0] = '\0';
-	int rc = gw_slot_pin(s, &pin);
-	if (rc < 0) {
-		o->r = (scope_result){ SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false };
-		snprintf(o->explain, sizeof o->explain, "error (fail closed: deny): %s", scope_strerror(rc));
-		snprintf(o->digest, sizeof o->digest, "none");
-		return;
-	}
-	rc = scope_decide(pin.p, scr, rq, &o->r);
-	size_t len = sizeof o->explain;
-	if (rc < 0)
-		snprintf(o->explain, sizeof o->explain, "error (fail closed: deny): %s", scope_strerror(rc));
-	else
-		(void)scope_explain_request(pin.p, scr, rq, &o->r, o->explain, &len); /* cut is fine */
-	scope_item_info info;
-	if (o->r.why == SCOPE_WHY_ITEM && scope_policy_item(pin.p, o->r.item, &info) == 0 &&
-	    info.has_location)
-		snprintf(o->location, sizeof o->location, "%.500s:%u:%u", info.file, (unsigned)info.line,
-			 (unsigned)info.col);
-	memcpy(o->digest, pin.digest, GW_DIGEST_STR);
-	gw_slot_unpin(s, &pin);
-}
-
-static const char *why_name(scope_why w)
-{
-	return (unsigned)w < 4 ? why_names[w] : "error";
-}
-
-/* decision, reason, item, [location], explain, policy into OBJ. */
-static void put_outcome(json_t *obj, const gw_outcome *o, bool location)
-{
-	json_object_set_new(obj, "decision", json_string(decision_names[o->r.decision]));
-	json_object_set_new(obj, "reason", json_string(why_name(o->r.why)));
-	json_object_set_new(obj, "item", o->r.why == SCOPE_WHY_ITEM ? json_integer(o->r.item) : json_null());
-	if (location)
-		json_object_set_new(obj, "location",
-				    o->location[0] ? gw_json_text(o->location, strlen(o->location)) : json_null());
-	json_object_set_new(obj, "explain", gw_json_text(o->explain, strlen(o->explain)));
-	json_object_set_new(obj, "policy", json_string(o->digest));
-}
-
-/* type, time, id, task, action, resource, attributes. */
-static json_t *request_record(const char *type, const gw_req *q)
-{
-	json_t *r = gw_log_record(type);
-	json_object_set(r, "id", q->id ? q->id : json_null());
-	json_object_set_new(r, "task", json_stringn(q->rq.task, q->rq.task_len));
-	json_object_set_new(r, "action", json_stringn(q->rq.action, q->rq.action_len));
-	json_object_set_new(r, "resource", json_stringn(q->rq.resource, q->rq.resource_len));
-	json_object_set(r, "attributes", q->attrs);
-	return r;
-}
+/* ---- deciding (ep_decide.c) ----------------------------------------------- */
 
 static json_t *error_reply(gw_ctx *g, gw_req *q, const char *line, size_t n)
 {
 	/* the fields of every decision record, null where the line had none */
-	json_t *rec = gw_log_record("decision");
+	json_t *rec = ep_log_record("decision");
 	json_object_set(rec, "id", q->id ? q->id : json_null());
 	json_object_set_new(rec, "task", json_null());
 	json_object_set_new(rec, "action", json_null());
@@ -302,50 +236,40 @@ static json_t *error_reply(gw_ctx *g, gw_req *q, const char *line, size_t n)
 	json_object_set_new(rec, "location", json_null());
 	json_object_set_new(rec, "explain", json_string("malformed request (fail closed: deny)"));
 	json_object_set_new(rec, "policy", json_null());
-	json_object_set_new(rec, "error", gw_json_text(q->err, strlen(q->err)));
-	json_object_set_new(rec, "raw", gw_json_text(line, n < 512 ? n : 512));
-	if (gw_log_records(g->log, &rec, 1) < 0)
-		atomic_fetch_add(&g->log_failures, 1);
+	json_object_set_new(rec, "error", ep_json_text(q->err, strlen(q->err)));
+	json_object_set_new(rec, "raw", ep_json_text(line, n < 512 ? n : 512));
+	if (ep_log_records(g->env.log, &rec, 1) < 0)
+		atomic_fetch_add(&g->env.log_failures, 1);
 	json_t *rep = json_object();
 	json_object_set(rep, "id", q->id ? q->id : json_null());
 	json_object_set_new(rep, "decision", json_string("deny"));
 	json_object_set_new(rep, "reason", json_string("error"));
-	json_object_set_new(rep, "error", gw_json_text(q->err, strlen(q->err)));
+	json_object_set_new(rep, "error", ep_json_text(q->err, strlen(q->err)));
 	json_object_set_new(rep, "explain", json_string("malformed request (fail closed: deny)"));
 	return rep;
 }
 
 /* Decides one parsed request; returns the reply. */
-static json_t *decide_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, gw_outcome *eo, gw_outcome *co)
+static json_t *decide_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, ep_outcome *eo, ep_outcome *co)
 {
-	decide(&g->enforced, scr, &q->rq, eo);
-	json_t *recs[2] = { request_record("decision", q), NULL };
-	put_outcome(recs[0], eo, true);
+	ep_decide(&g->enforced, scr, &q->rq, eo);
+	json_t *recs[2] = { ep_decision_record(q->id, &q->rq, q->attrs, eo), NULL };
 	if (g->shadow) {
-		decide(&g->candidate, scr, &q->rq, co);
-		if (co->r.decision != eo->r.decision) {
-			recs[1] = request_record("shadow", q);
-			json_object_set_new(recs[1], "change",
-					    json_string(co->r.decision < eo->r.decision ? "widen" : "narrow"));
-			json_t *e = json_object(), *c = json_object();
-			put_outcome(e, eo, true);
-			put_outcome(c, co, true);
-			json_object_set_new(recs[1], "enforced", e);
-			json_object_set_new(recs[1], "candidate", c);
-		}
+		ep_decide(&g->candidate, scr, &q->rq, co);
+		recs[1] = ep_shadow_record(q->id, &q->rq, q->attrs, eo, co);
 	}
-	bool logged = gw_log_records(g->log, recs, recs[1] ? 2 : 1) == 0;
+	bool logged = ep_log_records(g->env.log, recs, 2) == 0;
 	json_t *rep = json_object();
 	json_object_set(rep, "id", q->id ? q->id : json_null());
 	if (!logged) { /* no unlogged authority */
-		atomic_fetch_add(&g->log_failures, 1);
+		atomic_fetch_add(&g->env.log_failures, 1);
 		json_object_set_new(rep, "decision", json_string("deny"));
 		json_object_set_new(rep, "reason", json_string("error"));
 		json_object_set_new(rep, "error", json_string("decision log write failed (fail closed: deny)"));
 		json_object_set_new(rep, "explain", json_string("error (fail closed: deny)"));
 		return rep;
 	}
-	put_outcome(rep, eo, false);
+	ep_put_outcome(rep, eo, false);
 	return rep;
 }
 
@@ -354,10 +278,10 @@ static bool send_reply(int out, json_t *rep)
 	char *s = json_dumps(rep, JSON_COMPACT);
 	json_decref(rep);
 	if (!s) /* out of memory: still answer, and answer deny */
-		return gw_write_all(out, "{\"id\":null,\"decision\":\"deny\",\"reason\":\"error\"}\n", 46);
+		return ep_write_all(out, "{\"id\":null,\"decision\":\"deny\",\"reason\":\"error\"}\n", 46);
 	size_t n = strlen(s);
 	s[n] = '\n'; /* over the NUL: json_dumps' buffer is n+1 bytes */
-	bool ok = gw_write_all(out, s, n + 1);
+	bool ok = ep_write_all(out, s, n + 1);
 	free(s);
 	return ok;
 }
@@ -374,7 +298,7 @@ void gw_serve(gw_ctx *g, int in, int out)
 {
 	gw_reader rd = { in, malloc(4096), 0, 0, 4096, g->cfg.max_line, false };
 	gw_req *q = calloc(1, sizeof *q);
-	gw_outcome *o = calloc(2, sizeof *o);
+	ep_outcome *o = calloc(2, sizeof *o);
 	scope_scratch *scr = NULL;
 	if (!rd.buf || !q || !o || scope_scratch_create(&scr) < 0)
 		goto out;

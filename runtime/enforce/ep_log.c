@@ -1,5 +1,5 @@
 /*
- * gw_log.c — the decision log: JSON Lines appended to a file.
+ * ep_log.c — the decision log: JSON Lines appended to a file.
  *
  * Each request's records are serialised by the deciding thread, outside
  * any lock, into one buffer; the lock covers one write(2) of that buffer
@@ -9,7 +9,9 @@
  * work.  Every record is written before the reply that it explains, so an
  * allowed action is in the log before the agent can carry it out.
  */
-#include "gw.h"
+#include "ep.h"
+
+#include <pthread.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,16 +21,16 @@
 #include <time.h>
 #include <unistd.h>
 
-struct gw_log {
+struct ep_log {
 	pthread_mutex_t mu;
 	int fd;                  /* guarded by mu */
 	bool on;                 /* a file was given (fixed at open) */
 	char *path;
 };
 
-int gw_log_open(gw_log **out, const char *path)
+int ep_log_open(ep_log **out, const char *path)
 {
-	gw_log *l = calloc(1, sizeof *l);
+	ep_log *l = calloc(1, sizeof *l);
 	if (!l)
 		return -1;
 	pthread_mutex_init(&l->mu, NULL);
@@ -37,7 +39,7 @@ int gw_log_open(gw_log **out, const char *path)
 		l->path = strdup(path);
 		l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (!l->path || l->fd < 0) {
-			gw_log_close(l);
+			ep_log_close(l);
 			return -1;
 		}
 		l->on = true;
@@ -46,7 +48,7 @@ int gw_log_open(gw_log **out, const char *path)
 	return 0;
 }
 
-void gw_log_close(gw_log *l)
+void ep_log_close(ep_log *l)
 {
 	if (!l)
 		return;
@@ -57,7 +59,7 @@ void gw_log_close(gw_log *l)
 	free(l);
 }
 
-int gw_log_reopen(gw_log *l)
+int ep_log_reopen(ep_log *l)
 {
 	if (!l->path)
 		return 0;
@@ -72,7 +74,7 @@ int gw_log_reopen(gw_log *l)
 	return 0;
 }
 
-bool gw_write_all(int fd, const char *buf, size_t n)
+bool ep_write_all(int fd, const char *buf, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, buf, n);
@@ -86,45 +88,57 @@ bool gw_write_all(int fd, const char *buf, size_t n)
 	return true;
 }
 
-int gw_log_records(gw_log *l, json_t *const *recs, size_t n)
+bool ep_log_on(const ep_log *l)
 {
-	char *line[4];
-	size_t len[4], total = 0;
-	int rc = 0;
-	if (n > 4)
-		n = 4;
-	for (size_t i = 0; i < n; i++) {
-		line[i] = l->on && recs[i] ? json_dumps(recs[i], JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-		len[i] = line[i] ? strlen(line[i]) : 0;
-		total += len[i] + 1;
-		if (recs[i] && l->on && !line[i])
-			rc = -1;
-		json_decref(recs[i]);
-	}
-	char *buf = l->on && rc == 0 ? malloc(total) : NULL;
-	if (buf) {
-		size_t o = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (!line[i])
-				continue;
-			memcpy(buf + o, line[i], len[i]);
-			o += len[i];
-			buf[o++] = '\n';
-		}
-		pthread_mutex_lock(&l->mu);
-		if (!gw_write_all(l->fd, buf, o))
-			rc = -1;
-		pthread_mutex_unlock(&l->mu);
-	} else if (l->on) {
-		rc = -1;
-	}
-	free(buf);
-	for (size_t i = 0; i < n; i++)
-		free(line[i]);
-	return rc;
+	return l && l->on;
 }
 
-void gw_log_time(char buf[32])
+/* Appends "RECORD\n" to *BUF (grown as needed).  False on failure. */
+static bool append_record(char **buf, size_t *len, size_t *cap, const json_t *rec)
+{
+	char *line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	if (!line)
+		return false;
+	size_t n = strlen(line);
+	if (*len + n + 1 > *cap) {
+		size_t c = (*cap ? *cap : 512);
+		while (c < *len + n + 1)
+			c *= 2;
+		char *b = realloc(*buf, c);
+		if (!b) {
+			free(line);
+			return false;
+		}
+		*buf = b;
+		*cap = c;
+	}
+	memcpy(*buf + *len, line, n);
+	(*buf)[*len + n] = '\n';
+	*len += n + 1;
+	free(line);
+	return true;
+}
+
+int ep_log_records(ep_log *l, json_t *const *recs, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i] && l && l->on && ok)
+			ok = append_record(&buf, &len, &cap, recs[i]);
+		json_decref(recs[i]);
+	}
+	if (ok && len) {
+		pthread_mutex_lock(&l->mu);
+		ok = ep_write_all(l->fd, buf, len);
+		pthread_mutex_unlock(&l->mu);
+	}
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+void ep_log_time(char buf[32])
 {
 	struct timespec ts;
 	struct tm tm;
@@ -134,17 +148,17 @@ void gw_log_time(char buf[32])
 	snprintf(buf + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-json_t *gw_log_record(const char *type)
+json_t *ep_log_record(const char *type)
 {
 	char t[32];
-	gw_log_time(t);
+	ep_log_time(t);
 	json_t *r = json_object();
 	json_object_set_new(r, "type", json_string(type));
 	json_object_set_new(r, "time", json_string(t));
 	return r;
 }
 
-json_t *gw_json_text(const char *s, size_t n)
+json_t *ep_json_text(const char *s, size_t n)
 {
 	json_t *v = json_stringn(s, n);
 	if (v)

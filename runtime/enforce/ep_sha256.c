@@ -1,6 +1,8 @@
-/* sha256.c — see sha256.h.  One-shot over a buffer in memory (policy
- * images are at most a few MiB), no incremental API. */
-#include "sha256.h"
+/* ep_sha256.c — SHA-256 (FIPS 180-4), written from the standard, for the
+ * policy digest ("sha256:" + hex of the loaded bytecode image, so that
+ * `sha256sum policy.scopec` matches); see ep.h.  One-shot over a buffer in
+ * memory (policy images are at most a few MiB), no incremental API. */
+#include "ep.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +44,7 @@ static void compress(uint32_t H[8], const uint8_t *blk)
 	H[0] += a, H[1] += b, H[2] += c, H[3] += d, H[4] += e, H[5] += f, H[6] += g, H[7] += h;
 }
 
-void gw_sha256(const void *data, size_t len, uint8_t out[GW_SHA256_LEN])
+void ep_sha256(const void *data, size_t len, uint8_t out[EP_SHA256_LEN])
 {
 	uint32_t H[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -70,15 +72,15 @@ void gw_sha256(const void *data, size_t len, uint8_t out[GW_SHA256_LEN])
 	}
 }
 
-void gw_sha256_str(const void *data, size_t len, char buf[GW_DIGEST_STR])
+void ep_sha256_str(const void *data, size_t len, char buf[EP_DIGEST_STR])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t d[GW_SHA256_LEN];
-	gw_sha256(data, len, d);
+	uint8_t d[EP_SHA256_LEN];
+	ep_sha256(data, len, d);
 	memcpy(buf, "sha256:", 7);
-	for (int i = 0; i < GW_SHA256_LEN; i++) {
+	for (int i = 0; i < EP_SHA256_LEN; i++) {
 		buf[7 + 2 * i] = hex[d[i] >> 4];
 		buf[8 + 2 * i] = hex[d[i] & 15];
 	}
-	buf[7 + 2 * GW_SHA256_LEN] = '\0';
+	buf[7 + 2 * EP_SHA256_LEN] = '\0';
 }

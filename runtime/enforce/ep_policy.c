@@ -1,10 +1,10 @@
 /*
- * gw_policy.c — policies of the gateway: read, compile, verify, digest,
- * hot reload, and pinning one policy for the length of a request.
+ * ep_policy.c — policies of an enforcement point: read, compile, verify,
+ * digest, hot reload, and pinning one policy for the length of a request.
  *
  * Input: a policy file is bytecode (from `scopec compile`, told by its
  * magic bytes) or .scope source, which is compiled by running
- * `SCOPEC compile FILE -o TMP` (the gateway itself links only libscope).
+ * `SCOPEC compile FILE -o TMP` (enforcement points do not link the compiler).
  * The digest is SHA-256 of the bytecode image that was loaded: for a
  * bytecode file it equals `sha256sum FILE`.
  *
@@ -22,9 +22,10 @@
  * finished entry; a reader pinned on the current policy never matches entry
  * j.  No entry is rewritten while a reader can still hold its policy:
  * scope_handle_swap() returns only when the readers of the policy it
- * replaced are gone, and reloads are serialised (one watcher thread).
+ * replaced are gone, and reloads of a slot are serialised (the caller
+ * reloads from one thread).
  */
-#include "gw.h"
+#include "ep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,9 +44,9 @@
 
 extern char **environ;
 
-#define GW_MAX_POLICY (64u << 20)
-#ifndef GW_COMPILE_TIMEOUT_MS
-#define GW_COMPILE_TIMEOUT_MS 60000
+#define EP_MAX_POLICY (64u << 20)
+#ifndef EP_COMPILE_TIMEOUT_MS
+#define EP_COMPILE_TIMEOUT_MS 60000
 #endif
 
 static double now_ms(void)
@@ -55,7 +56,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void file_id(const char *path, gw_fileid *id)
+static void file_id(const char *path, ep_fileid *id)
 {
 	struct stat st;
 	memset(id, 0, sizeof *id);
@@ -70,7 +71,7 @@ static void file_id(const char *path, gw_fileid *id)
 	id->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 }
 
-static bool same_file(const gw_fileid *a, const gw_fileid *b)
+static bool same_file(const ep_fileid *a, const ep_fileid *b)
 {
 	return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
@@ -87,8 +88,8 @@ static int read_file(const char *path, unsigned char **data, size_t *len, char *
 			close(fd);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > GW_MAX_POLICY) {
-		snprintf(err, errsz, "'%s' is not a regular file of at most %u MiB", path, GW_MAX_POLICY >> 20);
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > EP_MAX_POLICY) {
+		snprintf(err, errsz, "'%s' is not a regular file of at most %u MiB", path, EP_MAX_POLICY >> 20);
 		close(fd);
 		return -1;
 	}
@@ -118,12 +119,12 @@ static void first_line(char *dst, size_t dstsz, const char *src)
 }
 
 /* Runs SCOPEC compile PATH -o a temporary file and reads the image. */
-static int compile_source(const gw_config *cfg, const char *path, unsigned char **img, size_t *len,
+static int compile_source(const ep_env *env, const char *path, unsigned char **img, size_t *len,
 			  char *err, size_t errsz)
 {
 	const char *dir = getenv("TMPDIR");
 	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s/scope-gateway-XXXXXX", dir && *dir ? dir : "/tmp");
+	snprintf(tmp, sizeof tmp, "%s/%s-XXXXXX", dir && *dir ? dir : "/tmp", env->prog);
 	int tfd = mkostemp(tmp, O_CLOEXEC);
 	int pipefd[2] = { -1, -1 };
 	if (tfd < 0 || pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -148,14 +149,14 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	char *argv[] = { (char *)cfg->scopec, "compile", (char *)path, "-o", tmp, NULL };
+	char *argv[] = { (char *)env->scopec, "compile", (char *)path, "-o", tmp, NULL };
 	pid_t pid;
-	int rc = posix_spawnp(&pid, cfg->scopec, &fa, &at, argv, environ);
+	int rc = posix_spawnp(&pid, env->scopec, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(pipefd[1]);
 	if (rc != 0) {
-		snprintf(err, errsz, "cannot run '%s': %s", cfg->scopec, strerror(rc));
+		snprintf(err, errsz, "cannot run '%s': %s", env->scopec, strerror(rc));
 		close(pipefd[0]);
 		unlink(tmp);
 		return -1;
@@ -163,7 +164,7 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 	char diag[2048];
 	size_t dn = 0;
 	ssize_t r;
-	double deadline = now_ms() + GW_COMPILE_TIMEOUT_MS;
+	double deadline = now_ms() + EP_COMPILE_TIMEOUT_MS;
 	bool killed = false;
 	for (;;) { /* drain all of it, keep the start; a hung compiler is killed */
 		char chunk[1024];
@@ -190,7 +191,7 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 		;
 	if (killed) {
 		snprintf(err, errsz, "scopec compile took longer than %d s and was killed",
-			 GW_COMPILE_TIMEOUT_MS / 1000);
+			 EP_COMPILE_TIMEOUT_MS / 1000);
 		unlink(tmp);
 		return -1;
 	}
@@ -209,8 +210,8 @@ static int compile_source(const gw_config *cfg, const char *path, unsigned char 
 
 /* Reads (or compiles) and verifies PATH.  0 with *out and DIGEST, or -1
  * with ERR filled in. */
-static int load_policy(const gw_config *cfg, const char *path, scope_policy **out,
-		       char digest[GW_DIGEST_STR], char *err, size_t errsz)
+static int load_policy(const ep_env *env, const char *path, scope_policy **out,
+		       char digest[EP_DIGEST_STR], char *err, size_t errsz)
 {
 	unsigned char *img;
 	size_t len;
@@ -218,70 +219,70 @@ static int load_policy(const gw_config *cfg, const char *path, scope_policy **ou
 		return -1;
 	if (!scope_is_bytecode(img, len)) {
 		free(img);
-		if (compile_source(cfg, path, &img, &len, err, errsz) < 0)
+		if (compile_source(env, path, &img, &len, err, errsz) < 0)
 			return -1;
 	}
 	int rc = scope_policy_load(out, img, len);
 	if (rc < 0)
 		snprintf(err, errsz, "'%s' refused by the verifier: %s", path, scope_strerror(rc));
 	else
-		gw_sha256_str(img, len, digest);
+		ep_sha256_str(img, len, digest);
 	free(img);
 	return rc < 0 ? -1 : 0;
 }
 
-static void log_and_print(gw_ctx *g, json_t *rec, const char *fmt, ...)
+static void log_and_print(ep_env *e, json_t *rec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void log_and_print(gw_ctx *g, json_t *rec, const char *fmt, ...)
+static void log_and_print(ep_env *e, json_t *rec, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("scope-gateway: ", stderr);
+	fprintf(stderr, "%s: ", e->prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	if (gw_log_records(g->log, &rec, 1) < 0)
-		atomic_fetch_add(&g->log_failures, 1);
+	if (ep_log_records(e->log, &rec, 1) < 0)
+		atomic_fetch_add(&e->log_failures, 1);
 }
 
 /* Publishes P (digest D) in slot S; the reloader only. */
-static void publish(gw_slot *s, scope_policy *p, const char *d)
+static void publish(ep_slot *s, scope_policy *p, const char *d)
 {
 	unsigned j = 1 - s->meta_cur;
 	atomic_store(&s->meta[j].p, NULL);
-	memcpy(s->meta[j].digest, d, GW_DIGEST_STR);
+	memcpy(s->meta[j].digest, d, EP_DIGEST_STR);
 	atomic_store(&s->meta[j].p, p);
 	scope_handle_swap(s->h, p);
 	s->meta_cur = j;
-	memcpy(s->digest, d, GW_DIGEST_STR);
+	memcpy(s->digest, d, EP_DIGEST_STR);
 }
 
-static int reload(gw_ctx *g, gw_slot *s, const char *trigger)
+static int reload(ep_env *e, ep_slot *s, const char *trigger)
 {
 	double t0 = now_ms();
-	char err[1400], digest[GW_DIGEST_STR];
+	char err[1400], digest[EP_DIGEST_STR];
 	scope_policy *p = NULL;
 	file_id(s->path, &s->seen);
 	s->has_pending = false;
 	bool first = !s->digest[0];
-	if (load_policy(&g->cfg, s->path, &p, digest, err, sizeof err) < 0) {
-		json_t *r = gw_log_record("error");
+	if (load_policy(e, s->path, &p, digest, err, sizeof err) < 0) {
+		json_t *r = ep_log_record("error");
 		json_object_set_new(r, "event", json_string("reload"));
 		json_object_set_new(r, "role", json_string(s->role));
-		json_object_set_new(r, "path", gw_json_text(s->path, strlen(s->path)));
+		json_object_set_new(r, "path", ep_json_text(s->path, strlen(s->path)));
 		json_object_set_new(r, "trigger", json_string(trigger));
-		json_object_set_new(r, "error", gw_json_text(err, strlen(err)));
+		json_object_set_new(r, "error", ep_json_text(err, strlen(err)));
 		json_object_set_new(r, "policy", first ? json_null() : json_string(s->digest));
-		log_and_print(g, r, "%s policy refused (%s): %s%s", s->role, trigger, err,
+		log_and_print(e, r, "%s policy refused (%s): %s%s", s->role, trigger, err,
 			      first ? "" : "; the previous policy stays in force");
-		return -1;
+		return EP_RELOAD_REFUSED;
 	}
 	bool same = !first && strcmp(digest, s->digest) == 0;
 	uint32_t items = scope_policy_item_count(p), tasks = scope_policy_task_count(p);
-	json_t *r = gw_log_record("reload");
+	json_t *r = ep_log_record("reload");
 	json_object_set_new(r, "role", json_string(s->role));
-	json_object_set_new(r, "path", gw_json_text(s->path, strlen(s->path)));
+	json_object_set_new(r, "path", ep_json_text(s->path, strlen(s->path)));
 	json_object_set_new(r, "trigger", json_string(trigger));
 	json_object_set_new(r, "result", json_string(same ? "unchanged" : "loaded"));
 	json_object_set_new(r, "policy", json_string(digest));
@@ -294,12 +295,12 @@ static int reload(gw_ctx *g, gw_slot *s, const char *trigger)
 		publish(s, p, digest);
 	double ms = now_ms() - t0;
 	json_object_set_new(r, "load_ms", json_real(ms));
-	log_and_print(g, r, "%s policy %s (%s): %s, %u items, %u tasks, %.2f ms", s->role,
+	log_and_print(e, r, "%s policy %s (%s): %s, %u items, %u tasks, %.2f ms", s->role,
 		      same ? "unchanged" : "loaded", trigger, digest, items, tasks, ms);
-	return 0;
+	return same ? EP_RELOAD_UNCHANGED : EP_RELOAD_LOADED;
 }
 
-int gw_slot_init(gw_ctx *g, gw_slot *s, const char *role, const char *path)
+int ep_slot_init(ep_env *e, ep_slot *s, const char *role, const char *path)
 {
 	memset(s, 0, sizeof *s);
 	s->role = role;
@@ -308,37 +309,37 @@ int gw_slot_init(gw_ctx *g, gw_slot *s, const char *role, const char *path)
 	atomic_init(&s->meta[1].p, NULL);
 	if (scope_handle_create(&s->h, NULL) < 0)
 		return -1;
-	return reload(g, s, "start");
+	return reload(e, s, "start") < 0 ? -1 : 0;
 }
 
-void gw_slot_fini(gw_slot *s)
+void ep_slot_fini(ep_slot *s)
 {
 	scope_handle_destroy(s->h);
 	s->h = NULL;
 }
 
-void gw_slot_reload(gw_ctx *g, gw_slot *s, const char *trigger)
+int ep_slot_reload(ep_env *e, ep_slot *s, const char *trigger)
 {
-	(void)reload(g, s, trigger);
+	return reload(e, s, trigger);
 }
 
-void gw_slot_poll(gw_ctx *g, gw_slot *s)
+int ep_slot_poll(ep_env *e, ep_slot *s)
 {
-	gw_fileid id;
+	ep_fileid id;
 	file_id(s->path, &id);
 	if (same_file(&id, &s->seen)) {
 		s->has_pending = false;
-		return;
+		return EP_RELOAD_NONE;
 	}
 	if (!s->has_pending || !same_file(&id, &s->pending)) {
 		s->pending = id; /* changed: wait until it holds still */
 		s->has_pending = true;
-		return;
+		return EP_RELOAD_NONE;
 	}
-	(void)reload(g, s, "change");
+	return reload(e, s, "change");
 }
 
-int gw_slot_pin(gw_slot *s, gw_pin *out)
+int ep_slot_pin(ep_slot *s, ep_pin *out)
 {
 	int rc = -SCOPE_EBUSY;
 	/* scope_handle_acquire retries 64 times itself; EBUSY needs a swap
@@ -357,7 +358,7 @@ int gw_slot_pin(gw_slot *s, gw_pin *out)
 	return 0;
 }
 
-void gw_slot_unpin(gw_slot *s, gw_pin *pin)
+void ep_slot_unpin(ep_slot *s, ep_pin *pin)
 {
 	scope_handle_release(s->h, pin->ticket);
 	pin->p = NULL;
