@@ -98,10 +98,10 @@ $(B)/libscopec.a: $(COMPILER_OBJ) $(RUNTIME_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-scopec: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a
+scopec: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
 	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
-$(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a $(B)/libscope-enforce.a
+$(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
 	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL) $(CHECK_LIBS)
 $(TEST_OBJ): EXTRA_CFLAGS += -Iruntime/enforce
 $(TEST_OBJ): EXTRA_CFLAGS += $(CHECK_CFLAGS)
@@ -142,13 +142,13 @@ tsan:
 	  build/tsan/check_scope
 	CK_RUN_SUITE=runtime CK_FORK=no TSAN_OPTIONS=halt_on_error=1 build/tsan/check_scope
 
-$(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a
+$(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
 	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_B := build/fuzz
-FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image
+FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image fuzz_form
 
 fuzz:
 	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
@@ -159,11 +159,12 @@ fuzz:
 	  seeds=tests/cases/decide; dict=-dict=tests/fuzz/scope.dict; \
 	  [ $$t = fuzz_request ] && { seeds=tests/cases/eval; dict=; }; \
 	  [ $$t = fuzz_image ] && { seeds=; dict=; }; \
+	  [ $$t = fuzz_form ] && { seeds=tests/fuzz/corpus/form; dict=-dict=tests/fuzz/form.dict; }; \
 	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies 2>&1 | tail -12 || exit 1; \
 	done
 
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a $(B)/libscope-enforce.a
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
 	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -Iruntime/enforce -fsanitize=fuzzer -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
 demo: scopec

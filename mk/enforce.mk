@@ -14,7 +14,6 @@ ENFORCE_SRC := $(wildcard runtime/enforce/*.c)
 ENFORCE_GEN := $(if $(wildcard grammar/shell.re),$(B)/shell_lex.c)
 ENFORCE_OBJ := $(ENFORCE_SRC:%.c=$(B)/%.o) $(ENFORCE_GEN:.c=.o)
 URI_LIBS     = $(shell pkg-config --libs liburiparser 2>/dev/null || echo -luriparser)
-ENFORCE_LIBS = $(B)/libscope-enforce.a $(URI_LIBS)
 
 $(B)/shell_lex.c: grammar/shell.re | deps
 	@mkdir -p $(B)

@@ -1,0 +1,234 @@
+/* check_canon.c — canonical paths and URLs (runtime/enforce/canon.c). */
+#include "suites.h"
+
+#include "scope_enforce.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A scratch tree: D/real/sub/f.txt, D/link -> D/real/sub, D/up -> ..,
+ * D/loop1 <-> D/loop2, D/rel -> real (relative target). */
+static char dir[256];
+
+static void tree_setup(void)
+{
+	char p[PATH_MAX + 64], q[PATH_MAX + 64];
+	snprintf(dir, sizeof dir, "/tmp/scope-canon-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(realpath(dir, p)); /* /tmp may itself be a link */
+	ck_assert_uint_lt(strlen(p), sizeof dir);
+	memcpy(dir, p, strlen(p) + 1);
+	snprintf(p, sizeof p, "%s/real", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	snprintf(p, sizeof p, "%s/real/sub", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	snprintf(p, sizeof p, "%s/real/sub/f.txt", dir);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	snprintf(p, sizeof p, "%s/real/sub", dir);
+	snprintf(q, sizeof q, "%s/link", dir);
+	ck_assert_int_eq(symlink(p, q), 0);
+	snprintf(q, sizeof q, "%s/loop1", dir);
+	snprintf(p, sizeof p, "%s/loop2", dir);
+	ck_assert_int_eq(symlink(p, q), 0);
+	ck_assert_int_eq(symlink(q, p), 0);
+	snprintf(q, sizeof q, "%s/rel", dir);
+	ck_assert_int_eq(symlink("real", q), 0);
+	snprintf(q, sizeof q, "%s/real/up", dir);
+	ck_assert_int_eq(symlink("..", q), 0);
+}
+
+static void tree_teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The canonical path of IN (with "@" standing for the scratch dir) must be
+ * WANT (same substitution), or the call must fail with ERR. */
+static void path_is(const char *in, const char *cwd, const char *want)
+{
+	char pin[PATH_MAX * 2], pcwd[PATH_MAX * 2], pwant[PATH_MAX * 2], out[PATH_MAX + 1];
+	const char *at;
+	snprintf(pin, sizeof pin, "%s", in);
+	if ((at = strchr(in, '@')))
+		snprintf(pin, sizeof pin, "%.*s%s%s", (int)(at - in), in, dir, at + 1);
+	if (cwd && (at = strchr(cwd, '@')))
+		snprintf(pcwd, sizeof pcwd, "%.*s%s%s", (int)(at - cwd), cwd, dir, at + 1);
+	else if (cwd)
+		snprintf(pcwd, sizeof pcwd, "%s", cwd);
+	snprintf(pwant, sizeof pwant, "%s", want);
+	if ((at = strchr(want, '@')))
+		snprintf(pwant, sizeof pwant, "%.*s%s%s", (int)(at - want), want, dir, at + 1);
+	size_t n = sizeof out;
+	int rc = scope_canon_path(pin, strlen(pin), cwd ? pcwd : NULL, out, &n);
+	ck_assert_msg(rc == 0, "%s: %s", in, scope_strerror(rc));
+	ck_assert_str_eq(out, pwant);
+	ck_assert_uint_eq(n, strlen(pwant));
+}
+
+static void path_fails(const char *in, size_t len, const char *cwd)
+{
+	char out[PATH_MAX + 1];
+	size_t n = sizeof out;
+	ck_assert_int_eq(scope_canon_path(in, len, cwd, out, &n), -SCOPE_EPATH);
+}
+
+START_TEST(path_lexical)
+{
+	path_is("/srv/repo/../../root/.ssh/id_rsa", NULL, "/root/.ssh/id_rsa");
+	path_is("/a//b/./c/", NULL, "/a/b/c");
+	path_is("/..", NULL, "/");
+	path_is("/../../x", NULL, "/x");
+	path_is("/", NULL, "/");
+	path_is("//", NULL, "/");
+	path_is("/nonexistent-dir/x/../y", NULL, "/nonexistent-dir/y");
+}
+END_TEST
+
+START_TEST(path_relative)
+{
+	path_is("real/sub/f.txt", "@", "@/real/sub/f.txt");
+	path_is("../x", "@/real", "@/x");
+	path_is(".", "@", "@");
+	path_fails("x", 1, "relative/cwd"); /* an unusable base */
+	char here[PATH_MAX];
+	ck_assert_ptr_nonnull(getcwd(here, sizeof here));
+	char want[PATH_MAX + 8];
+	snprintf(want, sizeof want, "%s/zz-new", here);
+	char out[PATH_MAX + 16];
+	size_t n = sizeof out;
+	ck_assert_int_eq(scope_canon_path("zz-new", 6, NULL, out, &n), 0);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
+START_TEST(path_symlinks)
+{
+	path_is("@/link/f.txt", NULL, "@/real/sub/f.txt");
+	/* ".." after a link is the parent of its target, as the kernel says */
+	path_is("@/link/..", NULL, "@/real");
+	path_is("@/link/../sub/f.txt", NULL, "@/real/sub/f.txt");
+	path_is("@/rel/sub", NULL, "@/real/sub");
+	path_is("@/real/up/real/up/link", NULL, "@/real/sub");
+	/* a file that does not exist yet under a link */
+	path_is("@/link/new/deeper/../file", NULL, "@/real/sub/new/file");
+}
+END_TEST
+
+START_TEST(path_refused)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/loop1/x", dir);
+	path_fails(p, strlen(p), NULL);
+	path_fails("/a\0b", 4, NULL);
+	path_fails("", 0, NULL);
+	static char huge[PATH_MAX * 2];
+	memset(huge, 'a', sizeof huge - 1);
+	huge[0] = '/';
+	path_fails(huge, strlen(huge), NULL);
+	char out[4];
+	size_t n = sizeof out;
+	ck_assert_int_eq(scope_canon_path("/abcdef", 7, NULL, out, &n), -SCOPE_ENOSPC);
+	ck_assert_uint_eq(n, 7);
+}
+END_TEST
+
+START_TEST(path_home)
+{
+	char *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	setenv("HOME", dir, 1);
+	path_is("~/link", NULL, "@/real/sub");
+	path_is("~", NULL, "@");
+	path_is("~user/x", "@", "@/~user/x"); /* not a home: a relative name */
+	setenv("HOME", "relative", 1);
+	path_fails("~/x", 3, NULL);
+	if (old)
+		setenv("HOME", old, 1);
+	else
+		unsetenv("HOME");
+	free(old);
+}
+END_TEST
+
+static void url_is(const char *in, const char *want)
+{
+	char out[4096];
+	size_t n = sizeof out;
+	int rc = scope_canon_url(in, strlen(in), out, &n);
+	ck_assert_msg(rc == 0, "%s: %s", in, scope_strerror(rc));
+	ck_assert_str_eq(out, want);
+}
+
+static void url_fails(const char *in, size_t len)
+{
+	char out[4096];
+	size_t n = sizeof out;
+	ck_assert_int_eq(scope_canon_url(in, len, out, &n), -SCOPE_EURL);
+}
+
+START_TEST(url_normal)
+{
+	url_is("HTTP://Docs.Example.COM/a", "http://docs.example.com/a");
+	url_is("https://docs.example.com:443/a", "https://docs.example.com/a");
+	url_is("http://docs.example.com:80/a", "http://docs.example.com/a");
+	url_is("https://docs.example.com:8443/a", "https://docs.example.com:8443/a");
+	url_is("http://h.com/a/./b/../c", "http://h.com/a/c");
+	url_is("http://h.com/%7Euser/%61%2F", "http://h.com/~user/a%2F");
+	url_is("http://h.com/a%2fb", "http://h.com/a%2Fb");
+	url_is("http://h.com/a#frag", "http://h.com/a");
+	url_is("http://h.com/a?q=1#f", "http://h.com/a?q=1");
+	url_is("https://h.com", "https://h.com/");
+	url_is("https://h.com?x", "https://h.com/?x");
+	url_is("http://h.com/../../etc", "http://h.com/etc");
+	url_is("mailto:someone@example.com", "mailto:someone@example.com");
+}
+END_TEST
+
+START_TEST(url_file)
+{
+	url_is("file:///etc/../etc/./hosts", "file:///etc/hosts");
+	url_is("file://localhost/tmp/a%20b", "file:///tmp/a%20b");
+	char in[PATH_MAX + 32], want[PATH_MAX + 32];
+	snprintf(in, sizeof in, "file://%s/link/f.txt", dir);
+	snprintf(want, sizeof want, "file://%s/real/sub/f.txt", dir);
+	url_is(in, want);
+}
+END_TEST
+
+START_TEST(url_refused)
+{
+	url_fails("relative/path", 13);
+	url_fails("//h.com/x", 9);
+	url_fails("http:/x", 7);
+	url_fails("http://a b/", 11);
+	url_fails("http://h.com/\0x", 15);
+	url_fails("", 0);
+	url_fails("http://h.com/\\x", 15);
+}
+END_TEST
+
+Suite *sc_suite_canon(void)
+{
+	Suite *s = suite_create("canon");
+	TCase *tc = tcase_create("paths");
+	tcase_add_unchecked_fixture(tc, tree_setup, tree_teardown);
+	tcase_add_test(tc, path_lexical);
+	tcase_add_test(tc, path_relative);
+	tcase_add_test(tc, path_symlinks);
+	tcase_add_test(tc, path_refused);
+	tcase_add_test(tc, path_home);
+	tcase_add_test(tc, url_file);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("urls");
+	tcase_add_test(tc, url_normal);
+	tcase_add_test(tc, url_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
