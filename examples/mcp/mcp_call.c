@@ -1,0 +1,280 @@
+/*
+ * mcp_call.c — the calls that are decided before they may reach the
+ * server: tools/call (action T, or SERVER.T with --name) and
+ * resources/read (action resources.read, or SERVER.resources.read).
+ *
+ *   1. check the request's shape: a malformed call is answered -32602 and
+ *      never forwarded;
+ *   2. form the requests with libscope-enforce (scope_form_*): the task is
+ *      the operator's (--task), the resources the canonical forms of the
+ *      arguments that name what the tool acts on, the top-level scalar
+ *      arguments attributes arg.NAME;
+ *   3. decide every request with one pinned policy (so a reload cannot
+ *      split a call between two policies); the most restrictive decision
+ *      wins (scope_form_decide, cross-checked with the per-request
+ *      decisions that the log records);
+ *   4. log one decision record per request (and shadow records), before
+ *      anything is forwarded; a log write that fails is a deny;
+ *   5. allow: forward; ask: ask a human (mcp_ask.c); deny: answer with the
+ *      reason and forward nothing.
+ * Any failure on the way (forming, pinning, deciding, logging) is a deny.
+ */
+#include "mcp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MCP_E_DENIED (-32001)     /* resources/read refused by scope */
+#define MCP_MAX_NAME 1024
+
+bool mcp_action(const mcp_ctx *m, const char *tool, size_t n, char *buf, size_t cap)
+{
+	int k = m->cfg.name ? snprintf(buf, cap, "%s.%.*s", m->cfg.name, (int)n, tool)
+			    : snprintf(buf, cap, "%.*s", (int)n, tool);
+	return k > 0 && (size_t)k < cap;
+}
+
+json_t *mcp_refusal(json_t *id, mcp_rkind kind, const char *text, json_t *meta)
+{
+	if (kind == MCP_R_READ) {
+		json_t *e = mcp_error(id, MCP_E_DENIED, text);
+		if (meta)
+			json_object_set_new(json_object_get(e, "error"), "data", json_pack("{s:o}", "scope", meta));
+		return e;
+	}
+	json_t *content = json_array(), *item = json_object(), *res = json_object();
+	json_object_set_new(item, "type", json_string("text"));
+	json_object_set_new(item, "text", ep_json_text(text, strlen(text)));
+	json_array_append_new(content, item);
+	json_object_set_new(res, "content", content);
+	json_object_set_new(res, "isError", json_true());
+	if (meta)
+		json_object_set_new(res, "_meta", json_pack("{s:o}", "scope", meta));
+	return mcp_result(id, res);
+}
+
+/* The call in REQ, checked and formed into m->form.  NULL, or why the
+ * call is refused (*CODE: -32602 for a malformed call, 0 when forming
+ * failed: that is a deny).  TOOL/TLEN: the tool name (or the URI). */
+static const char *form_call(mcp_ctx *m, json_t *req, mcp_rkind kind, const char **tool, size_t *tlen,
+			     int *code, char *err, size_t errsz)
+{
+	json_t *params = json_object_get(req, "params");
+	const char *key = kind == MCP_R_CALL ? "name" : "uri";
+	json_t *name = json_object_get(params, key);
+	json_t *args = kind == MCP_R_CALL ? json_object_get(params, "arguments") : NULL;
+	*code = -32602;
+	if (!json_is_object(params))
+		return "invalid params: \"params\" must be an object";
+	if (!json_is_string(name) || !json_string_length(name) || json_string_length(name) > MCP_MAX_NAME ||
+	    strlen(json_string_value(name)) != json_string_length(name)) {
+		snprintf(err, errsz, "invalid params: \"params.%s\" must be a non-empty string of at most %d "
+			 "bytes without NUL", key, MCP_MAX_NAME);
+		return err;
+	}
+	if (json_is_null(args))
+		args = NULL;
+	if (args && !json_is_object(args))
+		return "invalid params: \"params.arguments\" must be an object";
+	*tool = json_string_value(name);
+	*tlen = json_string_length(name);
+	char action[MCP_MAX_NAME + 300];
+	if (!mcp_action(m, kind == MCP_R_CALL ? *tool : "resources.read", kind == MCP_R_CALL ? *tlen : 14,
+			action, sizeof action))
+		return "invalid params: the tool name is too long";
+	*code = 0;
+	int rc = scope_form_begin(m->form, m->cfg.task, NULL);
+	if (rc == 0 && kind == MCP_R_CALL && (rc = scope_form_attrs_json(m->form, args)) == 0)
+		rc = scope_form_add_args(m->form, action, args, NULL, 0);
+	else if (rc == 0 && kind == MCP_R_READ)
+		rc = scope_form_add(m->form, action, *tool, *tlen, SCOPE_RES_URL);
+	if (rc < 0 || scope_form_count(m->form) == 0) {
+		const char *fe = scope_form_error(m->form);
+		snprintf(err, errsz, "the call cannot be formed into a request: %s%s%s", scope_strerror(rc),
+			 fe && *fe ? ": " : "", fe ? fe : "");
+		return err;
+	}
+	return NULL;
+}
+
+/* The MCP fields of a log record. */
+static void put_mcp_fields(mcp_ctx *m, json_t *rec, json_t *id, mcp_rkind kind, const char *tool,
+			   size_t tlen)
+{
+	json_object_set_new(rec, "method", json_string(kind == MCP_R_CALL ? "tools/call" : "resources/read"));
+	json_object_set_new(rec, "tool", kind == MCP_R_CALL ? ep_json_text(tool, tlen) : json_null());
+	json_object_set_new(rec, "server", m->cfg.name ? json_string(m->cfg.name) : json_null());
+	json_object_set(rec, "jsonrpc_id", id ? id : json_null());
+}
+
+/* A call that was refused before it could be decided: logged like the
+ * gateway's malformed requests (declog skips records with "error"). */
+static void log_error(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen, const char *why)
+{
+	json_t *rec = ep_log_record("decision");
+	json_object_set(rec, "id", id ? id : json_null());
+	json_object_set_new(rec, "task", json_string(m->cfg.task));
+	json_object_set_new(rec, "action", json_null());
+	json_object_set_new(rec, "resource", json_null());
+	json_object_set_new(rec, "attributes", json_null());
+	json_object_set_new(rec, "decision", json_string("deny"));
+	json_object_set_new(rec, "reason", json_string("error"));
+	json_object_set_new(rec, "item", json_null());
+	json_object_set_new(rec, "location", json_null());
+	json_object_set_new(rec, "explain", json_string("error (fail closed: deny)"));
+	json_object_set_new(rec, "policy", json_null());
+	json_object_set_new(rec, "error", ep_json_text(why, strlen(why)));
+	put_mcp_fields(m, rec, id, kind, tool, tool ? tlen : 0);
+	if (ep_log_records(m->env.log, &rec, 1) < 0)
+		atomic_fetch_add(&m->env.log_failures, 1);
+}
+
+typedef struct verdict {
+	ep_outcome o;            /* of the deciding request */
+	size_t which;
+} verdict;
+
+/* Decides the formed requests, logs them, fills V.  Deny on any failure. */
+static void decide_all(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen, verdict *v)
+{
+	size_t n = scope_form_count(m->form);
+	json_t **recs = calloc(2 * n, sizeof *recs);
+	ep_outcome *o = malloc(2 * sizeof *o);
+	ep_pin pin, cpin;
+	bool cand = false;
+	v->which = 0;
+	if (!recs || !o || ep_slot_pin(&m->enforced, &pin) < 0) {
+		ep_outcome_error(&v->o, !recs || !o ? "out of memory" : "no policy could be pinned");
+		free(recs);
+		free(o);
+		log_error(m, id, kind, tool, tlen, v->o.explain);
+		return;
+	}
+	cand = m->shadow && ep_slot_pin(&m->candidate, &cpin) == 0;
+	scope_result all;
+	size_t which = 0;
+	int rc = scope_form_decide(m->form, pin.p, m->scr, &all, &which);
+	bool have = false;
+	for (size_t i = 0; i < n; i++) {
+		const scope_request *rq = scope_form_request(m->form, i);
+		ep_decide_pinned(&pin, m->scr, rq, &o[0]);
+		recs[2 * i] = ep_decision_record(id, rq, NULL, &o[0]);
+		put_mcp_fields(m, recs[2 * i], id, kind, tool, tlen);
+		if (cand) {
+			ep_decide_pinned(&cpin, m->scr, rq, &o[1]);
+			recs[2 * i + 1] = ep_shadow_record(id, rq, NULL, &o[0], &o[1]);
+			if (recs[2 * i + 1])
+				put_mcp_fields(m, recs[2 * i + 1], id, kind, tool, tlen);
+		}
+		if (!have || o[0].r.decision > v->o.r.decision) {
+			v->o = o[0];
+			v->which = i;
+			have = true;
+		}
+	}
+	if (cand)
+		ep_slot_unpin(&m->candidate, &cpin);
+	ep_slot_unpin(&m->enforced, &pin);
+	/* the library's verdict and ours must agree, else neither is trusted */
+	if (rc < 0 || !have || all.decision != v->o.r.decision)
+		ep_outcome_error(&v->o, rc < 0 ? scope_strerror(rc) : "inconsistent decisions");
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(recs[2 * i], "call_decision", json_string(ep_decision_name(v->o.r.decision)));
+	if (ep_log_records(m->env.log, recs, 2 * n) < 0) { /* no unlogged authority */
+		atomic_fetch_add(&m->env.log_failures, 1);
+		ep_outcome_error(&v->o, "decision log write failed");
+	}
+	free(recs);
+	free(o);
+}
+
+/* decision, reason, item, location, explain, policy. */
+static json_t *outcome_meta(const ep_outcome *o)
+{
+	json_t *meta = json_object();
+	ep_put_outcome(meta, o, true);
+	return meta;
+}
+
+static void deny(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen,
+		 const scope_request *rq, const ep_outcome *o)
+{
+	char text[2400];
+	const char *why = o->r.why == SCOPE_WHY_ITEM ? "denied by" : "nothing allows it:";
+	if (o->r.why == SCOPE_WHY_ERROR)
+		why = "it could not be decided:";
+	snprintf(text, sizeof text, "denied by scope: task '%s' may not %s '%.*s' (action '%.*s', resource '%.*s'); %s %s",
+		 m->cfg.task, kind == MCP_R_CALL ? "call tool" : "read resource", (int)(tlen > 300 ? 300 : tlen), tool,
+		 rq ? (int)(rq->action_len > 300 ? 300 : rq->action_len) : 0, rq ? rq->action : "",
+		 rq ? (int)(rq->resource_len > 600 ? 600 : rq->resource_len) : 0, rq ? rq->resource : "",
+		 why, o->explain);
+	m->denied++;
+	mcp_reply(m, mcp_refusal(id, kind, text, outcome_meta(o)));
+}
+
+void mcp_call(mcp_ctx *m, json_t *req, json_t *id, mcp_rkind kind)
+{
+	const char *tool = NULL;
+	size_t tlen = 0;
+	int code;
+	char err[600];
+	m->calls++;
+	const char *bad = form_call(m, req, kind, &tool, &tlen, &code, err, sizeof err);
+	if (bad && code) {
+		mcp_reply(m, mcp_error(id, code, bad));
+		return;
+	}
+	verdict v;
+	if (bad) {
+		log_error(m, id, kind, tool, tlen, bad);
+		ep_outcome_error(&v.o, bad);
+		deny(m, id, kind, tool, tlen, NULL, &v.o);
+		return;
+	}
+	decide_all(m, id, kind, tool, tlen, &v);
+	const scope_request *rq = scope_form_request(m->form, v.which);
+	switch (v.o.r.decision) {
+	case SCOPE_ALLOW:
+		m->forwarded++;
+		mcp_forward_request(m, req, id, kind);
+		break;
+	case SCOPE_ASK:
+		m->asked++;
+		mcp_ask_start(m, req, id, kind, tool, rq, &v.o);
+		break;
+	default:
+		deny(m, id, kind, tool, tlen, rq, &v.o);
+		break;
+	}
+}
+
+void mcp_call_approved(mcp_ctx *m, mcp_ask *a)
+{
+	const char *tool = NULL;
+	size_t tlen = 0;
+	int code;
+	char err[600];
+	ep_outcome o;
+	ep_pin pin;
+	/* a reload while the human thought may have withdrawn the authority */
+	const char *bad = form_call(m, a->msg, a->kind, &tool, &tlen, &code, err, sizeof err);
+	if (!bad && ep_slot_pin(&m->enforced, &pin) == 0) {
+		size_t which = 0;
+		if (scope_form_decide(m->form, pin.p, m->scr, &o.r, &which) < 0)
+			o.r.decision = SCOPE_DENY;
+		if (o.r.decision == SCOPE_DENY)
+			ep_decide_pinned(&pin, m->scr, scope_form_request(m->form, which), &o);
+		ep_slot_unpin(&m->enforced, &pin);
+	} else {
+		ep_outcome_error(&o, bad ? bad : "no policy could be pinned");
+	}
+	if (o.r.decision == SCOPE_DENY) {
+		mcp_ask_log(m, a, "approved-but-denied-now");
+		deny(m, a->client_id, a->kind, tool ? tool : a->tool, tool ? tlen : strlen(a->tool), NULL, &o);
+		return;
+	}
+	mcp_ask_log(m, a, "approved");
+	m->forwarded++;
+	mcp_forward_request(m, a->msg, a->client_id, a->kind);
+}
