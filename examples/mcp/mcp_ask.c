@@ -106,11 +106,12 @@ static json_t *elicitation(const mcp_ctx *m, const mcp_ask *a)
 		 "approval for this: %s. Approve this exact call?",
 		 m->cfg.task, what, args ? args : "{}", args && strlen(args) > 1500 ? "..." : "", a->explain);
 	free(args);
-	return json_pack("{s:s,s:I,s:s,s:{s:s,s:s,s:{s:s,s:{s:s,s:s,s:s,s:b}},s:[s]}}", "jsonrpc", "2.0", "id",
-			 (json_int_t)a->cid, "method", "elicitation/create", "params", "mode", "form", "message", msg,
-			 "requestedSchema", "type", "object", "properties", "approve", "type", "boolean", "title",
-			 "Approve", "description", "Let this exact call through", "default", 0, "required",
-			 "approve");
+	json_t *approve = json_pack("{s:s,s:s,s:s,s:b}", "type", "boolean", "title", "Approve",
+				    "description", "Let this exact call through", "default", 0);
+	json_t *schema = json_pack("{s:s,s:{s:o},s:[s]}", "type", "object", "properties", "approve", approve,
+				   "required", "approve");
+	return json_pack("{s:s,s:I,s:s,s:{s:s,s:s,s:o}}", "jsonrpc", "2.0", "id", (json_int_t)a->cid, "method",
+			 "elicitation/create", "params", "mode", "form", "message", msg, "requestedSchema", schema);
 }
 
 void mcp_ask_start(mcp_ctx *m, json_t *req, json_t *id, mcp_rkind kind, const char *tool,
@@ -134,7 +135,7 @@ void mcp_ask_start(mcp_ctx *m, json_t *req, json_t *id, mcp_rkind kind, const ch
 			ask_free(a);
 		return;
 	}
-	const char *why = !m->client_elicits ? "the client offers no way to ask (no form elicitation capability)"
+	const char *why = !m->client_elicits ? "the client cannot be asked (no elicitation capability)"
 			  : m->nasks >= m->cfg.max_pending ? "too many calls are waiting for approval"
 							   : NULL;
 	a->cid = ++m->next_cid;
@@ -185,9 +186,9 @@ void mcp_ask_answer(mcp_ctx *m, mcp_ask *a, json_t *resp)
 	}
 	const char *why = !res ? "the client answered the elicitation with an error"
 			  : !action ? "the client's answer was malformed"
-			  : strcmp(action, "decline") == 0 ? "the human declined"
-			  : strcmp(action, "cancel") == 0 ? "the human dismissed the question"
-			  : strcmp(action, "accept") == 0 ? "the human did not approve"
+			  : strcmp(action, "decline") == 0 ? "the user declined"
+			  : strcmp(action, "cancel") == 0 ? "the user dismissed the question"
+			  : strcmp(action, "accept") == 0 ? "the user did not approve"
 							  : "the client's answer was malformed";
 	char what[1400];
 	what_text(a, what, sizeof what);

@@ -168,7 +168,7 @@ void mcp_peer_send_json(mcp_peer *p, json_t *msg)
 	char *s = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(msg);
 	if (!s) {
-		fprintf(stderr, MCP_PROG ": cannot serialise a message for the %s (out of memory)\n", p->name);
+		fprintf(stderr, MCP_PROG ": cannot serialise a message for the %s\n", p->name);
 		return;
 	}
 	mcp_peer_send(p, s, strlen(s));

@@ -143,8 +143,13 @@ static int finish(mcp_ctx *m, endgame *e)
 		; /* until EOF, EAGAIN (a child of the server holds the pipe) or a full queue */
 	drain_lines(m, &m->server);
 	close_server_input(m, e);
-	/* the server's status, if it already exited, for the message */
-	reap(m, false);
+	/* the server's status for the message: its output usually ends
+	 * because it exits, so give the exit a moment to be seen */
+	for (int i = 0; i < 20 && !m->server_exited; i++) {
+		reap(m, false);
+		if (!m->server_exited)
+			poll(NULL, 0, 10);
+	}
 	char why[160];
 	if (m->server_exited && WIFEXITED(m->server_status))
 		snprintf(why, sizeof why, MCP_PROG ": the MCP server exited (status %d) before answering",

@@ -43,7 +43,8 @@ static const char usage_text[] =
 	"  --shadow FILE        also decide with this candidate policy, never enforce it,\n"
 	"                       log a \"shadow\" record wherever the decisions differ\n"
 	"  --ask-timeout SECS   how long a human may take to approve (default 120)\n"
-	"  --scopec PATH        compiler for source policies (default: $SCOPEC or scopec)\n"
+	"  --scopec PATH        compiler for source policies (default: $SCOPEC, else the\n"
+	"                       scopec beside scope-mcp or one directory up, else PATH)\n"
 	"  --poll-ms N          check the policy files for changes every N ms (default 200;\n"
 	"                       0: reload on SIGHUP only)\n"
 	"  --max-line BYTES     longest message (default 4194304)\n"
@@ -157,6 +158,34 @@ static int parse_args(mcp_config *c, int argc, char **argv, bool *done)
 		return usage("%s", "no server command given (-- COMMAND [ARG...])");
 	c->command = argv + i + 1;
 	return 0;
+}
+
+/* The compiler when neither --scopec nor $SCOPEC names one: beside our
+ * own executable (an installation: BINDIR/scopec), or one directory up
+ * (the build tree: build/scope-mcp and ./scopec), else scopec on PATH.
+ * MCP hosts start servers with a minimal environment, so $SCOPEC is
+ * often not passed on. */
+static const char *default_scopec(void)
+{
+	static char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 16);
+	if (n <= 0 || (size_t)n >= sizeof buf - 16)
+		return "scopec";
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (!slash)
+		return "scopec";
+	strcpy(slash + 1, "scopec");
+	if (access(buf, X_OK) == 0)
+		return buf;
+	*slash = '\0';
+	slash = strrchr(buf, '/');
+	if (slash) {
+		strcpy(slash + 1, "scopec");
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return "scopec";
 }
 
 /* ---- the watcher thread ---------------------------------------------------- */
@@ -341,7 +370,7 @@ int main(int argc, char **argv)
 	static mcp_ctx ctx;
 	mcp_ctx *m = &ctx;
 	const char *env = getenv("SCOPEC");
-	m->cfg = (mcp_config){ .scopec = env && *env ? env : "scopec", .ask_timeout_ms = 120000,
+	m->cfg = (mcp_config){ .scopec = env && *env ? env : default_scopec(), .ask_timeout_ms = 120000,
 			       .poll_ms = 200, .max_line = 4u << 20, .max_pending = 4096 };
 	bool done;
 	int rc = parse_args(&m->cfg, argc, argv, &done);
