@@ -12,8 +12,8 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-export const SCOPE_MCP = process.env.SCOPE_MCP ?? path.resolve(import.meta.dirname, '../../build/scope-mcp');
-export const SCOPEC = process.env.SCOPEC ?? path.resolve(import.meta.dirname, '../../scopec');
+export const SCOPE_MCP = path.resolve(process.env.SCOPE_MCP ?? path.resolve(import.meta.dirname, '../../build/scope-mcp'));
+export const SCOPEC = path.resolve(process.env.SCOPEC ?? path.resolve(import.meta.dirname, '../../scopec'));
 export const NODE = process.execPath;
 
 function binOf(pkg, name) {
@@ -181,7 +181,9 @@ export async function connect(t, opts) {
 	}
 	const [cmd, ...args] = opts.direct ? opts.server : [SCOPE_MCP, ...proxyArgs, ...opts.server];
 	const transport = new StdioClientTransport({
-		command: cmd, args, stderr: 'pipe', cwd: opts.cwd, env: opts.env,
+		// the SDK passes only a few safe variables on: scope-mcp compiles a
+		// source policy with $SCOPEC
+		command: cmd, args, stderr: 'pipe', cwd: opts.cwd, env: { SCOPEC, ...opts.env },
 	});
 	let err = '';
 	transport.stderr.on('data', (d) => { err += d; });
@@ -218,6 +220,7 @@ export const everythingServer = () => [NODE, EVERYTHING_SERVER, 'stdio'];
 
 /** Assert-friendly: call a tool, return { isError, text, result }. */
 export async function call(client, name, args, options) {
-	const result = await client.callTool({ name, arguments: args }, undefined, options);
+	// an upper bound well below the file's: a call left unanswered fails its own test
+	const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 20000, ...options });
 	return { isError: result.isError === true, text: textOf(result), result };
 }

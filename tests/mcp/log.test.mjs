@@ -68,7 +68,9 @@ test('scopec suggest learns a least-privilege policy from the log that scopec ch
 test('--shadow decides a candidate on every call without enforcing it; shadow-report shows the change', async (t) => {
 	const { root, allowed } = fsTree(t);
 	const policy = writePolicy(root, filesPolicy(root));
-	const shadow = writePolicy(root, `${filesPolicy(root)}task files\n  allows write_file ${root}/outside/**\n`, 'candidate.scope');
+	const candidate = filesPolicy(root).replace('  allows move_file', `  allows write_file ${root}/outside/**\n  allows move_file`);
+	assert.notEqual(candidate, filesPolicy(root));
+	const shadow = writePolicy(root, candidate, 'candidate.scope');
 	const log = path.join(root, 'decisions.log');
 	const { client } = await connect(t, { policy, task: 'files', log, shadow, server: fsServer(root) });
 	const w = await call(client, 'write_file', { path: `${root}/outside/o.txt`, content: 'x' });

@@ -38,7 +38,8 @@ if (answer) {
 	});
 }
 // The server's stderr is kept quiet, and shown only when the connection fails.
-const transport = new StdioClientTransport({ command, args, stderr: 'pipe' });
+// The whole environment is passed on (the SDK's default is a few safe variables).
+const transport = new StdioClientTransport({ command, args, stderr: 'pipe', env: { ...process.env } });
 let serverErr = '';
 transport.stderr.on('data', (d) => { serverErr += d; });
 try {

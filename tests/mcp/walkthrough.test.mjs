@@ -1,0 +1,149 @@
+// examples/mcp/README.md, executed: every ```console block's `$ ` commands
+// run in order in one bash (from the repository root, with scope-mcp and
+// scopec first on PATH), and each command's output (stdout and stderr) must
+// be exactly the lines the README shows after it. The host configurations
+// (the JSON blocks and `claude mcp add`) are started for real too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SCOPE_MCP, SCOPEC, FS_SERVER } from './lib.mjs';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const readme = fs.readFileSync(path.join(repo, 'examples/mcp/README.md'), 'utf8');
+const DEMO = '/tmp/mcp-demo';
+
+/** The fenced blocks of a markdown text: [{ lang, body }]. */
+function blocks(md) {
+	const out = [];
+	const re = /^```(\w*)\n([\s\S]*?)^```$/gm;
+	for (let m; (m = re.exec(md));) out.push({ lang: m[1], body: m[2] });
+	return out;
+}
+
+/** The `$ ` commands of a console block with the output shown after each. */
+export function steps(body) {
+	const lines = body.replace(/\n$/, '').split('\n');
+	const out = [];
+	for (let i = 0; i < lines.length;) {
+		assert.ok(lines[i].startsWith('$ '), `console block line is neither a command nor output: ${lines[i]}`);
+		let cmd = lines[i++].slice(2);
+		// continuation lines, here-documents, quotes open across lines
+		const here = /<<-?\s*'?(\w+)'?/.exec(cmd);
+		if (here) {
+			while (i < lines.length && lines[i] !== here[1]) cmd += `\n${lines[i++]}`;
+			assert.ok(i < lines.length, `unterminated here-document: ${cmd}`);
+			cmd += `\n${lines[i++]}`;
+		} else {
+			while (cmd.endsWith('\\') || unbalancedQuote(cmd)) {
+				assert.ok(i < lines.length, `unterminated command: ${cmd}`);
+				cmd += `\n${lines[i++]}`;
+			}
+		}
+		const expected = [];
+		while (i < lines.length && !lines[i].startsWith('$ ')) expected.push(lines[i++]);
+		out.push({ cmd, expected: expected.length ? `${expected.join('\n')}\n` : '' });
+	}
+	return out;
+}
+
+/** A command whose single quotes are not closed goes on on the next line. */
+function unbalancedQuote(cmd) {
+	let inSingle = false, inDouble = false;
+	for (let k = 0; k < cmd.length; k++) {
+		const c = cmd[k];
+		if (inSingle) { if (c === "'") inSingle = false; continue; }
+		if (c === '\\') { k++; continue; }
+		if (c === '"') inDouble = !inDouble;
+		else if (c === "'" && !inDouble) inSingle = true;
+	}
+	return inSingle || inDouble;
+}
+
+function binDir(t) {
+	// scope-mcp and scopec as the README names them, from SCOPE_MCP and SCOPEC
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scope-mcp-bin-'));
+	t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+	fs.symlinkSync(SCOPE_MCP, path.join(dir, 'scope-mcp'));
+	fs.symlinkSync(SCOPEC, path.join(dir, 'scopec'));
+	return dir;
+}
+
+test('examples/mcp/README.md: every console step prints what the README shows', (t) => {
+	const all = blocks(readme).filter((b) => b.lang === 'console').flatMap((b) => steps(b.body));
+	assert.ok(all.length >= 10, `only ${all.length} console steps found`);
+	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scope-mcp-walk-'));
+	t.after(() => { fs.rmSync(work, { recursive: true, force: true }); fs.rmSync(DEMO, { recursive: true, force: true }); });
+	// one bash for all steps: each step's output and status to files of its own
+	let script = 'set +e\ncd "$REPO"\n';
+	all.forEach((s, i) => {
+		script += `{\n${s.cmd}\n} > "$WORK/out.${i}" 2>&1 < /dev/null\n__rc=$?; echo $__rc > "$WORK/rc.${i}"; (exit $__rc)\n`;
+	});
+	script += 'exit 0\n';
+	const bin = binDir(t);
+	const r = spawnSync('bash', ['-c', script], {
+		env: { ...process.env, REPO: repo, WORK: work, PATH: `${bin}:${process.env.PATH}` },
+		encoding: 'utf8', timeout: 90000,
+	});
+	assert.equal(r.status, 0, `bash: ${r.stderr}`);
+	all.forEach((s, i) => {
+		const got = fs.readFileSync(path.join(work, `out.${i}`), 'utf8');
+		const rc = Number(fs.readFileSync(path.join(work, `rc.${i}`), 'utf8'));
+		assert.equal(got, s.expected, `step ${i + 1} of the README printed otherwise:\n$ ${s.cmd}`);
+		const next = all[i + 1]?.cmd;
+		if (next !== 'echo $?') assert.equal(rc, 0, `step ${i + 1} exited ${rc}:\n$ ${s.cmd}\n${got}`);
+	});
+});
+
+/** A host's command line from the README, made to run here. */
+function localize(argv) {
+	const out = [];
+	for (let i = 0; i < argv.length; i++) {
+		if (argv[i] === 'npx' && argv[i + 1] === '-y' && argv[i + 2] === '@modelcontextprotocol/server-filesystem') {
+			out.push(process.execPath, FS_SERVER); // the pinned copy, no download
+			i += 2;
+		} else if (argv[i] === '/home/me/scope/build/scope-mcp') {
+			out.push(SCOPE_MCP);
+		} else {
+			out.push(argv[i].replace('/home/me/scope/', `${repo}/`));
+		}
+	}
+	return out;
+}
+
+function runHost(t, argv) {
+	fs.rmSync(DEMO, { recursive: true, force: true });
+	fs.mkdirSync(`${DEMO}/notes/private`, { recursive: true });
+	t.after(() => fs.rmSync(DEMO, { recursive: true, force: true }));
+	fs.writeFileSync(`${DEMO}/notes/todo.txt`, 'buy milk\n');
+	fs.writeFileSync(`${DEMO}/notes/private/pin.txt`, '1234\n');
+	const input = `read_text_file {"path": "${DEMO}/notes/todo.txt"}\nread_text_file {"path": "${DEMO}/notes/private/pin.txt"}\n`;
+	const r = spawnSync(process.execPath, [path.join(import.meta.dirname, 'mcp-call.mjs'), '--', ...localize(argv)],
+		// a host's environment: nothing of this test's but where scopec is
+		{ input, encoding: 'utf8', timeout: 30000, cwd: os.tmpdir(), env: { PATH: process.env.PATH, HOME: os.homedir(), SCOPEC } });
+	assert.equal(r.status, 0, r.stderr);
+	const lines = r.stdout.split('\n');
+	assert.equal(lines[0], 'read_text_file: ok: buy milk');
+	assert.match(lines[1], /^read_text_file: error: denied by scope/);
+	assert.ok(fs.existsSync(`${DEMO}/decisions.log`), 'the configured --log was not written');
+}
+
+test('the Claude Desktop / .mcp.json configuration of the README starts a working proxy', (t) => {
+	const json = blocks(readme).filter((b) => b.lang === 'json');
+	assert.ok(json.length >= 1, 'no JSON configuration in the README');
+	for (const b of json) {
+		const conf = JSON.parse(b.body);
+		const servers = Object.values(conf.mcpServers ?? {});
+		assert.ok(servers.length > 0, 'no mcpServers entry');
+		for (const s of servers) runHost(t, [s.command, ...s.args]);
+	}
+});
+
+test('the `claude mcp add` line of the README starts a working proxy', (t) => {
+	const sh = blocks(readme).filter((b) => b.lang === 'sh').map((b) => b.body).find((b) => b.startsWith('claude mcp add'));
+	assert.ok(sh, 'no claude mcp add in the README');
+	const words = sh.replace(/\\\n/g, ' ').trim().split(/\s+/);
+	runHost(t, words.slice(words.indexOf('--') + 1));
+});
