@@ -54,6 +54,37 @@ json_t *mcp_refusal(json_t *id, mcp_rkind kind, const char *text, json_t *meta)
 	return mcp_result(id, res);
 }
 
+/* Is S (N bytes) a path whose meaning depends on a base directory?  The
+ * proxy cannot know the base a server resolves relative paths against
+ * (server-filesystem uses its first allowed directory, others their
+ * working directory), so without --base such a path is not decided at
+ * all: it is refused.  "~" and "~/..." are the home directory, which the
+ * server, started with the proxy's environment, shares; "://" is a URL. */
+static bool relative_path(const char *s, size_t n)
+{
+	if (n && s[0] == '/')
+		return false;
+	if (n && s[0] == '~' && (n == 1 || s[1] == '/'))
+		return false;
+	return !memmem(s, n, "://", 3);
+}
+
+/* The first relative path among the resource arguments of ARGS, or NULL. */
+static const json_t *find_relative(const json_t *args)
+{
+	for (size_t i = 0; args && i < scope_default_res_nargs; i++) {
+		if (scope_default_res_args[i].kind != SCOPE_RES_PATH)
+			continue;
+		const json_t *v = json_object_get(args, scope_default_res_args[i].name);
+		for (size_t k = 0; k < (json_is_array(v) ? json_array_size(v) : 1); k++) {
+			const json_t *e = json_is_array(v) ? json_array_get(v, k) : v;
+			if (json_is_string(e) && relative_path(json_string_value(e), json_string_length(e)))
+				return e;
+		}
+	}
+	return NULL;
+}
+
 /* The call in REQ, checked and formed into m->form.  NULL, or why the
  * call is refused (*CODE: -32602 for a malformed call, 0 when forming
  * failed: that is a deny).  TOOL/TLEN: the tool name (or the URI). */
@@ -84,7 +115,14 @@ static const char *form_call(mcp_ctx *m, json_t *req, mcp_rkind kind, const char
 			action, sizeof action))
 		return "invalid params: the tool name is too long";
 	*code = 0;
-	int rc = scope_form_begin(m->form, m->cfg.task, NULL);
+	const json_t *rel = m->cfg.base ? NULL : find_relative(args);
+	if (rel) {
+		snprintf(err, errsz, "the relative path '%.300s' is not decided: the directory the server resolves it "
+			 "against is unknown (use an absolute path, or start scope-mcp with --base DIR)",
+			 json_string_value(rel));
+		return err;
+	}
+	int rc = scope_form_begin(m->form, m->cfg.task, m->cfg.base);
 	if (rc == 0 && kind == MCP_R_CALL && (rc = scope_form_attrs_json(m->form, args)) == 0)
 		rc = scope_form_add_args(m->form, action, args, NULL, 0);
 	else if (rc == 0 && kind == MCP_R_READ)
@@ -200,15 +238,17 @@ static json_t *outcome_meta(const ep_outcome *o)
 static void deny(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen,
 		 const scope_request *rq, const ep_outcome *o)
 {
-	char text[2400];
+	char text[2400], what[1400] = "";
 	const char *why = o->r.why == SCOPE_WHY_ITEM ? "denied by" : "nothing allows it:";
 	if (o->r.why == SCOPE_WHY_ERROR)
 		why = "it could not be decided:";
-	snprintf(text, sizeof text, "denied by scope: task '%s' may not %s '%.*s' (action '%.*s', resource '%.*s'); %s %s",
-		 m->cfg.task, kind == MCP_R_CALL ? "call tool" : "read resource", (int)(tlen > 300 ? 300 : tlen), tool,
-		 rq ? (int)(rq->action_len > 300 ? 300 : rq->action_len) : 0, rq ? rq->action : "",
-		 rq ? (int)(rq->resource_len > 600 ? 600 : rq->resource_len) : 0, rq ? rq->resource : "",
-		 why, o->explain);
+	if (rq)
+		snprintf(what, sizeof what, " (action '%.*s', resource '%.*s')",
+			 (int)(rq->action_len > 300 ? 300 : rq->action_len), rq->action,
+			 (int)(rq->resource_len > 600 ? 600 : rq->resource_len), rq->resource);
+	snprintf(text, sizeof text, "denied by scope: task '%s' may not %s '%.*s'%s; %s %s", m->cfg.task,
+		 kind == MCP_R_CALL ? "call tool" : "read resource", (int)(tlen > 300 ? 300 : tlen),
+		 tool ? tool : "", what, why, o->explain);
 	m->denied++;
 	mcp_reply(m, mcp_refusal(id, kind, text, outcome_meta(o)));
 }

@@ -43,6 +43,8 @@ static const char usage_text[] =
 	"  --shadow FILE        also decide with this candidate policy, never enforce it,\n"
 	"                       log a \"shadow\" record wherever the decisions differ\n"
 	"  --ask-timeout SECS   how long a human may take to approve (default 120)\n"
+	"  --base DIR           the directory the server resolves relative paths against\n"
+	"                       (default: none known, so calls with relative paths are denied)\n"
 	"  --scopec PATH        compiler for source policies (default: $SCOPEC, else the\n"
 	"                       scopec beside scope-mcp or one directory up, else PATH)\n"
 	"  --poll-ms N          check the policy files for changes every N ms (default 200;\n"
@@ -97,6 +99,11 @@ static int set_option(mcp_config *c, const char *opt, size_t nlen, char *val, co
 		c->shadow = val;
 	else if (OPT("--scopec"))
 		c->scopec = val;
+	else if (OPT("--base")) {
+		if (val[0] != '/')
+			return usage("--base needs an absolute directory, not '%s'", val);
+		c->base = val;
+	}
 	else if (OPT("--ask-timeout")) {
 		if (!seconds_arg(val, &c->ask_timeout_ms))
 			return usage("bad value in '%s' (seconds, more than 0, at most 86400)", a);
@@ -114,7 +121,7 @@ static int set_option(mcp_config *c, const char *opt, size_t nlen, char *val, co
 
 static bool known_option(const char *a, size_t nlen)
 {
-	static const char *const names[] = { "--policy", "--task", "--name", "--log", "--shadow", "--scopec",
+	static const char *const names[] = { "--policy", "--task", "--name", "--log", "--shadow", "--scopec", "--base",
 					     "--ask-timeout", "--poll-ms", "--max-line", "--max-pending" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (nlen == strlen(names[i]) && strncmp(a, names[i], nlen) == 0)

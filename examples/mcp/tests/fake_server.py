@@ -14,7 +14,8 @@ tools/call of tool NAME with arguments ARGS:
   roots     asks the client roots/list (id ARGS.id, default "scope-mcp-1")
             and answers with the client's answer
   flood     writes ARGS.n notifications/message of ARGS.size bytes, then answers
-anything else is answered like echo.
+anything else is answered like echo.  With FAKE_SYNC=1 calls are answered
+in order from the main thread (the benchmark).
 Other requests: initialize, tools/list (tools named in $FAKE_TOOLS, comma
 separated, default echo,crash,garbage,big,roots,flood,write_file,read_file),
 resources/read (echo of the uri), ping; unknown methods get -32601.
@@ -27,6 +28,7 @@ import time
 
 LOG = os.environ.get("FAKE_LOG")
 TOOLS = os.environ.get("FAKE_TOOLS", "echo,crash,garbage,big,roots,flood,write_file,read_file").split(",")
+SYNC = os.environ.get("FAKE_SYNC") == "1"
 out_lock = threading.Lock()
 waiting = {}  # our request id -> (event, slot)
 
@@ -100,7 +102,10 @@ def handle(msg):
             {"name": t, "inputSchema": {"type": "object"}} for t in TOOLS if t]}})
     elif m == "tools/call":
         p = msg.get("params", {})
-        threading.Thread(target=call, args=(i, p.get("name"), p.get("arguments") or {}), daemon=True).start()
+        if SYNC:  # the benchmark: answer at once, no thread
+            call(i, p.get("name"), p.get("arguments") or {})
+        else:
+            threading.Thread(target=call, args=(i, p.get("name"), p.get("arguments") or {}), daemon=True).start()
     elif m == "resources/read":
         uri = msg["params"]["uri"]
         send({"jsonrpc": "2.0", "id": i, "result": {"contents": [{"uri": uri, "text": "content of " + uri}]}})

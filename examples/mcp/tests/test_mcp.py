@@ -604,8 +604,22 @@ def test_decisions_and_canonical_paths(d):
     check(is_denied(r), "paths: one denied element denies the call")
     r = px.response(px.call("read_file", {"source": "/srv/a", "destination": "/tmp/b"}))
     check(r and not r["result"].get("isError"), "source and destination both allowed")
+    # a relative path: the base the server resolves it against is unknown
+    for rel in ("srv/a", "./a", "", "../srv/a", "~x/a"):
+        r = px.response(px.call("read_file", {"path": rel}))
+        check(is_denied(r) and "relative path" in text_of(r), f"relative path {rel!r} denied: {text_of(r)}")
+    r = px.response(px.call("read_file", {"paths": ["/srv/a", "b"]}))
+    check(is_denied(r), "a relative element of paths denies the call")
     check(len(px.calls_seen("write_file")) == 0 and len(px.calls_seen("read_file")) == 2,
           "only the allowed calls reached the server")
+    px.close()
+    px = Proxy(d, "--base", "/srv/notes")
+    px.initialize()
+    r = px.response(px.call("read_file", {"path": "../x/a"}))
+    check(r and not r["result"].get("isError") and px.records()[-1]["resource"] == "/srv/x/a",
+          f"--base: relative paths resolved against it: {px.records()[-1:]}")
+    r = px.response(px.call("read_file", {"path": "../../etc/a"}))
+    check(is_denied(r), "--base: and decided where they land")
     px.close()
 
 
