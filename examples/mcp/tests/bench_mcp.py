@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--mcp", required=True)
     ap.add_argument("--scopec", required=True)
     ap.add_argument("--calls", type=int, default=5000)
+    ap.add_argument("--wrap", default="")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="scope-mcp-bench-") as d:
         pol = os.path.join(d, "bench.scope")
@@ -72,7 +73,7 @@ def main():
         env.pop("FAKE_LOG", None)
         server = [sys.executable, os.path.join(HERE, "fake_server.py")]
         direct = Peer(server, env)
-        proxy = Peer([a.mcp, "--policy", pol, "--task", "bench", "--log", os.path.join(d, "log"),
+        proxy = Peer([a.wrap or a.mcp, "--policy", pol, "--task", "bench", "--log", os.path.join(d, "log"),
                       "--", *server], env)
         line = (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                             "params": {"name": "read_file", "arguments": {"path": "/srv/data/report.txt",
