@@ -24,12 +24,13 @@ PCRE2_LIBS   = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 JSON_LIBS    = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CRYPTO_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
 ALL_CFLAGS   = $(OPT) -std=c11 $(WARN) $(CPPFLAGS_ALL) $(PCRE2_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_ALL   = $(PCRE2_LIBS) $(JSON_LIBS) $(EXTRA_LDFLAGS)
+LDLIBS_ALL   = $(PCRE2_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(EXTRA_LDFLAGS)
 
 # Build dependencies from Debian.  `make` installs what is missing when run
 # as root, and otherwise stops with the exact command to run.
-DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev liburiparser-dev
+DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev liburiparser-dev nettle-dev
 
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 COMPILER_SRC := $(filter-out compiler/scopec.c,$(wildcard compiler/*.c))
@@ -54,6 +55,7 @@ deps:
 	[ -f /usr/include/check.h ] || missing="$$missing check"; \
 	[ -f /usr/include/jansson.h ] || missing="$$missing libjansson-dev"; \
 	[ -f /usr/include/uriparser/Uri.h ] || missing="$$missing liburiparser-dev"; \
+	[ -f /usr/include/nettle/sha2.h ] || missing="$$missing nettle-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "make: installing missing build dependencies:$$missing"; \
@@ -134,6 +136,7 @@ san-test: $(B)/check_scope $(B)/scopec-bin
 	  SCOPEC=$(B)/scopec-bin CK_FORK=no $(B)/check_scope
 	ASAN_OPTIONS=detect_leaks=1 tests/run_cases.sh $(B)/scopec-bin
 	ASAN_OPTIONS=detect_leaks=1 $(B)/scopec-bin test policies/*.scope
+	ASAN_OPTIONS=detect_leaks=1 python3 tests/hook_cases.py --scopec $(B)/scopec-bin
 
 # ThreadSanitizer over the runtime suite: readers deciding on one handle
 # while it is hot-swapped, and the rest of the runtime's tests.

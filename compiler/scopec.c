@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "explain.h"
 #include "fmt.h"
+#include "hook.h"
 #include "lint.h"
 #include "report.h"
 #include "refeval.h"
@@ -581,6 +582,8 @@ static const sc_command commands[] = {
 	  "  --format=json    the changes as one JSON document\n"
 	  "  --max-states=N   automaton budget per task (default 2097152)\n"
 	  "  exit: 0 equivalent, 1 different, 2 usage, I/O or too large to compare\n" },
+	{ "hook", sc_cmd_hook, "decide an agent runtime's tool call (Claude Code PreToolUse hook)",
+	  sc_hook_usage },
 	/* decision logs of examples/gateway (compiler/shadow.c, compiler/suggest.c) */
 	{ "shadow-report", sc_cmd_shadow_report, "summarise a decision log's shadow disagreements",
 	  sc_shadow_report_usage },
