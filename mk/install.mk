@@ -4,14 +4,14 @@
 #   make install PREFIX=/usr/local [DESTDIR=/stage] [LIBDIR=...] [MANDIR=...]
 #
 # installs
-#   $(BINDIR)/scopec
+#   $(BINDIR)/scopec  $(BINDIR)/scope-mcp
 #   $(LIBDIR)/libscope.a
 #   $(LIBDIR)/libscope.so.$(SCOPE_VERSION)   soname libscope.so.$(SCOPE_SOVERSION)
 #   $(LIBDIR)/libscope.so.$(SCOPE_SOVERSION) -> libscope.so.$(SCOPE_VERSION)
 #   $(LIBDIR)/libscope.so          -> libscope.so.$(SCOPE_SOVERSION)
 #   $(INCLUDEDIR)/scope.h
 #   $(PKGCONFIGDIR)/scope.pc
-#   $(MANDIR)/man1/scopec.1  man5/scope.5  man3/scope.3
+#   $(MANDIR)/man1/scopec.1  man1/scope-mcp.1  man5/scope.5  man3/scope.3
 #   $(MANDIR)/man3/scope_*.3  (one ".so man3/scope.3" page per function)
 #
 # The shared library exports exactly the functions declared in scope.h: the
@@ -40,7 +40,7 @@ SCOPE_SONAME   := libscope.so.$(SCOPE_SOVERSION)
 # (a sed script in a variable: make would count its parentheses in $(shell))
 scope_api_sed  := s/^[a-z][^(]*[ *]\(scope_[a-z0-9_]*\)(.*/\1/p
 SCOPE_API      := $(shell sed -n '$(scope_api_sed)' runtime/scope.h)
-SCOPE_MAN      := man/scopec.1 man/scope.5 man/scope.3
+SCOPE_MAN      := man/scopec.1 man/scope-mcp.1 man/scope.5 man/scope.3
 # (RUNTIME_PIC_OBJ of the Makefile is defined after mk/*.mk are included)
 SCOPE_PIC_OBJ  := $(RUNTIME_SRC:%.c=$(B)/pic/%.o)
 
@@ -65,11 +65,12 @@ sed -e 's|@prefix@|$(PREFIX)|g' -e 's|@exec_prefix@|$(EXEC_PREFIX)|g' \
     -e 's|@version@|$(SCOPE_VERSION)|g' mk/scope.pc.in
 endef
 
-install: scopec $(B)/libscope.a $(B)/$(SCOPE_SO) runtime/scope.h mk/scope.pc.in $(SCOPE_MAN)
+install: scopec $(B)/scope-mcp $(B)/libscope.a $(B)/$(SCOPE_SO) runtime/scope.h mk/scope.pc.in $(SCOPE_MAN)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	  $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 755 scopec $(DESTDIR)$(BINDIR)/scopec
+	$(INSTALL) -m 755 $(B)/scope-mcp $(DESTDIR)$(BINDIR)/scope-mcp
 	$(INSTALL) -m 644 $(B)/libscope.a $(DESTDIR)$(LIBDIR)/libscope.a
 	$(INSTALL) -m 755 $(B)/$(SCOPE_SO) $(DESTDIR)$(LIBDIR)/$(SCOPE_SO)
 	ln -sf $(SCOPE_SO) $(DESTDIR)$(LIBDIR)/$(SCOPE_SONAME)
@@ -78,6 +79,7 @@ install: scopec $(B)/libscope.a $(B)/$(SCOPE_SO) runtime/scope.h mk/scope.pc.in 
 	$(scope_pc) > $(DESTDIR)$(PKGCONFIGDIR)/scope.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/scope.pc
 	$(INSTALL) -m 644 man/scopec.1 $(DESTDIR)$(MANDIR)/man1/scopec.1
+	$(INSTALL) -m 644 man/scope-mcp.1 $(DESTDIR)$(MANDIR)/man1/scope-mcp.1
 	$(INSTALL) -m 644 man/scope.5 $(DESTDIR)$(MANDIR)/man5/scope.5
 	$(INSTALL) -m 644 man/scope.3 $(DESTDIR)$(MANDIR)/man3/scope.3
 	@for f in $(SCOPE_API); do \
@@ -87,11 +89,11 @@ install: scopec $(B)/libscope.a $(B)/$(SCOPE_SO) runtime/scope.h mk/scope.pc.in 
 	@echo "installed scope $(SCOPE_VERSION) under $(DESTDIR)$(PREFIX)"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/scopec
+	rm -f $(DESTDIR)$(BINDIR)/scopec $(DESTDIR)$(BINDIR)/scope-mcp
 	rm -f $(DESTDIR)$(LIBDIR)/libscope.a $(DESTDIR)$(LIBDIR)/$(SCOPE_SO)
 	rm -f $(DESTDIR)$(LIBDIR)/$(SCOPE_SONAME) $(DESTDIR)$(LIBDIR)/libscope.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/scope.h $(DESTDIR)$(PKGCONFIGDIR)/scope.pc
-	rm -f $(DESTDIR)$(MANDIR)/man1/scopec.1 $(DESTDIR)$(MANDIR)/man5/scope.5
+	rm -f $(DESTDIR)$(MANDIR)/man1/scopec.1 $(DESTDIR)$(MANDIR)/man1/scope-mcp.1 $(DESTDIR)$(MANDIR)/man5/scope.5
 	rm -f $(DESTDIR)$(MANDIR)/man3/scope.3 $(SCOPE_API:%=$(DESTDIR)$(MANDIR)/man3/%.3)
 
 # The man page documents every function and error code of the header and
@@ -112,7 +114,7 @@ man-check: man/scope.3 runtime/scope.h
 # examples/embed/minimal.c against it with pkg-config only, runs it with the
 # shared library and linked statically, then uninstalls.  The prerequisites
 # are built by this make, so the inner `make install` has nothing to build.
-install-check: scopec $(B)/libscope.a $(B)/$(SCOPE_SO) man-check \
+install-check: scopec $(B)/scope-mcp $(B)/libscope.a $(B)/$(SCOPE_SO) man-check \
 		examples/embed/install-check.sh examples/embed/minimal.c examples/embed/minimal.scope
 	+@MAKE='$(MAKE)' B='$(B)' CC='$(CC)' WARN='$(WARN)' SCOPE_VERSION='$(SCOPE_VERSION)' \
 	  SCOPE_API='$(SCOPE_API)' sh examples/embed/install-check.sh

@@ -38,12 +38,14 @@ inner_make() {
 inner_make install "" "$prefix"
 so=libscope.so.$SCOPE_VERSION
 soname=libscope.so.${SCOPE_VERSION%%.*}
-for f in bin/scopec lib/libscope.a lib/$so include/scope.h lib/pkgconfig/scope.pc \
-	 share/man/man1/scopec.1 share/man/man5/scope.5 share/man/man3/scope.3; do
+for f in bin/scopec bin/scope-mcp lib/libscope.a lib/$so include/scope.h lib/pkgconfig/scope.pc \
+	 share/man/man1/scopec.1 share/man/man1/scope-mcp.1 share/man/man5/scope.5 share/man/man3/scope.3; do
 	[ -f "$prefix/$f" ] && [ ! -L "$prefix/$f" ] || fail "$f not installed"
 	ok
 done
 [ -x "$prefix/bin/scopec" ] || fail "bin/scopec not executable"
+[ -x "$prefix/bin/scope-mcp" ] || fail "bin/scope-mcp not executable"
+"$prefix/bin/scope-mcp" --help | grep -q -- '--policy FILE --task NAME' || fail "installed scope-mcp --help"
 [ "$(readlink "$prefix/lib/$soname")" = "$so" ] || fail "lib/$soname does not link to $so"
 [ "$(readlink "$prefix/lib/libscope.so")" = "$soname" ] || fail "lib/libscope.so does not link to $soname"
 ok
@@ -51,7 +53,7 @@ got=$(readelf -d "$prefix/lib/$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p
 [ "$got" = "$soname" ] || fail "soname of $so is '$got', not $soname"
 ok
 cmp -s "$prefix/include/scope.h" runtime/scope.h || fail "include/scope.h differs from runtime/scope.h"
-for m in scopec.1:man1 scope.5:man5; do
+for m in scopec.1:man1 scope-mcp.1:man1 scope.5:man5; do
 	cmp -s "$prefix/share/man/${m#*:}/${m%:*}" "man/${m%:*}" || fail "man page ${m%:*} changed on install"
 done
 ok
