@@ -169,3 +169,26 @@ test('a server failing at start: initialize gets an error, the proxy exits 1 lik
 		{ input: `${init}\n`, timeout: 10000, encoding: 'utf8' });
 	assert.equal(r.status, 1, `scope-mcp exit ${r.status} (signal ${r.signal}) for a server exiting 1; stderr: ${r.stderr}`);
 });
+
+async function cancelRun(t, opts) {
+	const { client } = await connect(t, opts);
+	const stray = [];
+	client.onerror = (e) => { if (/unknown message id/i.test(e.message)) stray.push(e.message); };
+	const ac = new AbortController();
+	const first = client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.5, steps: 1 } },
+		undefined, { signal: ac.signal });
+	ac.abort('changed my mind');
+	await assert.rejects(first, /changed my mind|abort/i);
+	// a longer call started after it ends after it: by then the server has
+	// answered the first one unless the cancellation reached it
+	const second = await call(client, 'trigger-long-running-operation', { duration: 1, steps: 1 });
+	assert.match(second.text, /completed/);
+	assert.deepEqual(stray, [], 'the cancelled call was answered: notifications/cancelled did not reach the server');
+}
+
+test('notifications/cancelled is relayed: a cancelled call is never answered', async (t) => {
+	await cancelRun(t, { direct: true, server: everythingServer() }); // the server's own behaviour
+	const dir = tempDir(t);
+	const policy = writePolicy(dir, 'task ev\n  allows trigger-long-running-operation\n');
+	await cancelRun(t, { policy, task: 'ev', server: everythingServer() });
+});

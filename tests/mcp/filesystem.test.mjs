@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { connect, fsTree, fsServer, writePolicy, loc, call, readLog, filesPolicy } from './lib.mjs';
+import { connect, fsTree, fsServer, writePolicy, loc, call, readLog, filesPolicy, childrenOf, alive, within, waitFor } from './lib.mjs';
 
 async function files(t, opts = {}) {
 	const tree = fsTree(t);
@@ -102,6 +102,38 @@ test('relative and ~ paths cannot reach what the server resolves outside the pol
 	}
 });
 
+test('a dangling symlink inside allowed/ is decided on its target outside', async (t) => {
+	const { client, allowed, root, log } = await files(t);
+	fs.symlinkSync(`${root}/outside/planted.txt`, `${allowed}/notes/dangling`);
+	const r = await call(client, 'write_file', { path: `${allowed}/notes/dangling`, content: 'x' });
+	assert.equal(r.isError, true, r.text);
+	assert.equal(fs.existsSync(`${root}/outside/planted.txt`), false);
+	const d = readLog(log).filter((x) => x.type === 'decision').at(-1);
+	assert.deepEqual([d.resource, d.decision], [`${root}/outside/planted.txt`, 'deny']);
+});
+
+test('a Unicode-equivalent spelling (NFD) of a denied NFC directory cannot reach it', async (t) => {
+	// server-filesystem maps a path that does not exist onto an existing
+	// entry with the same NFC form (resolveUnicodeEquivalentPath): the proxy
+	// must not decide the NFD spelling as some other, allowed, path.
+	const tree = fsTree(t);
+	const A = tree.allowed;
+	fs.mkdirSync(`${A}/priv\u00e9`);
+	fs.writeFileSync(`${A}/priv\u00e9/x.txt`, 'original\n');
+	const policy = writePolicy(tree.root, `task files
+  allows write_file ${A}/**, read_text_file ${A}/**
+  denies ** "${A}/priv\u00e9/**"
+`);
+	const { client } = await connect(t, { policy, task: 'files', server: fsServer(tree.root) });
+	const nfc = await call(client, 'read_text_file', { path: `${A}/priv\u00e9/x.txt` });
+	assert.equal(nfc.isError, true, nfc.text);
+	const w = await call(client, 'write_file', { path: `${A}/prive\u0301/x.txt`, content: 'overwritten' });
+	assert.equal(fs.readFileSync(`${A}/priv\u00e9/x.txt`, 'utf8'), 'original\n', 'wrote into the denied directory');
+	assert.equal(w.isError, true, w.text);
+	const r = await call(client, 'read_text_file', { path: `${A}/prive\u0301/x.txt` });
+	assert.doesNotMatch(r.text, /original/, 'read from the denied directory');
+});
+
 test('move_file with an allowed source and a denied destination is denied; both paths are decided', async (t) => {
 	const { client, allowed, root } = await files(t);
 	const r = await call(client, 'move_file', { source: `${allowed}/b.txt`, destination: `${root}/outside/b.txt` });
@@ -176,4 +208,20 @@ test('200 concurrent calls are each answered with their own response', async (t)
 			assert.equal(r.text, `content of file ${i}\n`, `call ${i} got another call's answer`);
 		}
 	});
+});
+
+test('the client closing stdin ends the proxy and its server; SIGTERM too', async (t) => {
+	const a = await files(t);
+	const server = childrenOf(a.pid);
+	assert.equal(server.length, 1, `children of the proxy: ${server}`);
+	a.proc.stdin.end();
+	assert.deepEqual(await within(a.exited, 5000, 'the proxy to exit at end of input'), { code: 0, signal: null });
+	await waitFor(() => !alive(server[0]), 5000, 'the server to exit');
+
+	const b = await files(t);
+	const server2 = childrenOf(b.pid);
+	process.kill(b.pid, 'SIGTERM');
+	const how = await within(b.exited, 5000, 'the proxy to exit on SIGTERM');
+	assert.ok(how.signal === 'SIGTERM' || how.code === 0 || how.code === 143, JSON.stringify(how));
+	await waitFor(() => !alive(server2[0]), 5000, 'the server to exit');
 });

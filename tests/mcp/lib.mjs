@@ -201,8 +201,17 @@ export async function connect(t, opts) {
 		proc.once('exit', (code, signal) => onExit({ code, signal }));
 	};
 	t.after(async () => {
+		// SIGTERM first: the SDK's close() ends stdin and then waits 2 s for an
+		// exit that server-everything (timers of its own) never makes by itself.
+		// The proxy stops its server on SIGTERM; whatever is left is killed.
+		const kids = proc ? childrenOf(proc.pid) : [];
+		if (proc && proc.exitCode === null && proc.signalCode === null) {
+			const gone = new Promise((r) => proc.once('exit', r));
+			proc.kill('SIGTERM');
+			await within(gone, 5000, 'exit on SIGTERM').catch(() => proc.kill('SIGKILL'));
+		}
 		await client.close().catch(() => {});
-		if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+		for (const k of kids) if (alive(k)) process.kill(k, 'SIGKILL');
 	});
 	try {
 		await within(client.connect(transport), 15000, 'initialize');
