@@ -102,6 +102,26 @@ test('relative and ~ paths cannot reach what the server resolves outside the pol
 	}
 });
 
+test('--base: relative paths are decided against the directory the server resolves them from', async (t) => {
+	const tree = fsTree(t);
+	const { root } = tree;
+	const policy = writePolicy(root, filesPolicy(root));
+	// ~ is the server's $HOME: here allowed/, so ~/a.txt is allowed/a.txt
+	const { client } = await connect(t, {
+		policy, task: 'files', server: fsServer(root), cwd: tree.allowed, extraArgs: ['--base', root],
+		env: { HOME: tree.allowed },
+	});
+	assert.equal((await call(client, 'read_text_file', { path: 'allowed/a.txt' })).text, 'alpha\n');
+	assert.equal((await call(client, 'read_text_file', { path: '~/a.txt' })).text, 'alpha\n');
+	const home = await call(client, 'read_text_file', { path: '~/../secret.txt' });
+	assert.equal(home.isError, true, home.text);
+	assert.doesNotMatch(home.text, /TOP SECRET/);
+	const r = await call(client, 'read_text_file', { path: 'secret.txt' });
+	assert.equal(r.isError, true, r.text);
+	assert.ok(r.text.includes(loc(policy, `** ${root}/secret.txt`)), r.text);
+	assert.doesNotMatch(r.text, /TOP SECRET/);
+});
+
 test('a dangling symlink inside allowed/ is decided on its target outside', async (t) => {
 	const { client, allowed, root, log } = await files(t);
 	fs.symlinkSync(`${root}/outside/planted.txt`, `${allowed}/notes/dangling`);
