@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MCP_E_DENIED (-32001)     /* resources/read refused by scope */
 #define MCP_MAX_NAME 1024
@@ -85,6 +86,45 @@ static const json_t *find_relative(const json_t *args)
 	return NULL;
 }
 
+/* Could the canonical path P (N bytes) name an existing file under another
+ * Unicode spelling?  Servers and file systems that normalise names (the
+ * reference filesystem server maps a missing name onto an existing entry
+ * with the same NFC form; macOS does it in the file system) would act on
+ * that file, which the policy never saw.  Only a name that does not exist
+ * byte for byte can be mapped, and only at the first such component (the
+ * rest below a missing name stays literal), so: the first component that
+ * does not exist must be ASCII.  ASCII-only paths (the usual case) cost
+ * nothing; otherwise one lstat per component. */
+static bool unicode_ambiguous(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (unsigned char)p[i] < 0x80)
+		i++;
+	if (i == n || p[0] != '/' || n >= 4096)
+		return false;
+	char buf[4096];
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	for (size_t start = 1; start < n;) {
+		size_t end = start;
+		while (end < n && buf[end] != '/')
+			end++;
+		char keep = buf[end];
+		buf[end] = '\0';
+		struct stat st;
+		bool exists = lstat(buf, &st) == 0;
+		buf[end] = keep;
+		if (!exists) {
+			for (size_t k = start; k < end; k++)
+				if ((unsigned char)buf[k] >= 0x80)
+					return true;
+			return false;
+		}
+		start = end + 1;
+	}
+	return false;
+}
+
 /* The call in REQ, checked and formed into m->form.  NULL, or why the
  * call is refused (*CODE: -32602 for a malformed call, 0 when forming
  * failed: that is a deny).  TOOL/TLEN: the tool name (or the URI). */
@@ -132,6 +172,16 @@ static const char *form_call(mcp_ctx *m, json_t *req, mcp_rkind kind, const char
 		snprintf(err, errsz, "the call cannot be formed into a request: %s%s%s", scope_strerror(rc),
 			 fe && *fe ? ": " : "", fe ? fe : "");
 		return err;
+	}
+	for (size_t i = 0; i < scope_form_count(m->form); i++) {
+		const scope_request *rq = scope_form_request(m->form, i);
+		if (unicode_ambiguous(rq->resource, rq->resource_len)) {
+			snprintf(err, errsz, "the path '%.*s' is not decided: a name in it that does not exist is not "
+				 "ASCII, and a server or file system may take it for an existing file with a "
+				 "Unicode-equivalent name", (int)(rq->resource_len > 600 ? 600 : rq->resource_len),
+				 rq->resource);
+			return err;
+		}
 	}
 	return NULL;
 }

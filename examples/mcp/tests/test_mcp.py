@@ -610,7 +610,15 @@ def test_decisions_and_canonical_paths(d):
         check(is_denied(r) and "relative path" in text_of(r), f"relative path {rel!r} denied: {text_of(r)}")
     r = px.response(px.call("read_file", {"paths": ["/srv/a", "b"]}))
     check(is_denied(r), "a relative element of paths denies the call")
-    check(len(px.calls_seen("write_file")) == 0 and len(px.calls_seen("read_file")) == 2,
+    # a missing non-ASCII name could be a Unicode-equivalent spelling of an existing file
+    os.makedirs(os.path.join(d, "caf\u00e9"))
+    real = os.path.realpath(d)
+    r = px.response(px.call("read_file", {"path": real + "/cafe\u0301/x"}))
+    check(is_denied(r) and "Unicode" in text_of(r), f"NFD spelling of a missing name: deny: {text_of(r)}")
+    r = px.response(px.call("read_file", {"path": real + "/caf\u00e9/new"}))
+    check(r and not r["result"].get("isError") or not real.startswith("/tmp/"),
+          f"existing non-ASCII names are fine: {text_of(r)}")
+    check(len(px.calls_seen("write_file")) == 0 and len(px.calls_seen("read_file")) == 3,
           "only the allowed calls reached the server")
     px.close()
     px = Proxy(d, "--base", "/srv/notes")
