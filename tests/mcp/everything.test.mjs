@@ -192,3 +192,44 @@ test('notifications/cancelled is relayed: a cancelled call is never answered', a
 	const policy = writePolicy(dir, 'task ev\n  allows trigger-long-running-operation\n');
 	await cancelRun(t, { policy, task: 'ev', server: everythingServer() });
 });
+
+test('the proxy\'s own asks and the server\'s elicitations at the same time: each answer reaches its asker', async (t) => {
+	const N = 5;
+	const waiting = [];
+	let release;
+	const allAsked = new Promise((r) => { release = r; });
+	const { client } = await everything(t, 'task ev\n  asks echo\n  allows trigger-elicitation-request\n', {
+		elicit: (req) => new Promise((resolve) => {
+			waiting.push({ req, resolve });
+			if (waiting.length === 2 * N) release();
+		}),
+	});
+	const echoes = Array.from({ length: N }, (_, i) => call(client, 'echo', { message: `m${i}` }));
+	const elicits = Array.from({ length: N }, () => call(client, 'trigger-elicitation-request', {}));
+	await within(allAsked, 15000, `${2 * N} questions (got ${waiting.length})`);
+	// answer in an order unrelated to the asking: the server's first, reversed
+	const mine = waiting.filter((w) => w.req.params.requestedSchema?.properties?.approve);
+	const servers = waiting.filter((w) => !w.req.params.requestedSchema?.properties?.approve);
+	assert.equal(mine.length, N);
+	assert.equal(servers.length, N);
+	servers.reverse().forEach((w, i) => w.resolve({ action: 'accept', content: { name: `User ${i}` } }));
+	for (const w of mine.reverse()) w.resolve({ action: 'accept', content: { approve: true } });
+	const er = await Promise.all(echoes);
+	er.forEach((r, i) => assert.equal(r.text, `Echo: m${i}`, `echo ${i}: ${r.text}`));
+	const names = (await Promise.all(elicits)).map((r) => /- Name: (User \d)/.exec(r.text)?.[1]).sort();
+	assert.deepEqual(names, Array.from({ length: N }, (_, i) => `User ${i}`));
+});
+
+test('asks on resources/read: approved reads return the resource, declined ones are refused', async (t) => {
+	const answers = [{ action: 'accept', content: { approve: true } }, { action: 'decline' }];
+	const asked = [];
+	const { client } = await everything(t, 'task ev\n  asks resources.read demo://resource/static/document/**\n', {
+		elicit: (req) => { asked.push(req.params.message); return answers[asked.length - 1]; },
+	});
+	const uri = 'demo://resource/static/document/features.md';
+	const ok = await client.readResource({ uri });
+	assert.match(ok.contents[0].text, /\w/);
+	assert.ok(asked[0].includes(uri), asked[0]);
+	await assert.rejects(client.readResource({ uri }), /approval/i);
+	assert.equal(asked.length, 2);
+});

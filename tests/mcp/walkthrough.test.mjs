@@ -3,6 +3,12 @@
 // scopec first on PATH), and each command's output (stdout and stderr) must
 // be exactly the lines the README shows after it. The host configurations
 // (the JSON blocks and `claude mcp add`) are started for real too.
+//
+// Runs may overlap (two checkouts, two sessions): the README's /tmp/mcp-demo
+// becomes a directory of this run's own, in the commands, the outputs and a
+// copy of examples/mcp/filesystem.scope at the same relative path (in a
+// stand-in tree whose tests/mcp is this one), so every printed location
+// stays as the README shows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +19,21 @@ import { SCOPE_MCP, SCOPEC, FS_SERVER } from './lib.mjs';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const readme = fs.readFileSync(path.join(repo, 'examples/mcp/README.md'), 'utf8');
-const DEMO = '/tmp/mcp-demo';
+const README_DEMO = '/tmp/mcp-demo';
+
+/** This run's stand-in for /tmp/mcp-demo, and a tree to run the README's commands from. */
+function sandbox(t) {
+	const work = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'scope-mcp-walk-'));
+	t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+	const demo = path.join(work, 'mcp-demo');
+	const tree = path.join(work, 'repo');
+	fs.mkdirSync(path.join(tree, 'examples/mcp'), { recursive: true });
+	fs.mkdirSync(path.join(tree, 'tests'));
+	fs.symlinkSync(import.meta.dirname, path.join(tree, 'tests/mcp'));
+	const policy = fs.readFileSync(path.join(repo, 'examples/mcp/filesystem.scope'), 'utf8');
+	fs.writeFileSync(path.join(tree, 'examples/mcp/filesystem.scope'), policy.replaceAll(README_DEMO, demo));
+	return { work, demo, tree, here: (text) => text.replaceAll(README_DEMO, demo) };
+}
 
 /** The fenced blocks of a markdown text: [{ lang, body }]. */
 function blocks(md) {
@@ -72,10 +92,10 @@ function binDir(t) {
 }
 
 test('examples/mcp/README.md: every console step prints what the README shows', (t) => {
-	const all = blocks(readme).filter((b) => b.lang === 'console').flatMap((b) => steps(b.body));
+	const box = sandbox(t);
+	const all = blocks(box.here(readme)).filter((b) => b.lang === 'console').flatMap((b) => steps(b.body));
 	assert.ok(all.length >= 10, `only ${all.length} console steps found`);
-	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scope-mcp-walk-'));
-	t.after(() => { fs.rmSync(work, { recursive: true, force: true }); fs.rmSync(DEMO, { recursive: true, force: true }); });
+	const work = box.work;
 	// one bash for all steps: each step's output and status to files of its own
 	let script = 'set +e\ncd "$REPO"\n';
 	all.forEach((s, i) => {
@@ -84,7 +104,7 @@ test('examples/mcp/README.md: every console step prints what the README shows', 
 	script += 'exit 0\n';
 	const bin = binDir(t);
 	const r = spawnSync('bash', ['-c', script], {
-		env: { ...process.env, REPO: repo, WORK: work, PATH: `${bin}:${process.env.PATH}` },
+		env: { ...process.env, SCOPEC, REPO: box.tree, WORK: work, PATH: `${bin}:${process.env.PATH}` },
 		encoding: 'utf8', timeout: 90000,
 	});
 	assert.equal(r.status, 0, `bash: ${r.stderr}`);
@@ -98,7 +118,7 @@ test('examples/mcp/README.md: every console step prints what the README shows', 
 });
 
 /** A host's command line from the README, made to run here. */
-function localize(argv) {
+function localize(argv, box) {
 	const out = [];
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === 'npx' && argv[i + 1] === '-y' && argv[i + 2] === '@modelcontextprotocol/server-filesystem') {
@@ -107,20 +127,20 @@ function localize(argv) {
 		} else if (argv[i] === '/home/me/scope/build/scope-mcp') {
 			out.push(SCOPE_MCP);
 		} else {
-			out.push(argv[i].replace('/home/me/scope/', `${repo}/`));
+			out.push(box.here(argv[i].replace('/home/me/scope/', `${box.tree}/`)));
 		}
 	}
 	return out;
 }
 
 function runHost(t, argv) {
-	fs.rmSync(DEMO, { recursive: true, force: true });
+	const box = sandbox(t);
+	const DEMO = box.demo;
 	fs.mkdirSync(`${DEMO}/notes/private`, { recursive: true });
-	t.after(() => fs.rmSync(DEMO, { recursive: true, force: true }));
 	fs.writeFileSync(`${DEMO}/notes/todo.txt`, 'buy milk\n');
 	fs.writeFileSync(`${DEMO}/notes/private/pin.txt`, '1234\n');
 	const input = `read_text_file {"path": "${DEMO}/notes/todo.txt"}\nread_text_file {"path": "${DEMO}/notes/private/pin.txt"}\n`;
-	const r = spawnSync(process.execPath, [path.join(import.meta.dirname, 'mcp-call.mjs'), '--', ...localize(argv)],
+	const r = spawnSync(process.execPath, [path.join(import.meta.dirname, 'mcp-call.mjs'), '--', ...localize(argv, box)],
 		// a host's environment: nothing of this test's but where scopec is
 		{ input, encoding: 'utf8', timeout: 30000, cwd: os.tmpdir(), env: { PATH: process.env.PATH, HOME: os.homedir(), SCOPEC } });
 	assert.equal(r.status, 0, r.stderr);
