@@ -152,6 +152,9 @@ test('a Unicode-equivalent spelling (NFD) of a denied NFC directory cannot reach
 	assert.equal(w.isError, true, w.text);
 	const r = await call(client, 'read_text_file', { path: `${A}/prive\u0301/x.txt` });
 	assert.doesNotMatch(r.text, /original/, 'read from the denied directory');
+	// an existing non-ASCII name outside the denied directory is still served
+	fs.writeFileSync(`${A}/caf\u00e9.txt`, 'coffee\n');
+	assert.equal((await call(client, 'read_text_file', { path: `${A}/caf\u00e9.txt` })).text, 'coffee\n');
 });
 
 test('move_file with an allowed source and a denied destination is denied; both paths are decided', async (t) => {

@@ -117,6 +117,13 @@ test('examples/mcp/README.md: every console step prints what the README shows', 
 	});
 });
 
+test('the policy the README shows is the one in examples/mcp/filesystem.scope', () => {
+	const shown = blocks(readme).filter((b) => b.lang === '' && b.body.startsWith('task notes'));
+	assert.equal(shown.length, 1);
+	const file = fs.readFileSync(path.join(repo, 'examples/mcp/filesystem.scope'), 'utf8');
+	assert.ok(file.includes(shown[0].body), 'the README shows another policy than filesystem.scope');
+});
+
 /** A host's command line from the README, made to run here. */
 function localize(argv, box) {
 	const out = [];
