@@ -53,6 +53,13 @@ class Peer:
         self.p.wait(10)
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of process PID so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(xs, q):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(q * len(xs)))]
@@ -85,12 +92,14 @@ def main():
         if b'"isError"' in r or b'"result"' not in r:
             sys.exit(f"bench: the proxied call was not allowed: {r!r}")
         ds, ps = [], []
+        cpu0 = cpu_s(proxy.p.pid)
         for k in range(a.calls):
             first, second = (direct, proxy) if k % 2 else (proxy, direct)
             t1, _ = first.call_line(line)
             t2, _ = second.call_line(line)
             (ds if first is direct else ps).append(t1)
             (ps if first is direct else ds).append(t2)
+        cpu = cpu_s(proxy.p.pid) - cpu0
         direct.close()
         proxy.close()
     dm, pm = statistics.median(ds), statistics.median(ps)
@@ -99,6 +108,8 @@ def main():
     print(f"  direct to the server:  median {dm:7.1f} us   p99 {d99:7.1f} us")
     print(f"  through scope-mcp:     median {pm:7.1f} us   p99 {p99:7.1f} us")
     print(f"  added by scope-mcp:    median {pm - dm:7.1f} us   p99 {p99 - d99:7.1f} us   (target: median <= 50 us)")
+    print(f"  scope-mcp's own CPU:   {cpu / a.calls * 1e6:7.1f} us per call (user + system; the rest of the added"
+          f" time is the two extra pipe hops' wake-ups)")
 
 
 if __name__ == "__main__":
