@@ -82,7 +82,8 @@ static void refuse(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *what, con
 	snprintf(text, sizeof text, "denied by scope: %s needs a human's approval (%s), which was not given: %s",
 		 what, explain, why);
 	m->denied++;
-	json_t *meta = json_pack("{s:s,s:s,s:s}", "decision", "deny", "reason", "approval", "explain", explain);
+	json_t *meta = json_pack("{s:s,s:s,s:o}", "decision", "deny", "reason", "approval", "explain",
+				 ep_json_text(explain, strlen(explain)));
 	mcp_reply(m, mcp_refusal(id, kind, text, meta));
 }
 
@@ -110,8 +111,10 @@ static json_t *elicitation(const mcp_ctx *m, const mcp_ask *a)
 				    "description", "Let this exact call through", "default", 0);
 	json_t *schema = json_pack("{s:s,s:{s:o},s:[s]}", "type", "object", "properties", "approve", approve,
 				   "required", "approve");
-	return json_pack("{s:s,s:I,s:s,s:{s:s,s:s,s:o}}", "jsonrpc", "2.0", "id", (json_int_t)a->cid, "method",
-			 "elicitation/create", "params", "mode", "form", "message", msg, "requestedSchema", schema);
+	/* (ep_json_text: the cuts above may split a UTF-8 sequence) */
+	return json_pack("{s:s,s:I,s:s,s:{s:s,s:o,s:o}}", "jsonrpc", "2.0", "id", (json_int_t)a->cid, "method",
+			 "elicitation/create", "params", "mode", "form", "message", ep_json_text(msg, strlen(msg)),
+			 "requestedSchema", schema);
 }
 
 void mcp_ask_start(mcp_ctx *m, json_t *req, json_t *id, mcp_rkind kind, const char *tool,

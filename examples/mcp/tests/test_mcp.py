@@ -497,6 +497,13 @@ def test_ask_answers(d):
             check(is_denied(r) and "approval" in text_of(r) and "not given" in text_of(r), f"{ans}: deny {r}")
     seen = [m["params"]["arguments"]["path"] for m in px.calls_seen("write_file")]
     check(seen == [f"/srv/drafts/{len(answers) - 1}"], f"only the approved call reached the server: {seen}")
+    # a question cut inside a multi-byte character is still valid JSON text
+    i = px.call("write_file", {"path": "/srv/drafts/u", "content": "\u00e9" * 3000})
+    el = px.expect(lambda m: m.get("method") == "elicitation/create")
+    check(el is not None and "..." in el["params"]["message"], "a long non-ASCII call is still asked about")
+    if el:
+        px.send({"jsonrpc": "2.0", "id": el["id"], "result": {"action": "decline"}})
+    check(is_denied(px.response(i)), "and declined")
     results = [r["result"] for r in px.records("approval")]
     check("declined" in results and "approved" in results and "timeout" not in results, f"approval records {results}")
     px.close()
