@@ -780,6 +780,70 @@ def test_sanity_of_relay(d):
     px.close()
 
 
+def random_value(rnd, depth=0):
+    k = rnd.randrange(9 if depth < 3 else 6)
+    if k == 0:
+        return None
+    if k == 1:
+        return rnd.choice([True, False])
+    if k == 2:
+        return rnd.choice([0, -1, 2**53, 2**63 - 1, 1.5, -0.0, 1e300])
+    if k in (3, 4, 5):
+        return rnd.choice(["", "echo", "/srv/a", "/etc/x", "../x", "\u00e9", "\x00", "tools/call", "a" * 300,
+                           "scope-mcp-1", "/srv/drafts/q", "file:///srv/a", "http://h/%41"])
+    if k in (6, 7):
+        return {rnd.choice(["name", "arguments", "path", "paths", "uri", "id", "method", "params", "x", "task"]):
+                random_value(rnd, depth + 1) for _ in range(rnd.randrange(4))}
+    return [random_value(rnd, depth + 1) for _ in range(rnd.randrange(4))]
+
+
+def random_message(rnd):
+    m = {"jsonrpc": rnd.choice(["2.0", "2.0", "2.0", "1.0", None])}
+    if rnd.random() < 0.8:
+        m["method"] = rnd.choice(["tools/call", "tools/call", "tools/call", "resources/read", "ping",
+                                  "notifications/cancelled", "tools/list", random_value(rnd)])
+    if rnd.random() < 0.8:
+        m["id"] = rnd.choice([rnd.randrange(5), "scope-mcp-1", None, random_value(rnd)])
+    if rnd.random() < 0.9:
+        m["params"] = rnd.choice([{"name": random_value(rnd), "arguments": random_value(rnd)},
+                                  {"name": rnd.choice(["echo", "read_file", "write_file"]),
+                                   "arguments": {"path": random_value(rnd), "paths": random_value(rnd)}},
+                                  {"uri": random_value(rnd)}, {"requestId": random_value(rnd)},
+                                  random_value(rnd)])
+    if rnd.random() < 0.1:
+        m["result"] = random_value(rnd)
+    if m["jsonrpc"] is None:
+        del m["jsonrpc"]
+    return m
+
+
+def test_random_input(d):
+    """Thousands of random messages and bytes: no crash, nothing undecided forwarded."""
+    import random
+    rnd = random.Random(int(os.environ.get("SCOPE_SEED", "11")))
+    px = Proxy(d)
+    px.initialize()
+    for k in range(3000):
+        r = rnd.random()
+        if r < 0.08:
+            px.raw(bytes(rnd.randrange(256) for _ in range(rnd.randrange(40))).replace(b"\n", b"") + b"\n")
+        elif r < 0.12:
+            px.send([random_message(rnd) for _ in range(rnd.randrange(3))])
+        else:
+            px.send(random_message(rnd))
+    i = px.request("ping", id="last")
+    check(px.response(i, 15) is not None, "the proxy still answers after random input")
+    for m in px.calls_seen():
+        p = m["params"]
+        args = p.get("arguments") or {}
+        path = args.get("path") if isinstance(args, dict) else None
+        ok = p["name"] == "echo" or (p["name"] == "read_file" and isinstance(path, str) and
+                                     (path.startswith("/srv/") or path.startswith("/tmp/")))
+        if not check(ok, f"only allowed calls reach the server: {m}"):
+            break
+    check(px.close() == 0, "clean exit")
+
+
 TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
 
 
