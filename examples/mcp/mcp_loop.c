@@ -189,6 +189,11 @@ int mcp_run(mcp_ctx *m)
 		int ask_ms = mcp_ask_expire(m);
 		mcp_peer_flush(&m->client);
 		mcp_peer_flush(&m->server);
+		/* a stall that the flush just ended: take the next lines now, for
+		 * with an empty queue nothing below would wake us for them */
+		if ((stall_c && !mcp_peer_full(&m->client) && !mcp_peer_full(&m->server)) ||
+		    (stall_s && !mcp_peer_full(&m->client)))
+			continue;
 		if (m->client.gone)
 			m->client.eof = true; /* nobody to answer: stop taking requests */
 		if (m->client.eof && !stall_c && (!m->server.out.len || m->server.gone))

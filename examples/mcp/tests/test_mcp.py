@@ -347,16 +347,26 @@ def test_server_garbage(d):
 
 
 def test_client_gone(d):
-    px = Proxy(d)
-    px.initialize()
-    os.close(px.p.stdout.fileno())  # nobody reads the proxy's output any more: EPIPE, not SIGPIPE
-    for k in range(50):
-        px.call("big", {"size": 10000})
-    px.p.stdin.close()
+    pol = os.path.join(d, "p.scope")
+    with open(pol, "w") as f:
+        f.write(POLICY)
+    p = subprocess.Popen([MCP, "--policy", pol, "--task", "coder", "--", sys.executable, FAKE],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, SCOPEC=SCOPEC))
+    PROCS.append(p)
+    p.stdout.close()  # nobody reads the proxy's output: its writes fail with EPIPE (SIGPIPE is ignored)
     try:
-        rc = px.p.wait(15)
+        for k in range(50):
+            p.stdin.write((json.dumps({"jsonrpc": "2.0", "id": k, "method": "tools/call",
+                                       "params": {"name": "big", "arguments": {"size": 10000}}}) + "\n").encode())
+        p.stdin.flush()
+        p.stdin.close()
+    except BrokenPipeError:
+        pass  # the proxy may already have stopped reading
+    try:
+        rc = p.wait(15)
     except subprocess.TimeoutExpired:
-        px.p.kill()
+        p.kill()
         rc = "hung"
     check(rc == 0, f"the proxy did not die of SIGPIPE and ended with the server: {rc}")
 
