@@ -23,10 +23,12 @@ mcp-unit: $(B)/scope-mcp scopec
 
 # The end-to-end suite needs node and the npm packages of tests/mcp.
 mcp-e2e: $(B)/scope-mcp scopec
-	@if [ -x tests/mcp/run.sh ]; then \
-	  SCOPE_MCP=$(abspath $(B)/scope-mcp) SCOPEC=$(abspath scopec) tests/mcp/run.sh; \
-	else \
+	@if [ ! -x tests/mcp/run.sh ]; then \
 	  echo "mcp-check: tests/mcp/run.sh is missing: the end-to-end suite (real MCP SDK clients and servers) was NOT run"; \
+	elif ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then \
+	  echo "mcp-check: node >= 20 not found: the end-to-end suite (tests/mcp) was NOT run"; \
+	else \
+	  SCOPE_MCP=$(abspath $(B)/scope-mcp) SCOPEC=$(abspath scopec) tests/mcp/run.sh; \
 	fi
 
 mcp-check: mcp-unit mcp-e2e
