@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "explain.h"
 #include "fmt.h"
+#include "gitsrc.h"
 #include "lint.h"
 #include "report.h"
 #include "refeval.h"
@@ -477,6 +478,50 @@ static int cmd_fmt(int argc, char **argv)
 
 /* ---- diff ------------------------------------------------------------ */
 
+/* Reads an argument of diff that has the form REV:PATH (gitsrc.h).  It is
+ * read from git when REV is a revision; a file of that very name on disk is
+ * read instead only if REV is not one: when both exist the argument is
+ * ambiguous and refused, since a file committed under the name
+ * "origin/main:policies/x.scope" must not stand in for the base. */
+static sc_policy *load_revpath(sc_diag *d, sc_git *g, const char *arg, size_t revlen, sc_gitside *side)
+{
+	struct stat st;
+	bool on_disk = lstat(arg, &st) == 0;
+	char why[1024];
+	sc_git_kind k = sc_git_side(g, arg, revlen, side, why, sizeof why);
+	if (k == SC_GIT_REV && on_disk) {
+		fprintf(stderr, "scopec diff: '%s' is ambiguous: both a file and revision '%.*s'; "
+			"write ./%s for the file\n", arg, (int)revlen, arg, arg);
+		return NULL;
+	}
+	if (k != SC_GIT_REV) {
+		bool io;
+		if (on_disk)
+			return load_policy(d, arg, &io);
+		fprintf(stderr, "scopec diff: cannot read '%s': no such file, and %s\n", arg, why);
+		return NULL;
+	}
+	uint32_t id = sc_gitside_load_root(side, d, arg + revlen + 1, why, sizeof why);
+	if (!id) {
+		fprintf(stderr, "scopec diff: cannot read '%s': %s\n", arg, why);
+		return NULL;
+	}
+	return sc_resolve_loaded(d, id, &side->ops);
+}
+
+/* One side of a diff: /dev/null (the empty policy, for an added or deleted
+ * file, as in diff(1)), REV:PATH, or a policy file. */
+static sc_policy *load_diff_side(sc_diag *d, sc_git *g, const char *arg, sc_gitside *side)
+{
+	size_t revlen;
+	if (strcmp(arg, "/dev/null") == 0)
+		return sc_resolve_text(d, arg, "", 0);
+	if (sc_git_split(arg, &revlen))
+		return load_revpath(d, g, arg, revlen, side);
+	bool io;
+	return load_policy(d, arg, &io);
+}
+
 static int cmd_diff(int argc, char **argv)
 {
 	sc_diff_opts o = { false, 0 };
@@ -503,18 +548,25 @@ static int cmd_diff(int argc, char **argv)
 	/* one sc_diag for both: explanations name the file of each side */
 	sc_diag d;
 	sc_diag_init(&d, stderr);
-	bool io_old, io_new;
-	sc_policy *po = load_policy(&d, paths[0], &io_old);
-	sc_policy *pn = load_policy(&d, paths[1], &io_new);
+	sc_git *g = sc_git_open();
+	sc_gitside sides[2];
+	memset(sides, 0, sizeof sides);
+	sc_policy *po = load_diff_side(&d, g, paths[0], &sides[0]);
+	sc_policy *pn = load_diff_side(&d, g, paths[1], &sides[1]);
+	/* Everything is read: git's child is reaped before the comparison. */
+	sc_git_close(g);
 	int status = EXIT_USAGE;
 	if (po && pn) {
 		int rc = sc_diff(&d, po, pn, &o, stdout);
 		status = rc < 0 ? EXIT_USAGE : rc;
 	} else {
-		fprintf(stderr, "scopec diff: a policy is unusable; nothing compared\n");
+		fprintf(stderr, "scopec diff: %s%s%s unusable; nothing compared\n", po ? "" : "OLD",
+			!po && !pn ? " and " : "", pn ? "" : "NEW");
 	}
 	sc_policy_free(po);
 	sc_policy_free(pn);
+	sc_gitside_fini(&sides[0]);
+	sc_gitside_fini(&sides[1]);
 	sc_diag_fini(&d);
 	return status;
 }
