@@ -6,6 +6,8 @@
  *   check    0 clean or warnings only, 1 errors, 2 usage or I/O
  *   eval     0, 1 if any request line was malformed, 2 policy unusable
  *   test     0 all pass, 1 any fails (or the policy has errors), 2 usage
+ *   diff     0 equivalent, 1 different or undetermined, 2 usage, I/O, a
+ *            policy unusable (REV:PATH included), too large to compare
  */
 #include "backend.h"
 #include "cli_compile.h"
@@ -630,9 +632,15 @@ static const sc_command commands[] = {
 	  "  followed by the deciding item of each side.  Attributes are constructed\n"
 	  "  for conditions; a change that hinges on like/matches tests no example\n"
 	  "  was found for is printed as '? ... undetermined', never as equivalent.\n"
+	  "  OLD and NEW are files, /dev/null (the empty policy), or REV:PATH: the file\n"
+	  "  and its includes as they are in git revision REV, e.g.\n"
+	  "    scopec diff origin/main:policies/x.scope policies/x.scope\n"
+	  "  (PATH from the top of the repository as in git; REV:./PATH from here).\n"
 	  "  --format=json    the changes as one JSON document\n"
 	  "  --max-states=N   automaton budget per task (default 2097152)\n"
-	  "  exit: 0 equivalent, 1 different, 2 usage, I/O or too large to compare\n" },
+	  "  exit: 0 equivalent, 1 different, 2 usage, I/O, a policy unusable (on\n"
+	  "  either side: errors, unknown revision, missing file or include), or too\n"
+	  "  large to compare\n" },
 	/* decision logs of examples/gateway (compiler/shadow.c, compiler/suggest.c) */
 	{ "shadow-report", sc_cmd_shadow_report, "summarise a decision log's shadow disagreements",
 	  sc_shadow_report_usage },
