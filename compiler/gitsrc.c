@@ -103,11 +103,13 @@ char *sc_git_normpath(const char *dir, const char *rel, size_t rellen, char *why
 
 /* ---- short git commands ---------------------------------------------- */
 
-/* Reads FD to its end into BUF (NUL-terminated, the rest dropped, one
- * trailing newline removed) so that the child never blocks on a full pipe. */
-static void read_all(int fd, char *buf, size_t bufsz)
+/* Reads FD to its end into BUF (NUL-terminated, one trailing newline
+ * removed); what does not fit is read and dropped, so that the child never
+ * blocks on a full pipe, and makes the answer false. */
+static bool read_all(int fd, char *buf, size_t bufsz)
 {
 	size_t n = 0;
+	bool fit = true;
 	char junk[512];
 	for (;;) {
 		char *dst = n + 1 < bufsz ? buf + n : junk;
@@ -119,10 +121,13 @@ static void read_all(int fd, char *buf, size_t bufsz)
 			break;
 		if (dst == buf + n)
 			n += (size_t)got;
+		else
+			fit = false;
 	}
 	if (n && buf[n - 1] == '\n')
 		n--;
 	buf[n] = '\0';
+	return fit;
 }
 
 static int reap(pid_t pid)
@@ -136,8 +141,9 @@ static int reap(pid_t pid)
 
 /* Runs `git ARGS...` with stdin from /dev/null; its stdout goes to OUT and
  * its stderr to ERR (NULL: discarded).  Both are read in turn, which is
- * safe for the one-line answers of rev-parse.  Returns git's exit status,
- * or -1 with errno if git could not be started. */
+ * safe for the one-line answers of rev-parse.  Returns git's exit status
+ * (255 if OUT was too small: an answer cut short is no answer), or -1 with
+ * errno if git could not be started. */
 static int run_git(const char *const *args, char *out, size_t outsz, char *err, size_t errsz)
 {
 	int po[2], pe[2] = { -1, -1 };
@@ -161,8 +167,9 @@ static int run_git(const char *const *args, char *out, size_t outsz, char *err, 
 	close(po[1]);
 	if (err)
 		close(pe[1]);
+	bool fit = true;
 	if (e == 0) {
-		read_all(po[0], out, outsz);
+		fit = read_all(po[0], out, outsz);
 		if (err)
 			read_all(pe[0], err, errsz);
 	}
@@ -173,7 +180,8 @@ static int run_git(const char *const *args, char *out, size_t outsz, char *err, 
 		errno = e;
 		return -1;
 	}
-	return reap(pid);
+	int st = reap(pid);
+	return st == 0 && !fit ? 255 : st;
 }
 
 /* The first line of S, for a one-line diagnostic. */
