@@ -58,6 +58,7 @@ typedef struct sc_resolver {
 	sc_diag *d;
 	sc_arena *a;
 	sc_vec stmts;                 /* every statement, textual order */
+	const sc_fileops *ops;        /* where included files are read from */
 	sc_vec files;                 /* loaded file ids (included once) */
 	uint32_t stack[SC_MAX_INCLUDE_DEPTH];
 	uint32_t depth;
@@ -92,6 +93,34 @@ static char *join_path(const char *from, sc_str rel)
 	return p;
 }
 
+/* ---- the file system as an sc_fileops -------------------------------- */
+
+static char *fs_join(void *ctx, const char *from, sc_str rel, char *why, size_t whysz)
+{
+	(void)ctx, (void)why, (void)whysz;
+	return join_path(from, rel);
+}
+
+static char *fs_identify(void *ctx, const char *name, char *why, size_t whysz)
+{
+	(void)ctx;
+	char *real = realpath(name, NULL);
+	if (!real)
+		snprintf(why, whysz, "%s", strerror(errno));
+	return real;
+}
+
+static uint32_t fs_load(void *ctx, sc_diag *d, const char *name, char *why, size_t whysz)
+{
+	(void)ctx;
+	uint32_t id = sc_diag_load(d, name);
+	if (!id)
+		snprintf(why, whysz, "%s", sc_diag_load_strerror(errno));
+	return id;
+}
+
+static const sc_fileops fs_ops = { fs_join, fs_identify, fs_load, NULL };
+
 static void report_include_cycle(sc_resolver *r, sc_stmt *s, uint32_t from_depth)
 {
 	char chain[1024];
@@ -112,10 +141,18 @@ static void include_file(sc_resolver *r, uint32_t from, sc_stmt *s)
 		sc_error(r->d, s->name.span, "invalid include path");
 		return;
 	}
-	char *path = join_path(sc_diag_source(r->d, from)->path, s->name.name);
-	char *real = realpath(path, NULL);
+	const sc_fileops *ops = r->ops;
+	char why[512];
+	char *path = ops->join(ops->ctx, sc_diag_source(r->d, from)->path, s->name.name, why, sizeof why);
+	if (!path) {
+		char q[256];
+		sc_quote(q, sizeof q, s->name.name);
+		sc_error(r->d, s->name.span, "cannot open included file '%s': %s", q, why);
+		return;
+	}
+	char *real = ops->identify(ops->ctx, path, why, sizeof why);
 	if (!real) {
-		sc_error(r->d, s->name.span, "cannot open included file '%s': %s", path, strerror(errno));
+		sc_error(r->d, s->name.span, "cannot open included file '%s': %s", path, why);
 		free(path);
 		return;
 	}
@@ -131,10 +168,9 @@ static void include_file(sc_resolver *r, uint32_t from, sc_stmt *s)
 		sc_error(r->d, s->name.span, "includes nested deeper than %d files", SC_MAX_INCLUDE_DEPTH);
 		goto out;
 	}
-	uint32_t id = sc_diag_load(r->d, path);
+	uint32_t id = ops->load(ops->ctx, r->d, path, why, sizeof why);
 	if (!id) {
-		sc_error(r->d, s->name.span, "cannot read included file '%s': %s", path,
-			 sc_diag_load_strerror(errno));
+		sc_error(r->d, s->name.span, "cannot read included file '%s': %s", path, why);
 		goto out;
 	}
 	load_statements(r, id);
@@ -767,11 +803,12 @@ static void free_regexes(sc_cond **conds, size_t n)
 	}
 }
 
-static sc_policy *resolve_root(sc_diag *d, uint32_t root)
+static sc_policy *resolve_root(sc_diag *d, uint32_t root, const sc_fileops *ops)
 {
 	sc_resolver r;
 	memset(&r, 0, sizeof r);
 	r.d = d;
+	r.ops = ops ? ops : &fs_ops;
 	r.a = sc_arena_new();
 	sc_map_init(&r.task_names);
 	sc_map_init(&r.set_names);
@@ -816,7 +853,12 @@ sc_policy *sc_resolve_files(sc_diag *d, const char *const *paths, size_t npaths)
 		sc_error(d, SC_NOWHERE, "cannot read '%s': %s", paths[0], sc_diag_load_strerror(errno));
 		return NULL;
 	}
-	return resolve_root(d, id);
+	return resolve_root(d, id, NULL);
+}
+
+sc_policy *sc_resolve_loaded(sc_diag *d, uint32_t root, const sc_fileops *ops)
+{
+	return resolve_root(d, root, ops);
 }
 
 sc_policy *sc_resolve_text(sc_diag *d, const char *name, const char *text, size_t len)
@@ -825,7 +867,7 @@ sc_policy *sc_resolve_text(sc_diag *d, const char *name, const char *text, size_
 	d->src[id].real = strdup(name);
 	if (!d->src[id].real)
 		sc_fatal_oom();
-	return resolve_root(d, id);
+	return resolve_root(d, id, NULL);
 }
 
 /* ---- policy helpers -------------------------------------------------- */

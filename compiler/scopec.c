@@ -6,12 +6,15 @@
  *   check    0 clean or warnings only, 1 errors, 2 usage or I/O
  *   eval     0, 1 if any request line was malformed, 2 policy unusable
  *   test     0 all pass, 1 any fails (or the policy has errors), 2 usage
+ *   diff     0 equivalent, 1 different or undetermined, 2 usage, I/O, a
+ *            policy unusable (REV:PATH included), too large to compare
  */
 #include "backend.h"
 #include "cli_compile.h"
 #include "diff.h"
 #include "explain.h"
 #include "fmt.h"
+#include "gitsrc.h"
 #include "hook.h"
 #include "lint.h"
 #include "report.h"
@@ -478,6 +481,50 @@ static int cmd_fmt(int argc, char **argv)
 
 /* ---- diff ------------------------------------------------------------ */
 
+/* Reads an argument of diff that has the form REV:PATH (gitsrc.h).  It is
+ * read from git when REV is a revision; a file of that very name on disk is
+ * read instead only if REV is not one: when both exist the argument is
+ * ambiguous and refused, since a file committed under the name
+ * "origin/main:policies/x.scope" must not stand in for the base. */
+static sc_policy *load_revpath(sc_diag *d, sc_git *g, const char *arg, size_t revlen, sc_gitside *side)
+{
+	struct stat st;
+	bool on_disk = lstat(arg, &st) == 0;
+	char why[1024];
+	sc_git_kind k = sc_git_side(g, arg, revlen, side, why, sizeof why);
+	if (k == SC_GIT_REV && on_disk) {
+		fprintf(stderr, "scopec diff: '%s' is ambiguous: both a file and revision '%.*s'; "
+			"write ./%s for the file\n", arg, (int)revlen, arg, arg);
+		return NULL;
+	}
+	if (k != SC_GIT_REV) {
+		bool io;
+		if (on_disk)
+			return load_policy(d, arg, &io);
+		fprintf(stderr, "scopec diff: cannot read '%s': no such file, and %s\n", arg, why);
+		return NULL;
+	}
+	uint32_t id = sc_gitside_load_root(side, d, arg + revlen + 1, why, sizeof why);
+	if (!id) {
+		fprintf(stderr, "scopec diff: cannot read '%s': %s\n", arg, why);
+		return NULL;
+	}
+	return sc_resolve_loaded(d, id, &side->ops);
+}
+
+/* One side of a diff: /dev/null (the empty policy, for an added or deleted
+ * file, as in diff(1)), REV:PATH, or a policy file. */
+static sc_policy *load_diff_side(sc_diag *d, sc_git *g, const char *arg, sc_gitside *side)
+{
+	size_t revlen;
+	if (strcmp(arg, "/dev/null") == 0)
+		return sc_resolve_text(d, arg, "", 0);
+	if (sc_git_split(arg, &revlen))
+		return load_revpath(d, g, arg, revlen, side);
+	bool io;
+	return load_policy(d, arg, &io);
+}
+
 static int cmd_diff(int argc, char **argv)
 {
 	sc_diff_opts o = { false, 0 };
@@ -504,18 +551,25 @@ static int cmd_diff(int argc, char **argv)
 	/* one sc_diag for both: explanations name the file of each side */
 	sc_diag d;
 	sc_diag_init(&d, stderr);
-	bool io_old, io_new;
-	sc_policy *po = load_policy(&d, paths[0], &io_old);
-	sc_policy *pn = load_policy(&d, paths[1], &io_new);
+	sc_git *g = sc_git_open();
+	sc_gitside sides[2];
+	memset(sides, 0, sizeof sides);
+	sc_policy *po = load_diff_side(&d, g, paths[0], &sides[0]);
+	sc_policy *pn = load_diff_side(&d, g, paths[1], &sides[1]);
+	/* Everything is read: git's child is reaped before the comparison. */
+	sc_git_close(g);
 	int status = EXIT_USAGE;
 	if (po && pn) {
 		int rc = sc_diff(&d, po, pn, &o, stdout);
 		status = rc < 0 ? EXIT_USAGE : rc;
 	} else {
-		fprintf(stderr, "scopec diff: a policy is unusable; nothing compared\n");
+		fprintf(stderr, "scopec diff: %s%s%s unusable; nothing compared\n", po ? "" : "OLD",
+			!po && !pn ? " and " : "", pn ? "" : "NEW");
 	}
 	sc_policy_free(po);
 	sc_policy_free(pn);
+	sc_gitside_fini(&sides[0]);
+	sc_gitside_fini(&sides[1]);
 	sc_diag_fini(&d);
 	return status;
 }
@@ -579,9 +633,15 @@ static const sc_command commands[] = {
 	  "  followed by the deciding item of each side.  Attributes are constructed\n"
 	  "  for conditions; a change that hinges on like/matches tests no example\n"
 	  "  was found for is printed as '? ... undetermined', never as equivalent.\n"
+	  "  OLD and NEW are files, /dev/null (the empty policy), or REV:PATH: the file\n"
+	  "  and its includes as they are in git revision REV, e.g.\n"
+	  "    scopec diff origin/main:policies/x.scope policies/x.scope\n"
+	  "  (PATH from the top of the repository as in git; REV:./PATH from here).\n"
 	  "  --format=json    the changes as one JSON document\n"
 	  "  --max-states=N   automaton budget per task (default 2097152)\n"
-	  "  exit: 0 equivalent, 1 different, 2 usage, I/O or too large to compare\n" },
+	  "  exit: 0 equivalent, 1 different, 2 usage, I/O, a policy unusable (on\n"
+	  "  either side: errors, unknown revision, missing file or include), or too\n"
+	  "  large to compare\n" },
 	{ "hook", sc_cmd_hook, "decide an agent runtime's tool call (Claude Code PreToolUse hook)",
 	  sc_hook_usage },
 	/* decision logs of examples/gateway (compiler/shadow.c, compiler/suggest.c) */
