@@ -108,8 +108,8 @@ def main():
     print(f"  direct to the server:  median {dm:7.1f} us   p99 {d99:7.1f} us")
     print(f"  through scope-mcp:     median {pm:7.1f} us   p99 {p99:7.1f} us")
     print(f"  added by scope-mcp:    median {pm - dm:7.1f} us   p99 {p99 - d99:7.1f} us   (target: median <= 50 us)")
-    print(f"  scope-mcp's own CPU:   {cpu / a.calls * 1e6:7.1f} us per call (user + system; the rest of the added"
-          f" time is the two extra pipe hops' wake-ups)")
+    print(f"  scope-mcp's own CPU:   {cpu / a.calls * 1e6:7.1f} us per call (user + system, clock ticks; the system"
+          f" part includes waking the peers on every pipe write)")
 
 
 if __name__ == "__main__":
