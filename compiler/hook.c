@@ -311,34 +311,31 @@ static int parse_event(json_t *ev, hook_call *c)
 
 /* ---- deciding, answering, logging --------------------------------------- */
 
-/* Every request of the call, decided and explained once (ep_decide.c,
- * shared with the gateway and scope-mcp); the call's decision is the most
- * restrictive, the first request with it explains it. */
+/* Every request of the call decided and explained once, the most
+ * restrictive wins (ep_decide_form, shared with scope-mcp); RECS holds the
+ * log records (two per request) when there is a log. */
 typedef struct hook_outcome {
-	ep_outcome *each;        /* one per request of the form */
+	ep_outcome best;
 	size_t n, which;
+	json_t **recs;
 	scope_decision decision;
 	char reason[2048];
 } hook_outcome;
 
-static int decide(const hook_policy *hp, scope_scratch *s, scope_form *f, const hook_call *c, hook_outcome *o)
+static int decide(const hook_policy *hp, scope_scratch *s, scope_form *f, const hook_call *c, bool log,
+		  hook_outcome *o)
 {
 	ep_pin pin = { hp->p, hp->digest, 0 };
 	o->n = scope_form_count(f);
-	o->which = 0;
-	if (!(o->each = calloc(o->n, sizeof *o->each)))
+	if (log && !(o->recs = calloc(2 * o->n, sizeof *o->recs)))
 		return block("out of memory");
-	for (size_t i = 0; i < o->n; i++) {
-		ep_decide_pinned(&pin, s, scope_form_request(f, i), &o->each[i]);
-		if (o->each[i].r.decision > o->each[o->which].r.decision)
-			o->which = i;
-	}
+	if (ep_decide_form(&pin, NULL, s, f, NULL, o->recs, &o->best, &o->which) < 0)
+		return block("no request was formed");
 	const scope_request *rq = scope_form_request(f, o->which);
-	const ep_outcome *w = &o->each[o->which];
-	o->decision = w->r.decision;
+	o->decision = o->best.r.decision;
 	int n = snprintf(o->reason, sizeof o->reason, "scope: %s %.*s %.*s: %s", ep_decision_name(o->decision),
 			 (int)rq->action_len, rq->action, (int)(rq->resource_len < 300 ? rq->resource_len : 300),
-			 rq->resource, w->explain);
+			 rq->resource, o->best.explain);
 	if (c->opaque && o->decision == SCOPE_ALLOW) {
 		o->decision = SCOPE_ASK; /* never allow what could not be seen */
 		snprintf(o->reason + n, sizeof o->reason - (size_t)n,
@@ -348,28 +345,26 @@ static int decide(const hook_policy *hp, scope_scratch *s, scope_form *f, const 
 	return 0;
 }
 
-/* One decision record per request, in the gateway's format, with the
- * hook's fields; all in one write(2) to an O_APPEND file, so lines never
- * mix with those of concurrent hooks.  -1 if the log could not be written. */
-static int write_log(const char *path, scope_form *f, const hook_call *c, const hook_outcome *o)
+/* The decision records with the hook's fields, in one write(2) to an
+ * O_APPEND file, so lines never mix with those of concurrent hooks.  -1 if
+ * the log could not be written.  The records are consumed. */
+static int write_log(const char *path, const hook_call *c, hook_outcome *o)
 {
 	ep_log *log;
-	json_t **recs = calloc(o->n, sizeof *recs);
-	if (!recs || ep_log_open(&log, path) < 0) {
-		free(recs);
+	if (ep_log_open(&log, path) < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < o->n; i++) {
-		recs[i] = ep_decision_record(NULL, scope_form_request(f, i), NULL, &o->each[i]);
-		json_object_set_new(recs[i], "hook", json_string("claude-code"));
-		json_object_set_new(recs[i], "tool", ep_json_text(c->tool, strlen(c->tool)));
-		json_object_set_new(recs[i], "session",
+	for (size_t i = 0; i < 2 * o->n; i++) {
+		if (!o->recs[i])
+			continue;
+		json_object_set_new(o->recs[i], "hook", json_string("claude-code"));
+		json_object_set_new(o->recs[i], "tool", ep_json_text(c->tool, strlen(c->tool)));
+		json_object_set_new(o->recs[i], "session",
 				    c->session ? ep_json_text(c->session, strlen(c->session)) : json_null());
-		json_object_set_new(recs[i], "call_decision", json_string(ep_decision_name(o->decision)));
+		json_object_set_new(o->recs[i], "call_decision", json_string(ep_decision_name(o->decision)));
 	}
-	int rc = ep_log_records(log, recs, o->n);
+	int rc = ep_log_records(log, o->recs, 2 * o->n);
+	memset(o->recs, 0, 2 * o->n * sizeof *o->recs);
 	ep_log_close(log);
-	free(recs);
 	return rc;
 }
 
@@ -440,7 +435,8 @@ int sc_cmd_hook(int argc, char **argv)
 	json_t *ev = NULL;
 	scope_form *f = NULL;
 	scope_scratch *s = NULL;
-	hook_outcome o = { NULL, 0, 0, SCOPE_DENY, "" };
+	hook_outcome o;
+	memset(&o, 0, sizeof o);
 	int rc = parse_args(argc, argv, &opt);
 	if (rc == 0)
 		rc = load_policy(opt.policy, opt.log != NULL, &hp);
@@ -459,12 +455,14 @@ int sc_cmd_hook(int argc, char **argv)
 	if (rc == 0)
 		rc = form_call(f, &c);
 	if (rc == 0)
-		rc = decide(&hp, s, f, &c, &o);
-	if (rc == 0 && opt.log && write_log(opt.log, f, &c, &o) < 0)
+		rc = decide(&hp, s, f, &c, opt.log != NULL, &o);
+	if (rc == 0 && opt.log && write_log(opt.log, &c, &o) < 0)
 		rc = block("cannot write the decision log '%s': %s", opt.log, strerror(errno));
 	if (rc == 0)
 		rc = answer(&o);
-	free(o.each);
+	for (size_t i = 0; o.recs && i < 2 * o.n; i++)
+		json_decref(o.recs[i]);
+	free(o.recs);
 	scope_scratch_destroy(s);
 	scope_form_destroy(f);
 	json_decref(ev);

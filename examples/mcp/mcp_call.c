@@ -11,8 +11,8 @@
  *      arguments attributes arg.NAME;
  *   3. decide every request with one pinned policy (so a reload cannot
  *      split a call between two policies); the most restrictive decision
- *      wins (scope_form_decide, cross-checked with the per-request
- *      decisions that the log records);
+ *      wins (ep_decide_form, the one implementation every enforcement
+ *      point decides a call with);
  *   4. log one decision record per request (and shadow records), before
  *      anything is forwarded; a log write that fails is a deny;
  *   5. allow: forward; ask: ask a human (mcp_ask.c); deny: answer with the
@@ -223,58 +223,39 @@ typedef struct verdict {
 	size_t which;
 } verdict;
 
-/* Decides the formed requests, logs them, fills V.  Deny on any failure. */
+/* Decides the formed requests (ep_decide_form: the most restrictive
+ * wins), logs them, fills V.  Deny on any failure. */
 static void decide_all(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen, verdict *v)
 {
 	size_t n = scope_form_count(m->form);
 	json_t **recs = calloc(2 * n, sizeof *recs);
-	ep_outcome *o = malloc(2 * sizeof *o);
 	ep_pin pin, cpin;
-	bool cand = false;
 	v->which = 0;
-	if (!recs || !o || ep_slot_pin(&m->enforced, &pin) < 0) {
-		ep_outcome_error(&v->o, !recs || !o ? "out of memory" : "no policy could be pinned");
+	if (!recs || ep_slot_pin(&m->enforced, &pin) < 0) {
+		ep_outcome_error(&v->o, !recs ? "out of memory" : "no policy could be pinned");
 		free(recs);
-		free(o);
 		log_error(m, id, kind, tool, tlen, v->o.explain);
 		return;
 	}
-	cand = m->shadow && ep_slot_pin(&m->candidate, &cpin) == 0;
-	scope_result all;
-	size_t which = 0;
-	int rc = scope_form_decide(m->form, pin.p, m->scr, &all, &which);
-	bool have = false;
-	for (size_t i = 0; i < n; i++) {
-		const scope_request *rq = scope_form_request(m->form, i);
-		ep_decide_pinned(&pin, m->scr, rq, &o[0]);
-		recs[2 * i] = ep_decision_record(id, rq, NULL, &o[0]);
-		put_mcp_fields(m, recs[2 * i], id, kind, tool, tlen);
-		if (cand) {
-			ep_decide_pinned(&cpin, m->scr, rq, &o[1]);
-			recs[2 * i + 1] = ep_shadow_record(id, rq, NULL, &o[0], &o[1]);
-			if (recs[2 * i + 1])
-				put_mcp_fields(m, recs[2 * i + 1], id, kind, tool, tlen);
-		}
-		if (!have || o[0].r.decision > v->o.r.decision) {
-			v->o = o[0];
-			v->which = i;
-			have = true;
-		}
-	}
+	bool cand = m->shadow && ep_slot_pin(&m->candidate, &cpin) == 0;
+	int rc = ep_decide_form(&pin, cand ? &cpin : NULL, m->scr, m->form, id, recs, &v->o, &v->which);
 	if (cand)
 		ep_slot_unpin(&m->candidate, &cpin);
 	ep_slot_unpin(&m->enforced, &pin);
-	/* the library's verdict and ours must agree, else neither is trusted */
-	if (rc < 0 || !have || all.decision != v->o.r.decision)
-		ep_outcome_error(&v->o, rc < 0 ? scope_strerror(rc) : "inconsistent decisions");
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(recs[2 * i], "call_decision", json_string(ep_decision_name(v->o.r.decision)));
+	if (rc < 0)
+		ep_outcome_error(&v->o, scope_strerror(rc));
+	for (size_t i = 0; i < 2 * n; i++) {
+		if (!recs[i])
+			continue;
+		put_mcp_fields(m, recs[i], id, kind, tool, tlen);
+		if (i % 2 == 0)
+			json_object_set_new(recs[i], "call_decision", json_string(ep_decision_name(v->o.r.decision)));
+	}
 	if (ep_log_records(m->env.log, recs, 2 * n) < 0) { /* no unlogged authority */
 		atomic_fetch_add(&m->env.log_failures, 1);
 		ep_outcome_error(&v->o, "decision log write failed");
 	}
 	free(recs);
-	free(o);
 }
 
 /* decision, reason, item, location, explain, policy. */
@@ -350,11 +331,9 @@ void mcp_call_approved(mcp_ctx *m, mcp_ask *a)
 	/* a reload while the human thought may have withdrawn the authority */
 	const char *bad = form_call(m, a->msg, a->kind, &tool, &tlen, &code, err, sizeof err);
 	if (!bad && ep_slot_pin(&m->enforced, &pin) == 0) {
-		size_t which = 0;
-		if (scope_form_decide(m->form, pin.p, m->scr, &o.r, &which) < 0)
-			o.r.decision = SCOPE_DENY;
-		if (o.r.decision == SCOPE_DENY)
-			ep_decide_pinned(&pin, m->scr, scope_form_request(m->form, which), &o);
+		size_t which;
+		if (ep_decide_form(&pin, NULL, m->scr, m->form, NULL, NULL, &o, &which) < 0)
+			ep_outcome_error(&o, "no request was formed");
 		ep_slot_unpin(&m->enforced, &pin);
 	} else {
 		ep_outcome_error(&o, bad ? bad : "no policy could be pinned");

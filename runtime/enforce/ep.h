@@ -17,6 +17,7 @@
 #define SCOPE_EP_H
 
 #include "scope.h"
+#include "scope_enforce.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -142,6 +143,17 @@ void ep_outcome_error(ep_outcome *o, const char *why);
 
 const char *ep_decision_name(scope_decision d);
 const char *ep_why_name(scope_why w);
+
+/* The decision of a whole tool call: every request of F decided with PIN
+ * (and with the shadow candidate CPIN when it is not NULL), the most
+ * restrictive wins.  *OUT is the outcome of the first request with the
+ * call's decision and *WHICH its index.  RECS, when not NULL, has room for
+ * 2 records per request and receives each one's "decision" record and,
+ * where the candidate decides otherwise, its "shadow" record (else NULL);
+ * the caller adds its own fields and logs them.  -SCOPE_EINVAL when F
+ * holds no request, with *OUT a deny. */
+int ep_decide_form(const ep_pin *pin, const ep_pin *cpin, scope_scratch *scr, const scope_form *f,
+		   json_t *id, json_t **recs, ep_outcome *out, size_t *which);
 
 /* decision, reason, item, [location], explain, policy into OBJ. */
 void ep_put_outcome(json_t *obj, const ep_outcome *o, bool location);

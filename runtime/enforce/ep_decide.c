@@ -60,6 +60,31 @@ void ep_decide(ep_slot *s, scope_scratch *scr, const scope_request *rq, ep_outco
 	ep_slot_unpin(s, &pin);
 }
 
+int ep_decide_form(const ep_pin *pin, const ep_pin *cpin, scope_scratch *scr, const scope_form *f,
+		   json_t *id, json_t **recs, ep_outcome *out, size_t *which)
+{
+	size_t n = scope_form_count(f);
+	*which = 0;
+	ep_outcome_error(out, "no request was formed");
+	for (size_t i = 0; i < n; i++) {
+		const scope_request *rq = scope_form_request(f, i);
+		ep_outcome eo, co;
+		ep_decide_pinned(pin, scr, rq, &eo);
+		if (recs)
+			recs[2 * i] = ep_decision_record(id, rq, NULL, &eo);
+		if (cpin) {
+			ep_decide_pinned(cpin, scr, rq, &co);
+			if (recs)
+				recs[2 * i + 1] = ep_shadow_record(id, rq, NULL, &eo, &co);
+		}
+		if (i == 0 || eo.r.decision > out->r.decision) {
+			*out = eo;
+			*which = i;
+		}
+	}
+	return n ? 0 : -SCOPE_EINVAL;
+}
+
 void ep_put_outcome(json_t *obj, const ep_outcome *o, bool location)
 {
 	json_object_set_new(obj, "decision", json_string(ep_decision_name(o->r.decision)));
