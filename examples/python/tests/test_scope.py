@@ -145,6 +145,15 @@ class DecideTest(unittest.TestCase):
         self.check("allow", Why.ITEM, b"triage", b"read", b"forum.x", **{"x-y.z": "1"})
         # attributes named like the positional parameters
         self.check("allow", Why.ITEM, "triage", "read", "forum.x", task="other", resource="r", action="a")
+        # attributes as one dict (positional), or None
+        self.check("ask", Why.ITEM, "triage", "post", "forum.help", {"channel": "internal"})
+        self.check("deny", Why.ITEM, "triage", "post", "forum.help", {"channel": "internal", b"flagged": "yes"})
+        self.check("deny", Why.DEFAULT, "triage", "post", "forum.help", None)
+        self.check("allow", Why.ITEM, "payer", "pay", "vendor.acme", {f"k{i}": "v" for i in range(100)} | {"amount": "7"})
+        with self.assertRaises(TypeError):
+            self.p.decide("triage", "post", "forum.help", {"channel": "internal"}, channel="internal")
+        with self.assertRaises(TypeError):
+            self.p.decide("triage", "post", "forum.help", None, None)
 
     def test_missing_attribute_is_unknown_and_restrictive(self):
         r = self.check("deny", Why.ITEM, "reader", "read", "forum.private.x")
@@ -179,6 +188,11 @@ class DecideTest(unittest.TestCase):
             (("triage", "read", "forum.x"), {"channel": "a\0b"}),
             (("triage", "read", "forum.\udc80"), {}),
             (("triage", "read", "forum.x"), {"": "v"}),
+            (("triage", "read", "forum.x", [("channel", "x")]), {}),
+            (("triage", "read", "forum.x", {1: "x"}), {}),
+            (("triage", "read", "forum.x", {"channel": 1}), {}),
+            (("triage", "read", "forum.x", {"": "x"}), {}),
+            (("triage", "read", "forum.x", {"a\0": "x"}), {}),
         ]
         for rq, attrs in bad:
             with self.subTest(rq=rq, attrs=attrs):

@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "scope.h"
 #include "scope_enforce.h"
@@ -484,13 +485,41 @@ static PyObject *what_task, *what_action, *what_resource;
 
 /* ---- deciding ------------------------------------------------------------------- */
 
+/* Attribute K=V into *A; -1 with *DETAIL (malformed). */
+static int attr_field(PyObject *k, PyObject *v, scope_attr *a, PyObject **temps, PyObject **detail)
+{
+	const char *ks, *vs, *why;
+	Py_ssize_t kn, vn;
+	if ((why = field(k, &ks, &kn, temps))) {
+		*detail = PyUnicode_FromFormat("attribute name %R %s", k, *why ? why : "is not str or bytes");
+		return -1;
+	}
+	if (kn == 0) {
+		*detail = PyUnicode_FromString("empty attribute name");
+		return -1;
+	}
+	if ((why = field(v, &vs, &vn, temps))) {
+		PyObject *what = PyUnicode_FromFormat("attribute %R", k);
+		*detail = what ? field_error(what, v, why) : NULL;
+		Py_XDECREF(what);
+		return -1;
+	}
+	*a = (scope_attr){ ks, (size_t)kn, vs, (size_t)vn };
+	return 0;
+}
+
+/* decide(task, action, resource="", attrs=None, /, **attributes): the
+ * attributes as keywords or as one dict (not both). */
 static PyObject *decide_core(core *c, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, bool nogil)
 {
-	if (nargs < 2 || nargs > 3) {
+	Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+	PyObject *dict = nargs == 4 && args[3] != Py_None ? args[3] : NULL;
+	if (nargs < 2 || nargs > 4 || (dict && nkw)) {
 		PyErr_Format(PyExc_TypeError,
-			     "decide() takes 2 or 3 positional arguments (task, action[, resource]) and the "
-			     "attributes as keywords, %zd given",
-			     nargs);
+			     "decide() takes 2 to 4 positional arguments (task, action[, resource[, attrs]]) and "
+			     "the attributes as keywords or as the dict attrs, not both (%zd positional, %zd "
+			     "keywords given)",
+			     nargs, nkw);
 		return NULL;
 	}
 	PyObject *temps = NULL, *detail = NULL, *out = NULL;
@@ -498,7 +527,7 @@ static PyObject *decide_core(core *c, PyObject *const *args, Py_ssize_t nargs, P
 	const char *s[3] = { "", "", "" };
 	Py_ssize_t n[3] = { 0, 0, 0 };
 	PyObject *whats[3] = { what_task, what_action, what_resource };
-	for (Py_ssize_t i = 0; i < nargs; i++)
+	for (Py_ssize_t i = 0; i < nargs && i < 3; i++)
 		if ((why = field(args[i], &s[i], &n[i], &temps))) {
 			detail = field_error(whats[i], args[i], why);
 			goto malformed;
@@ -507,31 +536,28 @@ static PyObject *decide_core(core *c, PyObject *const *args, Py_ssize_t nargs, P
 		detail = PyUnicode_FromString("empty action");
 		goto malformed;
 	}
-	Py_ssize_t na = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+	if (dict && !PyDict_Check(dict)) {
+		detail = PyUnicode_FromFormat("attrs must be a dict, not %.100s", Py_TYPE(dict)->tp_name);
+		goto malformed;
+	}
+	Py_ssize_t na = dict ? PyDict_GET_SIZE(dict) : nkw;
 	scope_attr small[SMALL_ATTRS], *attrs = small;
 	if (na > SMALL_ATTRS && !(attrs = PyMem_Malloc((size_t)na * sizeof *attrs))) {
 		Py_XDECREF(temps);
 		return error_result(SCOPE_ENOMEM, PyUnicode_FromString("attributes"));
 	}
-	for (Py_ssize_t i = 0; i < na; i++) {
-		PyObject *k = PyTuple_GET_ITEM(kwnames, i), *v = args[nargs + i];
-		const char *ks, *vs;
-		Py_ssize_t kn, vn;
-		if ((why = field(k, &ks, &kn, &temps))) {
-			detail = PyUnicode_FromFormat("attribute name %R %s", k, *why ? why : "is not a str");
-			goto malformed_attrs;
-		}
-		if (kn == 0) {
-			detail = PyUnicode_FromString("empty attribute name");
-			goto malformed_attrs;
-		}
-		if ((why = field(v, &vs, &vn, &temps))) {
-			PyObject *what = PyUnicode_FromFormat("attribute %R", k);
-			detail = what ? field_error(what, v, why) : NULL;
-			Py_XDECREF(what);
-			goto malformed_attrs;
-		}
-		attrs[i] = (scope_attr){ ks, (size_t)kn, vs, (size_t)vn };
+	if (dict) {
+		/* (nothing below runs Python code: the dict cannot change meanwhile) */
+		Py_ssize_t pos = 0, i = 0;
+		PyObject *k, *v;
+		while (i < na && PyDict_Next(dict, &pos, &k, &v))
+			if (attr_field(k, v, &attrs[i++], &temps, &detail) < 0)
+				goto malformed_attrs;
+		na = i;
+	} else {
+		for (Py_ssize_t i = 0; i < na; i++)
+			if (attr_field(PyTuple_GET_ITEM(kwnames, i), args[nargs + i], &attrs[i], &temps, &detail) < 0)
+				goto malformed_attrs;
 	}
 	tls *t = tls_get();
 	if (!t) {
@@ -931,6 +957,51 @@ static PyObject *Policy_decide_nogil(PolicyObject *self, PyObject *const *args, 
 	return decide_core(self->core, args, nargs, kwnames, true);
 }
 
+/* _c_decide_ns(n, task, action, resource, attrs): nanoseconds for N calls
+ * of scope_decide() on one request formed once (the benchmark's baseline:
+ * the C library alone). */
+static PyObject *Policy_c_decide_ns(PolicyObject *self, PyObject *args)
+{
+	Py_ssize_t n;
+	PyObject *task, *action, *resource, *dict, *temps = NULL, *detail = NULL, *out = NULL;
+	if (!PyArg_ParseTuple(args, "nOOOO!:_c_decide_ns", &n, &task, &action, &resource, &PyDict_Type, &dict))
+		return NULL;
+	core *c = policy_live(self);
+	tls *t = c ? tls_get() : NULL;
+	if (!t)
+		return c ? PyErr_NoMemory() : NULL;
+	const char *s[3];
+	Py_ssize_t len[3];
+	PyObject *f[3] = { task, action, resource };
+	scope_attr attrs[SMALL_ATTRS];
+	Py_ssize_t na = 0, pos = 0;
+	PyObject *k, *v;
+	for (int i = 0; i < 3; i++)
+		if (field(f[i], &s[i], &len[i], &temps)) {
+			PyErr_SetString(PyExc_ValueError, "task, action and resource must be str or bytes");
+			goto done;
+		}
+	while (PyDict_Next(dict, &pos, &k, &v)) {
+		if (na == SMALL_ATTRS || attr_field(k, v, &attrs[na++], &temps, &detail) < 0) {
+			Py_XDECREF(detail);
+			PyErr_SetString(PyExc_ValueError, "at most 16 attributes, str or bytes");
+			goto done;
+		}
+	}
+	scope_request rq = { s[0], (size_t)len[0], s[1], (size_t)len[1], s[2], (size_t)len[2], na ? attrs : NULL,
+			     (size_t)na };
+	scope_result r;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (Py_ssize_t i = 0; i < n; i++)
+		(void)scope_decide(c->p, t->scratch, &rq, &r);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	out = PyLong_FromLongLong((long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec));
+done:
+	Py_XDECREF(temps);
+	return out;
+}
+
 static PyObject *Policy_decide_tool_call(PolicyObject *self, PyObject *args, PyObject *kw)
 {
 	if (!self->core) {
@@ -1068,10 +1139,12 @@ static PyObject *Policy_repr(PolicyObject *o)
 
 static PyMethodDef Policy_methods[] = {
 	{ "decide", (PyCFunction)(void (*)(void))Policy_decide, METH_FASTCALL | METH_KEYWORDS,
-	  "decide(task, action, resource='', /, **attrs) -> Result\n\nDecides one request; never raises "
+	  "decide(task, action, resource='', attrs=None, /, **attributes) -> Result\n\nDecides one request (attributes as keywords or as one dict); never raises "
 	  "for a request (errors are deny, why == Why.ERROR)." },
 	{ "_decide_nogil", (PyCFunction)(void (*)(void))Policy_decide_nogil, METH_FASTCALL | METH_KEYWORDS,
 	  "decide(), releasing the GIL around the decision (benchmark only)." },
+	{ "_c_decide_ns", (PyCFunction)Policy_c_decide_ns, METH_VARARGS,
+	  "_c_decide_ns(n, task, action, resource, attrs): ns for N scope_decide() calls (benchmark only)." },
 	{ "decide_tool_call", (PyCFunction)(void (*)(void))Policy_decide_tool_call, METH_VARARGS | METH_KEYWORDS,
 	  "decide_tool_call(task, action, arguments=None, cwd=None) -> Result\n\nForms the requests of a "
 	  "tool call with libscope-enforce (canonical paths and URLs, arg.NAME attributes, one request per "
@@ -1241,7 +1314,7 @@ static PyObject *Handle_get_closed(HandleObject *o, void *c)
 
 static PyMethodDef Handle_methods[] = {
 	{ "decide", (PyCFunction)(void (*)(void))Handle_decide, METH_FASTCALL | METH_KEYWORDS,
-	  "decide(task, action, resource='', /, **attrs) -> Result, with the current policy." },
+	  "decide(task, action, resource='', attrs=None, /, **attributes) -> Result, with the current policy." },
 	{ "decide_tool_call", (PyCFunction)(void (*)(void))Handle_decide_tool_call, METH_VARARGS | METH_KEYWORDS,
 	  "decide_tool_call(task, action, arguments=None, cwd=None) -> Result, with the current policy." },
 	{ "swap", (PyCFunction)Handle_swap, METH_O,

@@ -145,7 +145,7 @@ class _Guard:
             raise Denied(None, f"cannot build the request ({type(e).__name__}: {e})",
                          function=self.name) from e
         if not self.tool:
-            return req, self.policy.decide(req.task, req.action, req.resource, **req.attrs)
+            return req, self.policy.decide(req.task, req.action, req.resource, req.attrs)
         result = self.policy.decide_tool_call(task, action, arguments, cwd)
         req = Request(str(task), str(action), result.resource or "", {}, self.name, args, dict(kwargs),
                       arguments)
