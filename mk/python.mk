@@ -12,6 +12,10 @@
 #                       the versioned shared library), interleaved in one run
 #   make python-install-check   `pip install --no-build-isolation --no-index`
 #                       of examples/python into a temporary target; imports it
+#   make python-sanitize   the tests with the extension built with ASan + UBSan
+#                       (gcc; the interpreter preloads the sanitizer runtimes)
+#   make python-refcheck   the tests under python3-dbg -X dev (when installed):
+#                       the leak tests check sys.gettotalrefcount() too
 #
 # A clone builds and installs the package with
 #   make lib build/libscope-enforce.a
@@ -25,11 +29,12 @@ endif
 PYTHON ?= python3
 PY_B   := $(B)/python
 PY_LIB := $(PY_B)/lib
+PY_TESTS := test_scope test_guard test_enforce test_leaks
 PY_SRC := $(wildcard examples/python/src/scope/*.py examples/python/src/scope/*.c examples/python/src/scope/*.pyi) \
 	  examples/python/setup.py examples/python/pyproject.toml
 PY_ENV  = PYTHONPATH=$(abspath $(PY_LIB)) SCOPEC=$(abspath scopec) PYTHONDONTWRITEBYTECODE=1
 
-.PHONY: python-check python-deps python-build python-bench python-install-check
+.PHONY: python-check python-deps python-build python-bench python-install-check python-sanitize python-refcheck
 
 # Python headers and setuptools for the interpreter $(PYTHON).
 python-deps:
@@ -61,7 +66,7 @@ $(PY_B)/.built: $(PY_SRC) $(B)/libscope.a $(B)/libscope-enforce.a runtime/scope.
 python-build: $(PY_B)/.built
 
 python-check: python-build scopec
-	cd examples/python/tests && $(PY_ENV) $(PYTHON) -m unittest -q test_scope test_guard test_enforce test_leaks
+	cd examples/python/tests && $(PY_ENV) $(PYTHON) -m unittest -q $(PY_TESTS)
 	$(PY_ENV) $(PYTHON) examples/python/demo.py > $(PY_B)/demo.out
 	@grep -q '^5 of 5 steps decided' $(PY_B)/demo.out || { cat $(PY_B)/demo.out; exit 1; }
 	@echo "python-check: demo: allow, ask (approved, refused), deny, deny as policies/forum-triage.scope says"
@@ -82,5 +87,29 @@ python-install-check: $(B)/libscope.a $(B)/libscope-enforce.a scopec | python-de
 	    assert scope.extension_path().startswith(sys.argv[2]); \
 	    print("python-install-check: pip installed", scope.extension_path())' \
 	    $(abspath examples/triage.scope) "$$tmp/site"
+
+python-sanitize: $(B)/libscope.a $(B)/libscope-enforce.a scopec | python-deps
+	@rm -rf $(PY_B)/asan && mkdir -p $(PY_B)/asan
+	cd examples/python && SCOPE_LIBDIR=$(abspath $(B)) \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" $(PYTHON) setup.py -q build --build-base $(abspath $(PY_B))/asan/build \
+	  --build-lib $(abspath $(PY_B))/asan/lib > $(abspath $(PY_B))/asan/setup.log 2>&1 || \
+	  { cat $(abspath $(PY_B))/asan/setup.log; exit 1; }
+	rm -rf examples/python/src/scope.egg-info
+	cd examples/python/tests && PYTHONPATH=$(abspath $(PY_B))/asan/lib SCOPEC=$(abspath scopec) PYTHONDONTWRITEBYTECODE=1 \
+	  SCOPE_LEAK_N=100000 SCOPE_LEAK_RSS_KB=0 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  $(PYTHON) -m unittest -q $(PY_TESTS)
+
+python-refcheck: $(B)/libscope.a $(B)/libscope-enforce.a scopec
+	@if ! command -v python3-dbg >/dev/null 2>&1; then \
+	  echo "python-refcheck: no python3-dbg (apt-get install python3-dbg); skipped"; exit 0; fi; \
+	rm -rf $(PY_B)/dbg && mkdir -p $(PY_B)/dbg && cd examples/python && \
+	SCOPE_LIBDIR=$(abspath $(B)) python3-dbg setup.py -q build --build-base $(abspath $(PY_B))/dbg/build \
+	  --build-lib $(abspath $(PY_B))/dbg/lib > $(abspath $(PY_B))/dbg/setup.log 2>&1 || \
+	  { cat $(abspath $(PY_B))/dbg/setup.log; exit 1; }; \
+	rm -rf src/scope.egg-info; cd tests && PYTHONPATH=$(abspath $(PY_B))/dbg/lib SCOPEC=$(abspath scopec) \
+	  PYTHONDONTWRITEBYTECODE=1 SCOPE_LEAK_N=200000 python3-dbg -X dev -m unittest -q $(PY_TESTS)
 
 EXTRA_TESTS += python-check

@@ -411,7 +411,7 @@ class HandleTest(unittest.TestCase):
             nxt = images[1 - which]
             h.swap(nxt if swaps % 3 else Policy(nxt))   # bytes and Policy objects
             swaps += 1
-            if swaps % 10 == 0:
+            if swaps % 7 == 0:          # let the readers in (the GIL), after a and after b
                 time.sleep(0.001)
         stop.set()
         for t in threads:
