@@ -215,6 +215,55 @@ class DecideToolCallTest(ToolCallBase):
         with self.assertRaises(TypeError):
             self.p.decide_tool_call("coder")        # a wrong call is a bug, not a request
 
+    def test_bytes_like_task_and_action(self):
+        r = self.p.decide_tool_call(bytearray(b"coder"), memoryview(b"fs.read"), {"path": "src/a"}, self.repo)
+        self.assertEqual(r.decision, "allow")
+        self.assertEqual(scope.canonical_url(bytearray(b"HTTP://A.b/")), "http://a.b/")
+
+    def test_threads_forming_and_deciding(self):
+        import threading
+        errors = []
+        p = Policy(scope.compile_file(os.path.join(self.tmp, "tools.scope")))
+        cases = [({"path": "src/a"}, "allow"), ({"path": "src/s/key"}, "deny"), ({"path": "../x"}, "deny"),
+                 ({"paths": ["docs/a", "src/b"]}, "allow"), ({"url": "https://docs.example.com/x"}, "ask"),
+                 ({"path": 3}, "deny")]
+
+        def work(seed):
+            rnd = random.Random(seed)
+            try:
+                for _ in range(400):
+                    args, want = rnd.choice(cases)
+                    r = p.decide_tool_call("coder", "fs.read" if "url" not in args else "http.get", args,
+                                           self.repo)
+                    if r.decision != want:
+                        errors.append((args, want, r))
+            except Exception as e:     # pragma: no cover
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors[:3], [])
+        # closing the policy while other threads form requests (the GIL released) is safe
+        stop = threading.Event()
+
+        def hammer():
+            while not stop.is_set():
+                r = p.decide_tool_call("coder", "fs.read", {"path": "src/a"}, self.repo)
+                if r.decision != "allow" and r.why is not Why.ERROR:
+                    errors.append(r)
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        p.close()
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+
     def test_handles_and_closed_policies(self):
         h = Handle()
         r = h.decide_tool_call("coder", "fs.list", {})

@@ -432,7 +432,7 @@ static PyObject *item_info_new(const scope_policy *p, uint32_t index)
 
 /* Why a value cannot be a request field (static text), or NULL if it can:
  * then *S, *N point into O (or into a new bytes object appended to *TEMPS). */
-static const char *field(PyObject *o, const char **s, Py_ssize_t *n, PyObject **temps)
+static const char *field_(PyObject *o, const char **s, Py_ssize_t *n, PyObject **temps)
 {
 	if (PyUnicode_Check(o)) {
 		*s = PyUnicode_AsUTF8AndSize(o, n);
@@ -473,7 +473,23 @@ static const char *field(PyObject *o, const char **s, Py_ssize_t *n, PyObject **
 	return NULL;
 }
 
-/* The message of field()'s failure WHY for value O named WHAT. */
+/* field_() for text read while the GIL is released: a bytearray, which
+ * another thread could resize meanwhile, is copied into *TEMPS first. */
+static const char *stable_field(PyObject *o, const char **s, Py_ssize_t *n, PyObject **temps)
+{
+	if (!PyByteArray_Check(o))
+		return field_(o, s, n, temps);
+	PyObject *b = PyBytes_FromObject(o);
+	if (!b || (!*temps && !(*temps = PyList_New(0))) || PyList_Append(*temps, b) < 0) {
+		PyErr_Clear();
+		Py_XDECREF(b);
+		return "cannot be copied (out of memory)";
+	}
+	Py_DECREF(b); /* (the list keeps it) */
+	return field_(b, s, n, temps);
+}
+
+/* The message of field_()'s failure WHY for value O named WHAT. */
 static PyObject *field_error(PyObject *what, PyObject *o, const char *why)
 {
 	if (!*why)
@@ -486,11 +502,12 @@ static PyObject *what_task, *what_action, *what_resource;
 /* ---- deciding ------------------------------------------------------------------- */
 
 /* Attribute K=V into *A; -1 with *DETAIL (malformed). */
-static int attr_field(PyObject *k, PyObject *v, scope_attr *a, PyObject **temps, PyObject **detail)
+static int attr_field(PyObject *k, PyObject *v, scope_attr *a, PyObject **temps, PyObject **detail, bool stable)
 {
+	const char *(*get)(PyObject *, const char **, Py_ssize_t *, PyObject **) = stable ? stable_field : field_;
 	const char *ks, *vs, *why;
 	Py_ssize_t kn, vn;
-	if ((why = field(k, &ks, &kn, temps))) {
+	if ((why = get(k, &ks, &kn, temps))) {
 		*detail = PyUnicode_FromFormat("attribute name %R %s", k, *why ? why : "is not str or bytes");
 		return -1;
 	}
@@ -498,7 +515,7 @@ static int attr_field(PyObject *k, PyObject *v, scope_attr *a, PyObject **temps,
 		*detail = PyUnicode_FromString("empty attribute name");
 		return -1;
 	}
-	if ((why = field(v, &vs, &vn, temps))) {
+	if ((why = get(v, &vs, &vn, temps))) {
 		PyObject *what = PyUnicode_FromFormat("attribute %R", k);
 		*detail = what ? field_error(what, v, why) : NULL;
 		Py_XDECREF(what);
@@ -528,7 +545,7 @@ static PyObject *decide_core(core *c, PyObject *const *args, Py_ssize_t nargs, P
 	Py_ssize_t n[3] = { 0, 0, 0 };
 	PyObject *whats[3] = { what_task, what_action, what_resource };
 	for (Py_ssize_t i = 0; i < nargs && i < 3; i++)
-		if ((why = field(args[i], &s[i], &n[i], &temps))) {
+		if ((why = (nogil ? stable_field : field_)(args[i], &s[i], &n[i], &temps))) {
 			detail = field_error(whats[i], args[i], why);
 			goto malformed;
 		}
@@ -551,12 +568,13 @@ static PyObject *decide_core(core *c, PyObject *const *args, Py_ssize_t nargs, P
 		Py_ssize_t pos = 0, i = 0;
 		PyObject *k, *v;
 		while (i < na && PyDict_Next(dict, &pos, &k, &v))
-			if (attr_field(k, v, &attrs[i++], &temps, &detail) < 0)
+			if (attr_field(k, v, &attrs[i++], &temps, &detail, nogil) < 0)
 				goto malformed_attrs;
 		na = i;
 	} else {
 		for (Py_ssize_t i = 0; i < na; i++)
-			if (attr_field(PyTuple_GET_ITEM(kwnames, i), args[nargs + i], &attrs[i], &temps, &detail) < 0)
+			if (attr_field(PyTuple_GET_ITEM(kwnames, i), args[nargs + i], &attrs[i], &temps, &detail,
+				       nogil) < 0)
 				goto malformed_attrs;
 	}
 	tls *t = tls_get();
@@ -568,9 +586,11 @@ static PyObject *decide_core(core *c, PyObject *const *args, Py_ssize_t nargs, P
 	scope_result r;
 	int rc;
 	if (nogil) { /* (for the benchmark only: what releasing the GIL costs) */
+		core_ref(c); /* (another thread may close the policy meanwhile) */
 		Py_BEGIN_ALLOW_THREADS
 		rc = scope_decide(c->p, t->scratch, &rq, &r);
 		Py_END_ALLOW_THREADS
+		core_unref(c);
 	} else {
 		rc = scope_decide(c->p, t->scratch, &rq, &r);
 	}
@@ -696,12 +716,12 @@ static const char *cstr_field(PyObject *o, PyObject *what, PyObject **temps, PyO
 {
 	const char *s;
 	Py_ssize_t n;
-	const char *w = field(o, &s, &n, temps);
+	const char *w = stable_field(o, &s, &n, temps);
 	if (w) {
 		*why = field_error(what, o, w);
 		return NULL;
 	}
-	return s; /* str/bytes are NUL-terminated; a bytearray too */
+	return s; /* str and bytes are NUL-terminated (and have no NUL inside) */
 }
 
 /* A file system path as a new bytes object, or NULL with *WHY (malformed)
@@ -977,12 +997,12 @@ static PyObject *Policy_c_decide_ns(PolicyObject *self, PyObject *args)
 	Py_ssize_t na = 0, pos = 0;
 	PyObject *k, *v;
 	for (int i = 0; i < 3; i++)
-		if (field(f[i], &s[i], &len[i], &temps)) {
+		if (field_(f[i], &s[i], &len[i], &temps)) {
 			PyErr_SetString(PyExc_ValueError, "task, action and resource must be str or bytes");
 			goto done;
 		}
 	while (PyDict_Next(dict, &pos, &k, &v)) {
-		if (na == SMALL_ATTRS || attr_field(k, v, &attrs[na++], &temps, &detail) < 0) {
+		if (na == SMALL_ATTRS || attr_field(k, v, &attrs[na++], &temps, &detail, false) < 0) {
 			Py_XDECREF(detail);
 			PyErr_SetString(PyExc_ValueError, "at most 16 attributes, str or bytes");
 			goto done;
@@ -1416,7 +1436,7 @@ static PyObject *m_canonical_url(PyObject *m, PyObject *arg)
 	const char *s;
 	Py_ssize_t sn;
 	PyObject *temps = NULL;
-	const char *why = field(arg, &s, &sn, &temps);
+	const char *why = stable_field(arg, &s, &sn, &temps);
 	if (why) {
 		Py_XDECREF(temps);
 		PyObject *what = PyUnicode_FromString("url");
