@@ -1568,7 +1568,7 @@ static int add_errors(PyObject *m)
 	do {                                                                                          \
 		PyObject *k = PyLong_FromLong(num), *v = Py_BuildValue("(ss)", #name, text);          \
 		int bad = !k || !v || PyDict_SetItem(errors, k, v) < 0 ||                             \
-			  PyModule_AddIntConstant(m, #name + sizeof "SCOPE_" - 1, num) < 0;            \
+			  PyModule_AddIntConstant(m, &(#name)[sizeof "SCOPE_" - 1], num) < 0;        \
 		Py_XDECREF(k);                                                                        \
 		Py_XDECREF(v);                                                                        \
 		if (bad) {                                                                            \
