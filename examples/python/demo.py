@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """demo.py — a fake triage agent whose tools are guarded by policies/forum-triage.scope.
 
-    python3 demo.py [POLICY.scope]        (needs scopec and libscope.so: `make`)
+    python3 demo.py [POLICY.scope]        (needs scopec and the scope package: `make python-build`)
 
 The policy exists because an agent started to *analyse* a forum question
 posted an answer on its own, recommending a configuration change.  Here the
@@ -15,7 +15,7 @@ import os
 import sys
 
 import scope
-from guard import Denied, guarded
+from scope import Denied, guarded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 POLICY = os.path.join(HERE, os.pardir, os.pardir, "policies", "forum-triage.scope")

@@ -1,11 +1,10 @@
-"""Tests of guard.py (run: python3 -m unittest, from examples/python)."""
+"""Tests of scope.guard (@guarded)."""
 
 import asyncio
 import unittest
 
 import _fixtures as fx
-from guard import Denied, Request, guarded
-from scope import Handle, Policy
+from scope import Denied, Handle, Policy, Request, guarded
 
 
 class Tools:
