@@ -930,7 +930,10 @@ Napi::Value IsBytecode(const Napi::CallbackInfo &info)
 Napi::Value Canon(const Napi::CallbackInfo &info, bool url)
 {
 	Napi::Env env = info.Env();
-	std::string in = string_arg(info, 0, url ? "url" : "path");
+	if (info.Length() < 1 || !info[0].IsString())
+		throw_scope(env, SCOPE_EINVAL, url ? "url must be a string" : "path must be a string");
+	// A NUL byte is the library's to refuse (SCOPE_EPATH / SCOPE_EURL).
+	std::string in = info[0].As<Napi::String>().Utf8Value();
 	std::string cwd;
 	bool has_cwd = false;
 	if (!url && info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull()) {
