@@ -72,7 +72,6 @@ const DECISIONS = ['allow', 'ask', 'deny'];
 const WHYS = ['item', 'default', 'no-task', 'error'];
 const NO_ITEM = 0xffffffff;
 const R = native.result; // Uint32Array: decision, why, item, unknown, err, which, count
-const EMPTY = Object.freeze({});
 
 function denyResult(err) {
 	return { decision: 'deny', why: 'error', item: null, unknown: false,
@@ -111,23 +110,25 @@ function malformed(msg) {
 	return denyResult(new ScopeError(1, `invalid argument: ${msg}`));
 }
 
-// Checks done before the native call: the request object itself, and text
-// that UTF-8 cannot carry (a lone surrogate would reach the policy as U+FFFD).
-function badText(s) {
-	return typeof s === 'string' && !s.isWellFormed();
-}
+const hasOwn = Object.prototype.hasOwnProperty;
 
 function decideWith(nat, req) {
 	try {
 		if (req === null || typeof req !== 'object') return malformed('a request is an object {task, action, resource, context}');
 		const task = req.task, action = req.action, resource = req.resource, context = req.context;
-		if (badText(task) || badText(action) || badText(resource)) return malformed('a field is not well-formed Unicode');
-		if (context !== undefined && context !== null && typeof context === 'object') {
+		// The context's own enumerable members, read once here (getters run
+		// in JS, never inside the native call), as [key, value, ...].
+		let kv;
+		if (context !== undefined && context !== null) {
+			if (typeof context !== 'object' || Array.isArray(context)) return malformed('context must be a plain object of scalar values');
 			for (const k in context) {
-				if (badText(k) || badText(context[k])) return malformed('a context entry is not well-formed Unicode');
+				if (!hasOwn.call(context, k)) continue;
+				const v = context[k];
+				if (kv === undefined) kv = [k, v];
+				else kv.push(k, v);
 			}
 		}
-		return result(nat.decide(task, action, resource, context === undefined ? EMPTY : context));
+		return result(nat.decide(task, action, resource, kv));
 	} catch (e) {
 		return denyResult(e instanceof ScopeError ? e : new ScopeError(1, `invalid argument: ${e && e.message}`));
 	}
@@ -142,7 +143,6 @@ function decideToolCallWith(nat, call) {
 			if (typeof args !== 'object' || Array.isArray(args)) return malformed('arguments must be an object or JSON text');
 			args = JSON.stringify(args);
 		}
-		if (badText(task) || badText(tool) || badText(args) || badText(cwd)) return malformed('a field is not well-formed Unicode');
 		return toolResult(nat.decideToolCall(task, tool, args, cwd));
 	} catch (e) {
 		return denyResult(e instanceof ScopeError ? e : new ScopeError(1, `invalid argument: ${e && e.message}`));

@@ -72,6 +72,10 @@ struct Addon;
 struct SharedHandle {
 	scope_handle *h = nullptr;
 	uint32_t id = 0;
+	// Bumped by every swap of this binding before it publishes the new
+	// policy; readers pair it with the policy pointer to key their caches
+	// (a pointer alone could be reused by a later policy).
+	std::atomic<uint64_t> gen{1};
 	~SharedHandle() { scope_handle_destroy(h); }
 };
 
@@ -117,6 +121,7 @@ struct Addon {
 	scope_scratch *scratch = nullptr;
 	scope_form *form = nullptr;
 	std::vector<char> arena;
+	std::vector<char16_t> u16;  // one string as JS holds it
 	size_t used = 0;
 	std::vector<Span> keys, vals;
 	std::vector<scope_attr> attrs;
@@ -127,7 +132,7 @@ struct Addon {
 	Napi::FunctionReference policy_ctor, handle_ctor;
 	bool busy = false;
 
-	Addon() : arena(64 * 1024), text(1024) {}
+	Addon() : arena(64 * 1024), u16(16 * 1024), text(1024) {}
 	~Addon()
 	{
 		scope_form_destroy(form);
@@ -137,43 +142,72 @@ struct Addon {
 	void reset()
 	{
 		used = 0;
-		if (arena.size() > ARENA_KEEP) {
+		if (arena.size() > ARENA_KEEP)
 			std::vector<char>(64 * 1024).swap(arena);
-		}
+		if (u16.size() > ARENA_KEEP)
+			std::vector<char16_t>(16 * 1024).swap(u16);
 	}
 
-	// Copies the JS string V (NUL-terminated) into the arena.
+	// Copies the JS string V into the arena as UTF-8 (NUL-terminated).  The
+	// text is taken as UTF-16 and encoded here (V8's own UTF-8 writer is
+	// slower for the short strings of a request): a NUL byte or a lone
+	// surrogate (text UTF-8 cannot carry) fails.
 	void copy(napi_env env, napi_value v, const char *what, Span *out)
 	{
-		for (;;) {
-			size_t cap = arena.size() - used;
-			size_t n = 0;
-			if (cap < 8) {
-				grow(used + 64);
-				continue;
-			}
-			napi_status st = napi_get_value_string_utf8(env, v, arena.data() + used, cap, &n);
-			if (st == napi_string_expected)
-				throw Fail{SCOPE_EINVAL, std::string(what) + " must be a string"};
-			if (st != napi_ok)
+		size_t n = 0;
+		napi_status st = napi_get_value_string_utf16(env, v, u16.data(), u16.size(), &n);
+		if (st == napi_string_expected)
+			throw Fail{SCOPE_EINVAL, std::string(what) + " must be a string"};
+		if (st != napi_ok)
+			throw Fail{SCOPE_EINVAL, std::string("cannot read ") + what};
+		if (n + 1 >= u16.size()) {  // maybe cut
+			size_t full = 0;
+			if (napi_get_value_string_utf16(env, v, nullptr, 0, &full) != napi_ok)
 				throw Fail{SCOPE_EINVAL, std::string("cannot read ") + what};
-			if (n + 4 >= cap) {  // maybe cut (a character that did not fit)
-				size_t full = 0;
-				if (napi_get_value_string_utf8(env, v, nullptr, 0, &full) != napi_ok)
+			if (full > n) {
+				if (full > MAX_REQUEST_BYTES / 3)
+					throw Fail{SCOPE_EINVAL, "request too large (more than 64 MiB of text)"};
+				u16.resize(full + 1);
+				if (napi_get_value_string_utf16(env, v, u16.data(), u16.size(), &n) != napi_ok || n != full)
 					throw Fail{SCOPE_EINVAL, std::string("cannot read ") + what};
-				if (full > n) {
-					if (full > MAX_REQUEST_BYTES || used + full + 1 > MAX_REQUEST_BYTES)
-						throw Fail{SCOPE_EINVAL, "request too large (more than 64 MiB of text)"};
-					grow(used + full + 8);
-					continue;
-				}
 			}
-			if (std::memchr(arena.data() + used, '\0', n))
-				throw Fail{SCOPE_EINVAL, std::string(what) + " contains a NUL byte"};
-			*out = Span{used, n};
-			used += n + 1;
-			return;
 		}
+		if (used + 3 * n + 1 > MAX_REQUEST_BYTES)
+			throw Fail{SCOPE_EINVAL, "request too large (more than 64 MiB of text)"};
+		if (arena.size() - used < 3 * n + 1)
+			grow(used + 3 * n + 1);
+		const char16_t *in = u16.data();
+		unsigned char *o = reinterpret_cast<unsigned char *>(arena.data() + used);
+		unsigned char *start = o;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t c = in[i];
+			if (c < 0x80) {
+				if (c == 0)
+					throw Fail{SCOPE_EINVAL, std::string(what) + " contains a NUL byte"};
+				*o++ = static_cast<unsigned char>(c);
+			} else if (c < 0x800) {
+				*o++ = static_cast<unsigned char>(0xC0 | (c >> 6));
+				*o++ = static_cast<unsigned char>(0x80 | (c & 0x3F));
+			} else if (c >= 0xD800 && c <= 0xDFFF) {
+				uint32_t d = i + 1 < n ? in[i + 1] : 0;
+				if (c > 0xDBFF || d < 0xDC00 || d > 0xDFFF)
+					throw Fail{SCOPE_EINVAL, std::string(what) + " is not well-formed Unicode (a lone surrogate)"};
+				i++;
+				uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+				*o++ = static_cast<unsigned char>(0xF0 | (cp >> 18));
+				*o++ = static_cast<unsigned char>(0x80 | ((cp >> 12) & 0x3F));
+				*o++ = static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F));
+				*o++ = static_cast<unsigned char>(0x80 | (cp & 0x3F));
+			} else {
+				*o++ = static_cast<unsigned char>(0xE0 | (c >> 12));
+				*o++ = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
+				*o++ = static_cast<unsigned char>(0x80 | (c & 0x3F));
+			}
+		}
+		*o = 0;
+		size_t len = static_cast<size_t>(o - start);
+		*out = Span{used, len};
+		used += len + 1;
 	}
 
 	void copy_bytes(const char *s, size_t n, Span *out)
@@ -198,8 +232,11 @@ struct Addon {
 
 	const char *at(Span s) const { return arena.data() + s.off; }
 
-	// Context object -> keys/vals spans.  Strings as they are; finite
-	// numbers, bigints and booleans as JS prints them; anything else fails.
+	// Context as index.js passes it: undefined, or a flat array [key,
+	// value, key, value, ...] of the own enumerable members (read once, in
+	// JS, so that no getter runs in here).  Keys are non-empty strings;
+	// values strings, finite numbers, bigints (as JS prints them) or
+	// booleans ("true"/"false"); anything else fails.
 	void copy_context(napi_env env, napi_value ctx)
 	{
 		keys.clear();
@@ -211,27 +248,22 @@ struct Addon {
 			return;
 		bool is_array = false;
 		napi_is_array(env, ctx, &is_array);
-		if (t != napi_object || is_array)
+		if (!is_array)
 			throw Fail{SCOPE_EINVAL, "context must be a plain object of scalar values"};
-		napi_value names;
-		if (napi_get_all_property_names(env, ctx, napi_key_own_only,
-						static_cast<napi_key_filter>(napi_key_enumerable | napi_key_skip_symbols),
-						napi_key_numbers_to_strings, &names) != napi_ok)
-			throw Fail{SCOPE_EINVAL, "cannot read the context's keys"};
 		uint32_t n = 0;
-		napi_get_array_length(env, names, &n);
-		if (n > MAX_ATTRS)
+		napi_get_array_length(env, ctx, &n);
+		if (n % 2)
+			throw Fail{SCOPE_EINVAL, "context: odd key/value list"};
+		if (n / 2 > MAX_ATTRS)
 			throw Fail{SCOPE_EINVAL, "context has more than 1024 attributes"};
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t i = 0; i < n; i += 2) {
 			napi_value k, v;
-			if (napi_get_element(env, names, i, &k) != napi_ok)
-				throw Fail{SCOPE_EINVAL, "cannot read the context's keys"};
+			if (napi_get_element(env, ctx, i, &k) != napi_ok || napi_get_element(env, ctx, i + 1, &v) != napi_ok)
+				throw Fail{SCOPE_EINVAL, "cannot read the context"};
 			Span ks;
 			copy(env, k, "context key", &ks);
 			if (ks.len == 0)
 				throw Fail{SCOPE_EINVAL, "empty context key"};
-			if (napi_get_property(env, ctx, k, &v) != napi_ok)
-				throw Fail{SCOPE_EINVAL, "cannot read context value '" + std::string(at(ks)) + "'"};
 			napi_valuetype vt;
 			napi_typeof(env, v, &vt);
 			Span vs;
@@ -457,18 +489,102 @@ scope_policy *load_value(const Napi::CallbackInfo &info)
 	return p;
 }
 
+napi_value deny_string(napi_env env, Addon *a, int code, const char *msg)
+{
+	a->deny(code);
+	napi_value s;
+	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &s);
+	return s;
+}
+
+napi_value deny_pair(napi_env env, Addon *a, int code, const char *msg)
+{
+	a->deny(code);
+	napi_value arr, s1, s2;
+	napi_create_array_with_length(env, 2, &arr);
+	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &s1);
+	napi_create_string_utf8(env, "", 0, &s2);
+	napi_set_element(env, arr, 0, s1);
+	napi_set_element(env, arr, 1, s2);
+	return arr;
+}
+
 // ---- the deciding core -----------------------------------------------------
 
-// decide(task, action, resource, context): copies, then DECIDE(policy).
+// The explanation lines already made for one policy, as a JS array indexed
+// by item (this thread's strings: a box lives in one thread).  KEY/GEN say
+// which policy they belong to; a handle's policy changes with each swap.
+struct ExplainCache {
+	napi_env env = nullptr;
+	napi_ref arr = nullptr;
+	const scope_policy *p = nullptr;
+	uint64_t gen = 0;
+
+	void drop()
+	{
+		if (arr)
+			napi_delete_reference(env, arr);
+		arr = nullptr;
+		p = nullptr;
+	}
+	~ExplainCache() { drop(); }
+};
+
+// Explanation of R, from the cache when the line depends only on the item.
+napi_value explain_cached(napi_env env, Addon *a, ExplainCache *c, const scope_policy *p, uint64_t gen,
+			  const scope_request *rq, const scope_result &r)
+{
+	if (!c || r.why != SCOPE_WHY_ITEM || r.unknown || r.item == SCOPE_NO_ITEM)
+		return a->explain(env, p, rq, r);
+	napi_value arr = nullptr, v = nullptr;
+	if (c->arr && (c->p != p || c->gen != gen))
+		c->drop();
+	if (!c->arr) {
+		c->env = env;
+		if (napi_create_array(env, &arr) != napi_ok || napi_create_reference(env, arr, 1, &c->arr) != napi_ok) {
+			c->arr = nullptr;
+			return a->explain(env, p, rq, r);
+		}
+		c->p = p;
+		c->gen = gen;
+	} else if (napi_get_reference_value(env, c->arr, &arr) != napi_ok || !arr) {
+		c->drop();
+		return a->explain(env, p, rq, r);
+	}
+	napi_valuetype t = napi_undefined;
+	if (napi_get_element(env, arr, r.item, &v) == napi_ok && napi_typeof(env, v, &t) == napi_ok && t == napi_string)
+		return v;
+	v = a->explain(env, p, rq, r);
+	napi_set_element(env, arr, r.item, v);
+	return v;
+}
+
+// What a decision needs from its policy holder: the policy (pinned for the
+// call) and its cache.  PIN(fn) calls fn(policy, cache, gen) or denies.
+napi_value str(napi_env env, const char *s, size_t n = NAPI_AUTO_LENGTH)
+{
+	napi_value v;
+	napi_create_string_utf8(env, s, n, &v);
+	return v;
+}
+
+napi_value pair(napi_env env, napi_value a, napi_value b)
+{
+	napi_value arr;
+	napi_create_array_with_length(env, 2, &arr);
+	napi_set_element(env, arr, 0, a);
+	napi_set_element(env, arr, 1, b);
+	return arr;
+}
+
+// decide(task, action, resource, context) -> explanation (numbers in R).
 template <typename Pin>
 napi_value decide_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pin &&pin)
 {
 	Busy busy(a);
 	if (!busy.ok) {
 		a->deny(SCOPE_EBUSY);
-		napi_value s;
-		napi_create_string_utf8(env, "re-entrant decision (from a getter of the request)", NAPI_AUTO_LENGTH, &s);
-		return s;
+		return str(env, "re-entrant decision");
 	}
 	try {
 		if (argc < 4)
@@ -489,28 +605,22 @@ napi_value decide_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pi
 		scope_request rq{a->at(t), t.len, a->at(ac), ac.len, a->at(r), r.len,
 				 a->attrs.empty() ? nullptr : a->attrs.data(), a->attrs.size()};
 		// No JS runs from here on.
-		return pin([&](const scope_policy *p) -> napi_value {
+		return pin([&](const scope_policy *p, ExplainCache *c, uint64_t gen) -> napi_value {
 			scope_result res{SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false};
 			int rc = scope_decide(p, a->scratch, &rq, &res);
 			if (rc < 0) {
 				a->deny(-rc);
-				napi_value s;
-				napi_create_string_utf8(env, "scope_decide failed", NAPI_AUTO_LENGTH, &s);
-				return s;
+				return str(env, "scope_decide failed");
 			}
 			a->result(res, 0);
-			return a->explain(env, p, &rq, res);
+			return explain_cached(env, a, c, p, gen, &rq, res);
 		});
 	} catch (const Fail &f) {
 		a->deny(f.code);
-		napi_value s;
-		napi_create_string_utf8(env, f.msg.data(), f.msg.size(), &s);
-		return s;
+		return str(env, f.msg.data(), f.msg.size());
 	} catch (const std::bad_alloc &) {
 		a->deny(SCOPE_ENOMEM);
-		napi_value s;
-		napi_create_string_utf8(env, "out of memory", NAPI_AUTO_LENGTH, &s);
-		return s;
+		return str(env, "out of memory");
 	}
 }
 
@@ -518,20 +628,10 @@ napi_value decide_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pi
 template <typename Pin>
 napi_value tool_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pin &&pin)
 {
-	auto pair = [&](const char *msg, size_t n, const char *res, size_t rn) {
-		napi_value arr, s1, s2;
-		napi_create_array_with_length(env, 2, &arr);
-		napi_create_string_utf8(env, msg, n, &s1);
-		napi_create_string_utf8(env, res, rn, &s2);
-		napi_set_element(env, arr, 0, s1);
-		napi_set_element(env, arr, 1, s2);
-		return arr;
-	};
 	Busy busy(a);
 	if (!busy.ok) {
 		a->deny(SCOPE_EBUSY);
-		const char *m = "re-entrant decision (from a getter of the request)";
-		return pair(m, std::strlen(m), "", 0);
+		return pair(env, str(env, "re-entrant decision"), str(env, "", 0));
 	}
 	try {
 		if (argc < 4)
@@ -544,10 +644,8 @@ napi_value tool_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pin 
 		napi_valuetype vt;
 		napi_typeof(env, argv[2], &vt);
 		bool has_args = !(vt == napi_undefined || vt == napi_null);
-		if (has_args) {
-			// JSON text: a NUL inside is escaped (\u0000), never raw.
+		if (has_args)  // JSON text: a NUL inside is escaped (\u0000), never raw
 			a->copy(env, argv[2], "arguments", &js);
-		}
 		napi_typeof(env, argv[3], &vt);
 		bool has_cwd = !(vt == napi_undefined || vt == napi_null);
 		if (has_cwd) {
@@ -565,56 +663,31 @@ napi_value tool_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pin 
 				m = errtext(-rc);
 			throw Fail{-rc, m};
 		}
-		return pin([&](const scope_policy *p) -> napi_value {
+		return pin([&](const scope_policy *p, ExplainCache *c, uint64_t gen) -> napi_value {
 			scope_result res{SCOPE_DENY, SCOPE_WHY_ERROR, SCOPE_NO_ITEM, false};
 			size_t which = 0;
 			int rc2 = scope_form_decide(a->form, p, a->scratch, &res, &which);
 			size_t count = scope_form_count(a->form);
+			uint32_t count32 = static_cast<uint32_t>(count > UINT32_MAX ? UINT32_MAX : count);
 			if (rc2 < 0) {
 				a->deny(-rc2);
-				a->res[R_COUNT] = static_cast<uint32_t>(count > UINT32_MAX ? UINT32_MAX : count);
-				const char *m = count ? "scope_form_decide failed" : "no request formed";
-				return pair(m, std::strlen(m), "", 0);
+				a->res[R_COUNT] = count32;
+				return pair(env, str(env, count ? "scope_form_decide failed" : "no request formed"), str(env, "", 0));
 			}
 			a->result(res, 0);
 			a->res[R_WHICH] = static_cast<uint32_t>(which);
-			a->res[R_COUNT] = static_cast<uint32_t>(count > UINT32_MAX ? UINT32_MAX : count);
+			a->res[R_COUNT] = count32;
 			const scope_request *rq = scope_form_request(a->form, which);
-			napi_value ex = a->explain(env, p, rq, res);
-			napi_value arr, s2;
-			napi_create_array_with_length(env, 2, &arr);
-			napi_create_string_utf8(env, rq ? rq->resource : "", rq ? rq->resource_len : 0, &s2);
-			napi_set_element(env, arr, 0, ex);
-			napi_set_element(env, arr, 1, s2);
-			return arr;
+			napi_value ex = explain_cached(env, a, c, p, gen, rq, res);
+			return pair(env, ex, str(env, rq ? rq->resource : "", rq ? rq->resource_len : 0));
 		});
 	} catch (const Fail &f) {
 		a->deny(f.code);
-		return pair(f.msg.data(), f.msg.size(), "", 0);
+		return pair(env, str(env, f.msg.data(), f.msg.size()), str(env, "", 0));
 	} catch (const std::bad_alloc &) {
 		a->deny(SCOPE_ENOMEM);
-		return pair("out of memory", 13, "", 0);
+		return pair(env, str(env, "out of memory"), str(env, "", 0));
 	}
-}
-
-napi_value deny_string(napi_env env, Addon *a, int code, const char *msg)
-{
-	a->deny(code);
-	napi_value s;
-	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &s);
-	return s;
-}
-
-napi_value deny_pair(napi_env env, Addon *a, int code, const char *msg)
-{
-	a->deny(code);
-	napi_value arr, s1, s2;
-	napi_create_array_with_length(env, 2, &arr);
-	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &s1);
-	napi_create_string_utf8(env, "", 0, &s2);
-	napi_set_element(env, arr, 0, s1);
-	napi_set_element(env, arr, 1, s2);
-	return arr;
 }
 
 Napi::Object item_object(Napi::Env env, const scope_policy *p, uint32_t i)
@@ -636,6 +709,154 @@ Napi::Object item_object(Napi::Env env, const scope_policy *p, uint32_t i)
 	return o;
 }
 
+// ---- boxes: what the wrappers and their fast functions share ---------------
+//
+// decide / decideToolCall are plain N-API functions (no ObjectWrap unwrap on
+// the hot path) created per object, whose data is a heap shared_ptr to the
+// box; the wrapper holds another.  All of one box's holders live in one
+// thread (the JS objects of one environment).
+
+struct PolicyBox {
+	scope_policy *p = nullptr;
+	ExplainCache cache;
+	~PolicyBox() { scope_policy_destroy(p); }
+};
+
+struct HandleBox {
+	std::shared_ptr<SharedHandle> sh;
+	ExplainCache cache;
+};
+
+template <typename Box>
+void finalize_box(napi_env, void *data, void *)
+{
+	delete static_cast<std::shared_ptr<Box> *>(data);
+}
+
+template <typename Box>
+napi_value box_function(napi_env env, const char *name, napi_callback cb, const std::shared_ptr<Box> &box)
+{
+	auto *data = new std::shared_ptr<Box>(box);
+	napi_value fn;
+	if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn) != napi_ok) {
+		delete data;
+		return nullptr;
+	}
+	if (napi_add_finalizer(env, fn, data, finalize_box<Box>, nullptr, nullptr) != napi_ok) {
+		delete data;  // not reachable from fn: nothing will call it
+		return nullptr;
+	}
+	return fn;
+}
+
+template <typename Box>
+Box *box_of(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv)
+{
+	void *data = nullptr;
+	if (napi_get_cb_info(env, info, argc, argv, nullptr, &data) != napi_ok || !data)
+		return nullptr;
+	return static_cast<std::shared_ptr<Box> *>(data)->get();
+}
+
+napi_value policy_decide_cb(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4];
+	Addon *a = addon_of(env);
+	PolicyBox *b = box_of<PolicyBox>(env, info, &argc, argv);
+	if (!a)
+		return nullptr;
+	if (!b)
+		return deny_string(env, a, SCOPE_EINVAL, "no policy");
+	try {
+		return decide_core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
+			if (!b->p)
+				return deny_string(env, a, SCOPE_EINVAL, "policy closed");
+			return fn(b->p, &b->cache, 0);
+		});
+	} catch (...) {
+		return deny_string(env, a, SCOPE_EINVAL, "internal error");
+	}
+}
+
+napi_value policy_tool_cb(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4];
+	Addon *a = addon_of(env);
+	PolicyBox *b = box_of<PolicyBox>(env, info, &argc, argv);
+	if (!a)
+		return nullptr;
+	if (!b)
+		return deny_pair(env, a, SCOPE_EINVAL, "no policy");
+	try {
+		return tool_core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
+			if (!b->p)
+				return deny_pair(env, a, SCOPE_EINVAL, "policy closed");
+			return fn(b->p, &b->cache, 0);
+		});
+	} catch (...) {
+		return deny_pair(env, a, SCOPE_EINVAL, "internal error");
+	}
+}
+
+// Pins the handle's current policy for FN; the generation read after the
+// pin names that policy for the explanation cache (see SharedHandle::gen).
+template <typename Fn, typename Deny>
+napi_value with_handle(napi_env env, Addon *a, HandleBox *b, Fn &&fn, Deny deny)
+{
+	std::shared_ptr<SharedHandle> sh = b->sh;  // alive for the call, even if closed meanwhile
+	if (!sh)
+		return deny(env, a, SCOPE_EINVAL, "handle closed");
+	const scope_policy *p = nullptr;
+	unsigned ticket = 0;
+	int rc = scope_handle_acquire(sh->h, &p, &ticket);
+	if (rc < 0)
+		return deny(env, a, -rc, scope_strerror(rc));
+	uint64_t gen = sh->gen.load(std::memory_order_seq_cst);
+	napi_value v = fn(p, &b->cache, gen);
+	scope_handle_release(sh->h, ticket);
+	return v;
+}
+
+napi_value handle_decide_cb(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4];
+	Addon *a = addon_of(env);
+	HandleBox *b = box_of<HandleBox>(env, info, &argc, argv);
+	if (!a)
+		return nullptr;
+	if (!b)
+		return deny_string(env, a, SCOPE_EINVAL, "no handle");
+	try {
+		return decide_core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
+			return with_handle(env, a, b, fn, deny_string);
+		});
+	} catch (...) {
+		return deny_string(env, a, SCOPE_EINVAL, "internal error");
+	}
+}
+
+napi_value handle_tool_cb(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4];
+	Addon *a = addon_of(env);
+	HandleBox *b = box_of<HandleBox>(env, info, &argc, argv);
+	if (!a)
+		return nullptr;
+	if (!b)
+		return deny_pair(env, a, SCOPE_EINVAL, "no handle");
+	try {
+		return tool_core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
+			return with_handle(env, a, b, fn, deny_pair);
+		});
+	} catch (...) {
+		return deny_pair(env, a, SCOPE_EINVAL, "internal error");
+	}
+}
+
 // ---- NativePolicy ----------------------------------------------------------
 
 class NativePolicy : public Napi::ObjectWrap<NativePolicy> {
@@ -645,21 +866,21 @@ public:
 		return DefineClass(env, "NativePolicy",
 				   {
 					   StaticMethod<&NativePolicy::Load>("load"),
-					   InstanceMethod<&NativePolicy::Decide>("decide"),
-					   InstanceMethod<&NativePolicy::DecideToolCall>("decideToolCall"),
 					   InstanceMethod<&NativePolicy::Item>("item"),
 					   InstanceMethod<&NativePolicy::Info>("info"),
 					   InstanceMethod<&NativePolicy::Close>("close"),
 				   });
 	}
 
-	explicit NativePolicy(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativePolicy>(info) {}
-	~NativePolicy() override { scope_policy_destroy(p_); }
+	explicit NativePolicy(const Napi::CallbackInfo &info)
+		: Napi::ObjectWrap<NativePolicy>(info), box_(std::make_shared<PolicyBox>())
+	{
+	}
 
 	scope_policy *take()
 	{
-		scope_policy *p = p_;
-		p_ = nullptr;
+		scope_policy *p = box_->p;
+		box_->p = nullptr;
 		return p;
 	}
 
@@ -672,8 +893,9 @@ public:
 	}
 
 private:
-	scope_policy *p_ = nullptr;
+	std::shared_ptr<PolicyBox> box_;
 
+	// load(pathOrBytes) -> a NativePolicy with own decide / decideToolCall.
 	static Napi::Value Load(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
@@ -682,75 +904,49 @@ private:
 			throw_scope(env, SCOPE_EINVAL, "addon not initialised");
 		scope_policy *p = load_value(info);
 		Napi::Object o = a->policy_ctor.New({});
-		NativePolicy::Unwrap(o)->p_ = p;
+		NativePolicy *np = NativePolicy::Unwrap(o);
+		np->box_->p = p;
+		napi_value d = box_function(env, "decide", policy_decide_cb, np->box_);
+		napi_value t = box_function(env, "decideToolCall", policy_tool_cb, np->box_);
+		if (!d || !t)
+			throw_scope(env, SCOPE_ENOMEM, "cannot create the decide functions");
+		o.Set("decide", Napi::Value(env, d));
+		o.Set("decideToolCall", Napi::Value(env, t));
 		return o;
-	}
-
-	Napi::Value Decide(const Napi::CallbackInfo &info)
-	{
-		napi_env env = info.Env();
-		Addon *a = addon_of(env);
-		if (!a)
-			return Napi::Value();
-		napi_value argv[4];
-		size_t argc = info.Length() < 4 ? info.Length() : 4;
-		for (size_t i = 0; i < argc; i++)
-			argv[i] = info[i];
-		return Napi::Value(env, decide_core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
-			if (!p_)
-				return deny_string(env, a, SCOPE_EINVAL, "policy closed");
-			return fn(p_);
-		}));
-	}
-
-	Napi::Value DecideToolCall(const Napi::CallbackInfo &info)
-	{
-		napi_env env = info.Env();
-		Addon *a = addon_of(env);
-		if (!a)
-			return Napi::Value();
-		napi_value argv[4];
-		size_t argc = info.Length() < 4 ? info.Length() : 4;
-		for (size_t i = 0; i < argc; i++)
-			argv[i] = info[i];
-		return Napi::Value(env, tool_core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
-			if (!p_)
-				return deny_pair(env, a, SCOPE_EINVAL, "policy closed");
-			return fn(p_);
-		}));
 	}
 
 	Napi::Value Item(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
-		if (!p_)
+		if (!box_->p)
 			throw_scope(env, SCOPE_EINVAL, "policy closed");
 		if (info.Length() < 1 || !info[0].IsNumber())
 			throw_scope(env, SCOPE_ERANGE, "item index must be a number");
 		double d = info[0].As<Napi::Number>().DoubleValue();
 		if (!(d >= 0 && d < 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d)))
 			throw_scope(env, SCOPE_ERANGE, "item index");
-		return item_object(env, p_, static_cast<uint32_t>(d));
+		return item_object(env, box_->p, static_cast<uint32_t>(d));
 	}
 
 	Napi::Value Info(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
-		if (!p_)
+		if (!box_->p)
 			throw_scope(env, SCOPE_EINVAL, "policy closed");
 		Napi::Object o = Napi::Object::New(env);
-		o.Set("items", Napi::Number::New(env, scope_policy_item_count(p_)));
-		o.Set("tasks", Napi::Number::New(env, scope_policy_task_count(p_)));
-		o.Set("imageSize", Napi::Number::New(env, static_cast<double>(scope_policy_image_size(p_))));
+		o.Set("items", Napi::Number::New(env, scope_policy_item_count(box_->p)));
+		o.Set("tasks", Napi::Number::New(env, scope_policy_task_count(box_->p)));
+		o.Set("imageSize", Napi::Number::New(env, static_cast<double>(scope_policy_image_size(box_->p))));
 		return o;
 	}
 
 	Napi::Value Close(const Napi::CallbackInfo &info)
 	{
 		Addon *a = addon_of(info.Env());
-		if (a && a->busy)  // from a getter inside a decision: not now
+		if (a && a->busy)  // from inside a decision: not now
 			throw_scope(info.Env(), SCOPE_EBUSY, "close() during a decision");
 		scope_policy_destroy(take());
+		box_->cache.drop();
 		return info.Env().Undefined();
 	}
 };
@@ -765,18 +961,19 @@ public:
 				   {
 					   StaticMethod<&NativeHandle::Create>("create"),
 					   StaticMethod<&NativeHandle::Attach>("attach"),
-					   InstanceMethod<&NativeHandle::Decide>("decide"),
-					   InstanceMethod<&NativeHandle::DecideToolCall>("decideToolCall"),
 					   InstanceMethod<&NativeHandle::Swap>("swap"),
 					   InstanceMethod<&NativeHandle::Id>("id"),
 					   InstanceMethod<&NativeHandle::Close>("close"),
 				   });
 	}
 
-	explicit NativeHandle(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeHandle>(info) {}
+	explicit NativeHandle(const Napi::CallbackInfo &info)
+		: Napi::ObjectWrap<NativeHandle>(info), box_(std::make_shared<HandleBox>())
+	{
+	}
 
 private:
-	std::shared_ptr<SharedHandle> sh_;
+	std::shared_ptr<HandleBox> box_;
 
 	static Napi::Object wrap(Napi::Env env, std::shared_ptr<SharedHandle> sh)
 	{
@@ -784,7 +981,14 @@ private:
 		if (!a)
 			throw_scope(env, SCOPE_EINVAL, "addon not initialised");
 		Napi::Object o = a->handle_ctor.New({});
-		NativeHandle::Unwrap(o)->sh_ = std::move(sh);
+		NativeHandle *nh = NativeHandle::Unwrap(o);
+		nh->box_->sh = std::move(sh);
+		napi_value d = box_function(env, "decide", handle_decide_cb, nh->box_);
+		napi_value t = box_function(env, "decideToolCall", handle_tool_cb, nh->box_);
+		if (!d || !t)
+			throw_scope(env, SCOPE_ENOMEM, "cannot create the decide functions");
+		o.Set("decide", Napi::Value(env, d));
+		o.Set("decideToolCall", Napi::Value(env, t));
 		return o;
 	}
 
@@ -814,50 +1018,14 @@ private:
 		return wrap(env, std::move(sh));
 	}
 
-	template <typename Core, typename Deny>
-	Napi::Value run(const Napi::CallbackInfo &info, Core core, Deny deny)
-	{
-		napi_env env = info.Env();
-		Addon *a = addon_of(env);
-		if (!a)
-			return Napi::Value();
-		napi_value argv[4];
-		size_t argc = info.Length() < 4 ? info.Length() : 4;
-		for (size_t i = 0; i < argc; i++)
-			argv[i] = info[i];
-		// Keep the handle alive for the call even if close() runs in a getter.
-		std::shared_ptr<SharedHandle> sh = sh_;
-		return Napi::Value(env, core(env, a, argv, argc, [&](auto &&fn) -> napi_value {
-			if (!sh)
-				return deny(env, a, SCOPE_EINVAL, "handle closed");
-			const scope_policy *p = nullptr;
-			unsigned ticket = 0;
-			int rc = scope_handle_acquire(sh->h, &p, &ticket);
-			if (rc < 0)
-				return deny(env, a, -rc, scope_strerror(rc));
-			napi_value v = fn(p);
-			scope_handle_release(sh->h, ticket);
-			return v;
-		}));
-	}
-
-	Napi::Value Decide(const Napi::CallbackInfo &info)
-	{
-		return run(info, [](auto... xs) { return decide_core(xs...); }, deny_string);
-	}
-
-	Napi::Value DecideToolCall(const Napi::CallbackInfo &info)
-	{
-		return run(info, [](auto... xs) { return tool_core(xs...); }, deny_pair);
-	}
-
 	// swap(nativePolicy | path | bytes | null): the new policy is loaded and
 	// verified first; on failure this throws and the current one stays.
 	Napi::Value Swap(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
 		Addon *a = addon_of(env);
-		if (!sh_)
+		std::shared_ptr<SharedHandle> sh = box_->sh;
+		if (!sh)
 			throw_scope(env, SCOPE_EINVAL, "handle closed");
 		if (a && a->busy)
 			throw_scope(env, SCOPE_EBUSY, "swap() during a decision of this thread");
@@ -871,7 +1039,10 @@ private:
 				next = load_value(info);
 			}
 		}
-		int rc = scope_handle_swap(sh_->h, next);
+		// The generation moves before the new policy is published: a reader
+		// that sees NEXT reads a generation no cache was filled under.
+		sh->gen.fetch_add(1, std::memory_order_seq_cst);
+		int rc = scope_handle_swap(sh->h, next);
 		if (rc < 0) {
 			scope_policy_destroy(next);
 			throw_scope(env, rc, "scope_handle_swap");
@@ -881,9 +1052,9 @@ private:
 
 	Napi::Value Id(const Napi::CallbackInfo &info)
 	{
-		if (!sh_)
+		if (!box_->sh)
 			throw_scope(info.Env(), SCOPE_EINVAL, "handle closed");
-		return Napi::Number::New(info.Env(), sh_->id);
+		return Napi::Number::New(info.Env(), box_->sh->id);
 	}
 
 	Napi::Value Close(const Napi::CallbackInfo &info)
@@ -891,7 +1062,8 @@ private:
 		Addon *a = addon_of(info.Env());
 		if (a && a->busy)
 			throw_scope(info.Env(), SCOPE_EBUSY, "close() during a decision");
-		sh_.reset();
+		box_->sh.reset();
+		box_->cache.drop();
 		return info.Env().Undefined();
 	}
 };
