@@ -21,8 +21,11 @@ NODE_NODEDIR ?= /usr
 
 .PHONY: node-lib node-deps node-build node-check node-bench
 
-$(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a: $(wildcard runtime/*.[ch] runtime/enforce/*.[ch] grammar/shell.re)
+# In the sub-make (B = build/node-pic) the Makefile's own rules build them.
+ifneq ($(B),$(NODE_PIC))
+$(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a &: $(wildcard runtime/*.[ch] runtime/enforce/*.[ch] grammar/shell.re)
 	$(MAKE) --no-print-directory B=$(NODE_PIC) OPT="-O2 -g -fPIC" $(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a
+endif
 
 node-lib: $(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a
 
