@@ -117,18 +117,29 @@ function decideWith(nat, req) {
 		if (req === null || typeof req !== 'object') return malformed('a request is an object {task, action, resource, context}');
 		const task = req.task, action = req.action, resource = req.resource, context = req.context;
 		// The context's own enumerable members, read once here (getters run
-		// in JS, never inside the native call), as [key, value, ...].
-		let kv;
-		if (context !== undefined && context !== null) {
-			if (typeof context !== 'object' || Array.isArray(context)) return malformed('context must be a plain object of scalar values');
-			for (const k in context) {
-				if (!hasOwn.call(context, k)) continue;
-				const v = context[k];
-				if (kv === undefined) kv = [k, v];
-				else kv.push(k, v);
+		// in JS, never inside the native call): up to three as arguments,
+		// more as one flat [key, value, ...] array.
+		if (context === undefined || context === null) return result(nat.decide(task, action, resource));
+		if (typeof context !== 'object' || Array.isArray(context)) return malformed('context must be a plain object of scalar values');
+		let n = 0, k1, v1, k2, v2, k3, v3, kv;
+		for (const k in context) {
+			if (!hasOwn.call(context, k)) continue;
+			const v = context[k];
+			switch (++n) {
+			case 1: k1 = k; v1 = v; break;
+			case 2: k2 = k; v2 = v; break;
+			case 3: k3 = k; v3 = v; break;
+			case 4: kv = [k1, v1, k2, v2, k3, v3, k, v]; break;
+			default: kv.push(k, v);
 			}
 		}
-		return result(nat.decide(task, action, resource, kv));
+		switch (n) {
+		case 0: return result(nat.decide(task, action, resource));
+		case 1: return result(nat.decide(task, action, resource, k1, v1));
+		case 2: return result(nat.decide(task, action, resource, k1, v1, k2, v2));
+		case 3: return result(nat.decide(task, action, resource, k1, v1, k2, v2, k3, v3));
+		default: return result(nat.decide(task, action, resource, kv));
+		}
 	} catch (e) {
 		return denyResult(e instanceof ScopeError ? e : new ScopeError(1, `invalid argument: ${e && e.message}`));
 	}

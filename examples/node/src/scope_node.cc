@@ -54,6 +54,7 @@ enum : size_t {
 // (a malformed request) with a message saying what was wrong.
 constexpr size_t MAX_REQUEST_BYTES = size_t(64) << 20;  // all strings of one request
 constexpr size_t MAX_ATTRS = 1024;                       // as the gateway and the form
+constexpr size_t MAX_ARGS = 9;                           // decide(t, a, r, k1, v1, .. k3, v3)
 constexpr size_t ARENA_KEEP = size_t(1) << 20;           // shrink back above this
 
 struct Fail {
@@ -260,48 +261,53 @@ struct Addon {
 			napi_value k, v;
 			if (napi_get_element(env, ctx, i, &k) != napi_ok || napi_get_element(env, ctx, i + 1, &v) != napi_ok)
 				throw Fail{SCOPE_EINVAL, "cannot read the context"};
-			Span ks;
-			copy(env, k, "context key", &ks);
-			if (ks.len == 0)
-				throw Fail{SCOPE_EINVAL, "empty context key"};
-			napi_valuetype vt;
-			napi_typeof(env, v, &vt);
-			Span vs;
-			switch (vt) {
-			case napi_string:
-				copy(env, v, "context value", &vs);
-				break;
-			case napi_number: {
-				double d = 0;
-				napi_get_value_double(env, v, &d);
-				if (!(d - d == 0))  // NaN or infinite
-					throw Fail{SCOPE_EINVAL, "context value '" + std::string(at(ks)) + "' is not a finite number"};
-				napi_value s;
-				if (napi_coerce_to_string(env, v, &s) != napi_ok)
-					throw Fail{SCOPE_EINVAL, "cannot read context value"};
-				copy(env, s, "context value", &vs);
-				break;
-			}
-			case napi_bigint: {
-				napi_value s;
-				if (napi_coerce_to_string(env, v, &s) != napi_ok)
-					throw Fail{SCOPE_EINVAL, "cannot read context value"};
-				copy(env, s, "context value", &vs);
-				break;
-			}
-			case napi_boolean: {
-				bool b = false;
-				napi_get_value_bool(env, v, &b);
-				copy_bytes(b ? "true" : "false", b ? 4 : 5, &vs);
-				break;
-			}
-			default:
-				throw Fail{SCOPE_EINVAL, "context value '" + std::string(at(ks)) +
-								 "' must be a string, number or boolean"};
-			}
-			keys.push_back(ks);
-			vals.push_back(vs);
+			copy_attr(env, k, v);
 		}
+	}
+
+	void copy_attr(napi_env env, napi_value k, napi_value v)
+	{
+		Span ks;
+		copy(env, k, "context key", &ks);
+		if (ks.len == 0)
+			throw Fail{SCOPE_EINVAL, "empty context key"};
+		napi_valuetype vt;
+		napi_typeof(env, v, &vt);
+		Span vs;
+		switch (vt) {
+		case napi_string:
+			copy(env, v, "context value", &vs);
+			break;
+		case napi_number: {
+			double d = 0;
+			napi_get_value_double(env, v, &d);
+			if (!(d - d == 0))  // NaN or infinite
+				throw Fail{SCOPE_EINVAL, "context value '" + std::string(at(ks)) + "' is not a finite number"};
+			napi_value s;
+			if (napi_coerce_to_string(env, v, &s) != napi_ok)
+				throw Fail{SCOPE_EINVAL, "cannot read context value"};
+			copy(env, s, "context value", &vs);
+			break;
+		}
+		case napi_bigint: {
+			napi_value s;
+			if (napi_coerce_to_string(env, v, &s) != napi_ok)
+				throw Fail{SCOPE_EINVAL, "cannot read context value"};
+			copy(env, s, "context value", &vs);
+			break;
+		}
+		case napi_boolean: {
+			bool b = false;
+			napi_get_value_bool(env, v, &b);
+			copy_bytes(b ? "true" : "false", b ? 4 : 5, &vs);
+			break;
+		}
+		default:
+			throw Fail{SCOPE_EINVAL, "context value '" + std::string(at(ks)) +
+							 "' must be a string, number or boolean"};
+		}
+		keys.push_back(ks);
+		vals.push_back(vs);
 	}
 
 	void build_attrs()
@@ -587,7 +593,7 @@ napi_value decide_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pi
 		return str(env, "re-entrant decision");
 	}
 	try {
-		if (argc < 4)
+		if (argc < 3)
 			throw Fail{SCOPE_EINVAL, "decide(task, action, resource, context)"};
 		Span t, ac, r;
 		a->copy(env, argv[0], "task", &t);
@@ -600,7 +606,20 @@ napi_value decide_core(napi_env env, Addon *a, napi_value *argv, size_t argc, Pi
 			a->copy_bytes("", 0, &r);
 		else
 			a->copy(env, argv[2], "resource", &r);
-		a->copy_context(env, argv[3]);
+		// The context: none (3 arguments), up to three key/value pairs as
+		// arguments, or one flat [key, value, ...] array.
+		if (argc == 4) {
+			a->copy_context(env, argv[3]);
+		} else {
+			a->keys.clear();
+			a->vals.clear();
+			if (argc > 4 && (argc - 3) % 2 == 0) {
+				for (size_t i = 3; i < argc; i += 2)
+					a->copy_attr(env, argv[i], argv[i + 1]);
+			} else if (argc > 4) {
+				throw Fail{SCOPE_EINVAL, "context: odd key/value list"};
+			}
+		}
 		a->build_attrs();
 		scope_request rq{a->at(t), t.len, a->at(ac), ac.len, a->at(r), r.len,
 				 a->attrs.empty() ? nullptr : a->attrs.data(), a->attrs.size()};
@@ -753,15 +772,18 @@ template <typename Box>
 Box *box_of(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv)
 {
 	void *data = nullptr;
+	size_t cap = *argc;
 	if (napi_get_cb_info(env, info, argc, argv, nullptr, &data) != napi_ok || !data)
 		return nullptr;
+	if (*argc > cap)  // more than ARGV holds: a malformed call
+		*argc = 0;
 	return static_cast<std::shared_ptr<Box> *>(data)->get();
 }
 
 napi_value policy_decide_cb(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4];
+	size_t argc = MAX_ARGS;
+	napi_value argv[MAX_ARGS];
 	Addon *a = addon_of(env);
 	PolicyBox *b = box_of<PolicyBox>(env, info, &argc, argv);
 	if (!a)
@@ -781,8 +803,8 @@ napi_value policy_decide_cb(napi_env env, napi_callback_info info)
 
 napi_value policy_tool_cb(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4];
+	size_t argc = MAX_ARGS;
+	napi_value argv[MAX_ARGS];
 	Addon *a = addon_of(env);
 	PolicyBox *b = box_of<PolicyBox>(env, info, &argc, argv);
 	if (!a)
@@ -821,8 +843,8 @@ napi_value with_handle(napi_env env, Addon *a, HandleBox *b, Fn &&fn, Deny deny)
 
 napi_value handle_decide_cb(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4];
+	size_t argc = MAX_ARGS;
+	napi_value argv[MAX_ARGS];
 	Addon *a = addon_of(env);
 	HandleBox *b = box_of<HandleBox>(env, info, &argc, argv);
 	if (!a)
@@ -840,8 +862,8 @@ napi_value handle_decide_cb(napi_env env, napi_callback_info info)
 
 napi_value handle_tool_cb(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4];
+	size_t argc = MAX_ARGS;
+	napi_value argv[MAX_ARGS];
 	Addon *a = addon_of(env);
 	HandleBox *b = box_of<HandleBox>(env, info, &argc, argv);
 	if (!a)
