@@ -5,6 +5,7 @@
 #   make node-check   npm ci (when node_modules is missing or older than the
 #                     lock file), the PIC archives, the addon, node --test
 #   make node-bench   median ns per decide() and per decideToolCall() from JS
+#   make node-clean   the addon's build, node_modules and build/node-pic
 #
 # A shared object needs position-independent code: libscope.a and
 # libscope-enforce.a are built once more with -fPIC into build/node-pic/ (the
@@ -19,7 +20,7 @@ NODE_PIC   := build/node-pic
 NODE_ADDON := $(NODE_DIR)/build/Release/scope.node
 NODE_NODEDIR ?= /usr
 
-.PHONY: node-lib node-deps node-build node-check node-bench
+.PHONY: node-lib node-deps node-build node-check node-bench node-clean
 
 # In the sub-make (B = build/node-pic) the Makefile's own rules build them.
 ifneq ($(B),$(NODE_PIC))
@@ -57,3 +58,6 @@ node-bench: $(NODE_ADDON) scopec
 	cd $(NODE_DIR) && SCOPEC=$(abspath scopec) $(NODE) bench.mjs
 
 EXTRA_TESTS += node-check
+
+node-clean:
+	rm -rf $(NODE_DIR)/build $(NODE_DIR)/node_modules $(NODE_PIC)

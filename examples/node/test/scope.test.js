@@ -96,6 +96,51 @@ test('decide: context values: numbers, bigints and booleans as JS prints them', 
 	assert.equal(p.decide({ task: 't', action: 'a', resource: null, context: null }).decision, 'deny');
 });
 
+test('decide: one to many context attributes all reach the policy', () => {
+	const lines = ['task t'];
+	for (let n = 1; n <= 6; n++) {
+		const cond = Array.from({ length: n }, (_, i) => `a${i} == "v${i}"`).join(' and ');
+		lines.push(`  allows act${n} when ${cond}`);
+	}
+	const p = Policy.load(writePolicy('many', lines.join('\n') + '\n'));
+	for (let n = 1; n <= 6; n++) {
+		const ctx = Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, `v${i}`]));
+		assert.equal(p.decide({ task: 't', action: `act${n}`, context: ctx }).decision, 'allow', `${n} attributes`);
+		const wrong = { ...ctx, [`a${n - 1}`]: 'other' };
+		assert.equal(p.decide({ task: 't', action: `act${n}`, context: wrong }).decision, 'deny', `${n} attributes, last wrong`);
+		const missing = { ...ctx };
+		delete missing[`a${n - 1}`];
+		assert.equal(p.decide({ task: 't', action: `act${n}`, context: missing }).decision, 'deny');
+	}
+	// 1024 attributes are fine
+	const ctx = Object.fromEntries(Array.from({ length: 1024 }, (_, i) => [`a${i}`, `v${i}`]));
+	assert.equal(p.decide({ task: 't', action: 'act6', context: ctx }).decision, 'allow');
+});
+
+test('the native functions themselves refuse odd calls without crashing', () => {
+	const nat = Object.getOwnPropertySymbols(triage).map((k) => triage[k])[0];
+	const { result } = require('../build/Release/scope.node');
+	const odd = [[], ['triage'], ['triage', 'read', 'forum.a', 'k'], ['triage', 'read', 'forum.a', ['k']],
+		['triage', 'read', 'forum.a', ['k', 'v', 'x']], ['triage', 'read', 'forum.a', 1, 'v'],
+		['triage', 'read', 'forum.a', 'k', 'v', 'k2'], Array(20).fill('triage'),
+		['triage', 'read', 'forum.a', new Proxy(['k', 'v'], { get() { throw new Error('trap'); } })]];
+	for (const args of odd) {
+		const msg = nat.decide(...args);
+		assert.equal(typeof msg, 'string');
+		assert.equal(result[0], 2, `deny for ${args.length} arguments`);
+		assert.notEqual(result[4], 0);
+	}
+	for (const args of [[], ['t'], ['t', 'a', 5, 6], ['t', 'a', '{', undefined]]) {
+		const out = nat.decideToolCall(...args);
+		assert.ok(Array.isArray(out));
+		assert.equal(result[0], 2);
+	}
+	const { NativePolicy } = require('../build/Release/scope.node');
+	const empty = new NativePolicy();
+	assert.equal(typeof empty.decide, 'undefined'); // only load() gives decide functions
+	assert.throws(() => empty.item(0), ScopeError);
+});
+
 test('malformed requests are deny with SCOPE_EINVAL, never a throw', () => {
 	const ok = { task: 'triage', action: 'read', resource: 'forum.a' };
 	assert.equal(triage.decide(ok).decision, 'allow');
