@@ -213,7 +213,7 @@ static bool probe_repo(sc_git *g, char *why, size_t whysz)
 		else if (st != 0) {
 			first_line(err);
 			snprintf(g->probe_err, sizeof g->probe_err,
-				 "the current directory is not in a git repository (git: %s)",
+				 "the current directory is not in a git repository (git: %.400s)",
 				 err[0] ? err : "rev-parse failed");
 		} else
 			g->in_repo = true;

@@ -269,7 +269,7 @@ static json_t *outcome_meta(const ep_outcome *o)
 static void deny(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen,
 		 const scope_request *rq, const ep_outcome *o)
 {
-	char text[2400], what[1400] = "";
+	char text[4096], what[1400] = "";
 	const char *why = o->r.why == SCOPE_WHY_ITEM ? "denied by" : "nothing allows it:";
 	if (o->r.why == SCOPE_WHY_ERROR)
 		why = "it could not be decided:";
@@ -277,7 +277,7 @@ static void deny(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_
 		snprintf(what, sizeof what, " (action '%.*s', resource '%.*s')",
 			 (int)(rq->action_len > 300 ? 300 : rq->action_len), rq->action,
 			 (int)(rq->resource_len > 600 ? 600 : rq->resource_len), rq->resource);
-	snprintf(text, sizeof text, "denied by scope: task '%s' may not %s '%.*s'%s; %s %s", m->cfg.task,
+	snprintf(text, sizeof text, "denied by scope: task '%.200s' may not %s '%.*s'%s; %s %s", m->cfg.task,
 		 kind == MCP_R_CALL ? "call tool" : "read resource", (int)(tlen > 300 ? 300 : tlen),
 		 tool ? tool : "", what, why, o->explain);
 	m->denied++;
