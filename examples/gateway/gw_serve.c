@@ -10,7 +10,21 @@
  * Fields: task (string), action (non-empty string), resource (string,
  * default ""), context (object; values strings, integers or booleans,
  * which are decided as their decimal / true / false text), id (any JSON,
- * echoed).  Anything else -- invalid JSON, a missing or mistyped field, an
+ * echoed).
+ *
+ * Or a tool call, formed into requests as every enforcement point forms
+ * them (libscope-enforce: resources from the arguments, canonical paths
+ * and URLs, arg.NAME attributes; several resources are decided each, the
+ * most restrictive wins):
+ *
+ *   {"id":8,"task":"coder","tool":"read_file","arguments":{"path":"a/../b"},
+ *    "cwd":"/srv/repo"}
+ *   -> {"id":8,"decision":"allow",...,"action":"read_file",
+ *       "resource":"/srv/repo/b","requests":1}
+ *
+ * tool (non-empty string) replaces action, resource and context;
+ * arguments (object) and cwd (absolute path: the tool's working directory;
+ * without it a relative path is an error) are optional.  Anything else -- invalid JSON, a missing or mistyped field, an
  * unknown field, a line over --max-line, more than GW_MAX_ATTRS attributes --
  * is answered deny with "reason":"error" and an "error" message.  Blank
  * lines are skipped.  Replies come in request order.
@@ -108,6 +122,9 @@ static int next_line(gw_ctx *g, gw_reader *r, char **line, size_t *n)
 
 typedef struct gw_req {
 	json_t *root;            /* owns the strings of rq */
+	const char *tool;        /* a tool call: its name, else NULL */
+	json_t *args;            /* its arguments (borrowed), or NULL */
+	const char *cwd;         /* its working directory, or NULL */
 	json_t *id;              /* borrowed, or NULL */
 	json_t *attrs;           /* the attributes as decided: an object of strings */
 	scope_request rq;
@@ -195,9 +212,33 @@ static int parse_request(gw_req *q, const char *line, size_t n)
 		} else if (strcmp(k, "context") == 0) {
 			if (parse_context(q, v) < 0)
 				return -1;
+		} else if (strcmp(k, "tool") == 0) {
+			if (!json_is_string(v) || !json_string_length(v) ||
+			    strlen(json_string_value(v)) != json_string_length(v))
+				return bad(q, "%s", "\"tool\" must be a non-empty string");
+			q->tool = json_string_value(v);
+		} else if (strcmp(k, "arguments") == 0) {
+			if (!json_is_object(v))
+				return bad(q, "%s", "\"arguments\" must be an object");
+			q->args = v;
+		} else if (strcmp(k, "cwd") == 0) {
+			if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+				return bad(q, "%s", "\"cwd\" must be a string");
+			q->cwd = json_string_value(v);
 		} else if (strcmp(k, "id") != 0) {
-			return bad(q, "unknown request field '%.100s' (expected id, task, action, resource, context)", k);
+			return bad(q, "unknown request field '%.100s' (expected id, task, action, resource, context; "
+				      "or id, task, tool, arguments, cwd)", k);
 		}
+	}
+	if (q->tool || q->args || q->cwd) {
+		if (!task || !q->tool)
+			return bad(q, "%s", "a tool call needs \"task\" and \"tool\"");
+		if (action || q->rq.resource || q->rq.nattrs || json_object_get(q->root, "context"))
+			return bad(q, "%s", "a tool call has no \"action\", \"resource\" or \"context\": they are "
+				      "formed from \"tool\" and \"arguments\"");
+		if (strlen(q->rq.task) != q->rq.task_len)
+			return bad(q, "%s", "NUL byte in \"task\"");
+		return 0;
 	}
 	if (!task || !action)
 		return bad(q, "%s", "a request needs \"task\" and \"action\"");
@@ -214,6 +255,8 @@ static void req_reset(gw_req *q)
 	json_decref(q->attrs);
 	q->root = NULL;
 	q->id = NULL;
+	q->tool = q->cwd = NULL;
+	q->args = NULL;
 	q->attrs = json_object();
 	memset(&q->rq, 0, sizeof q->rq);
 	q->err[0] = '\0';
@@ -273,6 +316,57 @@ static json_t *decide_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, ep_outcome
 	return rep;
 }
 
+/* Forms the requests of a tool call; 0, or -1 with q->err. */
+static int form_tool_call(gw_req *q, scope_form *f)
+{
+	/* no cwd: "" is not absolute, so a relative path cannot be made canonical */
+	int rc = scope_form_begin(f, q->rq.task, q->cwd ? q->cwd : "");
+	if (rc == 0)
+		rc = scope_form_attrs_json(f, q->args);
+	if (rc == 0)
+		rc = scope_form_add_args(f, q->tool, q->args, NULL, 0);
+	if (rc < 0)
+		return bad(q, "%.250s", scope_form_error(f)[0] ? scope_form_error(f) : scope_strerror(rc));
+	return 0;
+}
+
+/* Decides every request of a formed tool call (ep_decide_form); the reply
+ * carries the most restrictive decision and the request that decided. */
+static json_t *tool_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, scope_form *f)
+{
+	size_t n = scope_form_count(f), which = 0;
+	json_t **recs = calloc(2 * n, sizeof *recs);
+	ep_pin pin, cpin;
+	ep_outcome best;
+	bool pinned = recs && ep_slot_pin(&g->enforced, &pin) == 0;
+	bool cand = pinned && g->shadow && ep_slot_pin(&g->candidate, &cpin) == 0;
+	if (!pinned || ep_decide_form(&pin, cand ? &cpin : NULL, scr, f, q->id, recs, &best, &which) < 0)
+		ep_outcome_error(&best, recs ? "no policy could be pinned" : "out of memory");
+	if (cand)
+		ep_slot_unpin(&g->candidate, &cpin);
+	if (pinned)
+		ep_slot_unpin(&g->enforced, &pin);
+	for (size_t i = 0; i < 2 * n; i += 2)
+		if (recs && recs[i]) {
+			json_object_set_new(recs[i], "tool", ep_json_text(q->tool, strlen(q->tool)));
+			json_object_set_new(recs[i], "call_decision", json_string(ep_decision_name(best.r.decision)));
+		}
+	bool logged = recs && ep_log_records(g->env.log, recs, 2 * n) == 0;
+	free(recs);
+	json_t *rep = json_object();
+	json_object_set(rep, "id", q->id ? q->id : json_null());
+	if (!logged) { /* no unlogged authority */
+		atomic_fetch_add(&g->env.log_failures, 1);
+		ep_outcome_error(&best, "decision log write failed");
+	}
+	ep_put_outcome(rep, &best, false);
+	const scope_request *rq = scope_form_request(f, which);
+	json_object_set_new(rep, "action", ep_json_text(q->tool, strlen(q->tool)));
+	json_object_set_new(rep, "resource", rq ? ep_json_text(rq->resource, rq->resource_len) : json_null());
+	json_object_set_new(rep, "requests", json_integer((json_int_t)n));
+	return rep;
+}
+
 static bool send_reply(int out, json_t *rep)
 {
 	char *s = json_dumps(rep, JSON_COMPACT);
@@ -300,7 +394,8 @@ void gw_serve(gw_ctx *g, int in, int out)
 	gw_req *q = calloc(1, sizeof *q);
 	ep_outcome *o = calloc(2, sizeof *o);
 	scope_scratch *scr = NULL;
-	if (!rd.buf || !q || !o || scope_scratch_create(&scr) < 0)
+	scope_form *form = NULL;
+	if (!rd.buf || !q || !o || scope_scratch_create(&scr) < 0 || scope_form_create(&form) < 0)
 		goto out;
 	char *line;
 	size_t n;
@@ -313,8 +408,10 @@ void gw_serve(gw_ctx *g, int in, int out)
 			rep = error_reply(g, q, "", 0);
 		} else if (blank(line, n)) {
 			continue;
-		} else if (parse_request(q, line, n) < 0) {
+		} else if (parse_request(q, line, n) < 0 || (q->tool && form_tool_call(q, form) < 0)) {
 			rep = error_reply(g, q, line, n);
+		} else if (q->tool) {
+			rep = tool_reply(g, q, scr, form);
 		} else {
 			rep = decide_reply(g, q, scr, &o[0], &o[1]);
 		}
@@ -328,6 +425,7 @@ out:
 		json_decref(q->attrs);
 	}
 	scope_scratch_destroy(scr);
+	scope_form_destroy(form);
 	free(o);
 	free(q);
 	free(rd.buf);

@@ -587,6 +587,70 @@ def test_suggest_rules(tmp):
         check(got == want, f"suggest {res} -> {want} (got {got})")
 
 
+def test_tool_calls(tmp):
+    """A tool call is formed into requests by libscope-enforce: canonical
+    paths (.. and symbolic links), URLs, arg.NAME attributes, one request per
+    resource with the most restrictive decision; malformed calls are deny."""
+    repo = os.path.realpath(tmp)
+    os.makedirs(os.path.join(repo, "work", "pub"))
+    os.symlink("/etc", os.path.join(repo, "work", "pub", "escape"))
+    pol = os.path.join(tmp, "tools.scope")
+    write_atomic(pol, f"""task agent
+  allows read_file {repo}/work/**, fetch https://docs.example.com/**
+  allows move_file {repo}/work/** when arg.force == "false"
+  denies read_file {repo}/work/secret/**
+""")
+    def call(id, tool, args=None, cwd=None, **extra):
+        rq = dict(id=id, task="agent", tool=tool, **extra)
+        if args is not None:
+            rq["arguments"] = args
+        if cwd is not None:
+            rq["cwd"] = cwd
+        return json.dumps(rq)
+    w = os.path.join(repo, "work")
+    cases = [
+        (call(1, "read_file", {"path": "pub/a.txt"}, cwd=w),
+         {"id": 1, "decision": "allow", "resource": f"{w}/pub/a.txt", "requests": 1}),
+        (call(2, "read_file", {"path": "pub/../../x"}, cwd=w),
+         {"id": 2, "decision": "deny", "resource": f"{repo}/x"}),
+        (call(3, "read_file", {"path": f"{w}/pub/escape/passwd"}),
+         {"id": 3, "decision": "deny", "resource": "/etc/passwd"}),
+        (call(4, "read_file", {"paths": [f"{w}/a", f"{w}/secret/k", f"{w}/b"]}),
+         {"id": 4, "decision": "deny", "reason": "item", "resource": f"{w}/secret/k", "requests": 3}),
+        (call(5, "fetch", {"url": "HTTPS://Docs.Example.COM:443/a/../b#x"}),
+         {"id": 5, "decision": "allow", "resource": "https://docs.example.com/b"}),
+        (call(6, "move_file", {"source": f"{w}/a", "destination": f"{w}/b", "force": False}),
+         {"id": 6, "decision": "allow", "requests": 2}),
+        (call(7, "move_file", {"source": f"{w}/a", "destination": f"{w}/b"}),
+         {"id": 7, "decision": "deny"}),
+        (call(8, "read_file", {"path": "relative"}), {"id": 8, "decision": "deny", "reason": "error"}),
+        (call(9, "read_file", {"path": 7}, cwd=w), {"id": 9, "reason": "error"}),
+        (call(10, "read_file", {"path": "a"}, cwd=w, action="read"), {"id": 10, "reason": "error"}),
+        (call(11, "", {}), {"id": 11, "reason": "error"}),
+        (call(12, "fetch", {"url": "not a url"}), {"id": 12, "reason": "error"}),
+        (call(13, "read_file", {"path": f"{w}/a\u0000b"}), {"decision": "deny", "reason": "error"}),
+        ('{"id":14,"task":"agent","tool":"read_file","arguments":[1]}', {"id": 14, "reason": "error"}),
+        (call(15, "read_file", {"path": f"{w}/pub/x"}, cwd=7), {"id": 15, "reason": "error"}),
+        (call(16, "list", cwd=w), {"id": 16, "decision": "deny", "reason": "default-deny", "resource": ""}),
+    ]
+    log = Log(os.path.join(tmp, "tools.log"))
+    data = "".join(c + "\n" for c, _ in cases).encode()
+    p = subprocess.run([GATEWAY, "--policy", pol, "--stdio", "--log", log.path, "--scopec", SCOPEC],
+                       input=data, capture_output=True, timeout=30)
+    check(p.returncode == 0, f"--stdio exits 0 (got {p.returncode}): {p.stderr[-300:]}")
+    replies = [json.loads(l) for l in p.stdout.splitlines()]
+    check(len(replies) == len(cases), f"one reply per tool call ({len(replies)} of {len(cases)})")
+    for got, (line, want) in zip(replies, cases):
+        for k, v in want.items():
+            check(got.get(k) == v, f"tool call {line[:90]}: {k} = {got.get(k)!r}, want {v!r}")
+    recs = [json.loads(l) for l in open(log.path)]
+    moves = [r for r in recs if r.get("id") == 6 and r["type"] == "decision"]
+    check(len(moves) == 2 and all(r["attributes"].get("arg.force") == "false" for r in moves),
+          f"a move is two decision records carrying arg.force: {moves}")
+    check(all(r.get("call_decision") for r in recs if r["type"] == "decision" and r.get("tool")),
+          "each request record of a tool call says the call's decision")
+
+
 def test_walkthrough(tmp):
     """The README walkthrough with client.py on the command line: decide,
     read the log, reload, shadow mode, shadow-report, suggest."""
@@ -633,7 +697,7 @@ def test_walkthrough(tmp):
     check(sum(r.get("type") == "decision" for r in recs) == 8, "walkthrough: a decision record per request")
 
 
-TESTS = [test_protocol, test_digest, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
+TESTS = [test_protocol, test_tool_calls, test_digest, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
          test_suggest_rules, test_walkthrough]
 
 
