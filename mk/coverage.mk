@@ -6,6 +6,8 @@
 # normal ones.  The HTML report is build/coverage/index.html; the last line
 # printed is
 #   coverage: runtime L% lines B% branches, compiler L% lines B% branches, examples L% lines
+# (CC="gcc --coverage": every compile and link, also those of the install
+# check, is instrumented.)
 # (runtime: runtime/ with libscope-enforce; compiler: compiler/, the hook
 # included; examples: the gateway and scope-mcp).  COVERAGE_MIN=1 makes it
 # fail when a figure is below its target (COV_* below).  The Python and
@@ -28,7 +30,7 @@ coverage: deps
 	mkdir -p $(COV_TREE) $(COV_OUT)
 	git ls-files -z | xargs -0 cp --parents -t $(COV_TREE)
 	[ ! -d tests/mcp/node_modules ] || cp -al tests/mcp/node_modules $(COV_TREE)/tests/mcp/
-	$(MAKE) -C $(COV_TREE) CC=gcc OPT="-O0 -g --coverage" EXTRA_LDFLAGS=--coverage test
+	$(MAKE) -C $(COV_TREE) CC="gcc --coverage" OPT="-O0 -g" test
 	cd $(COV_TREE) && gcovr -r . --html-details -o $(abspath $(COV_OUT))/index.html \
 	  --exclude 'build/' --exclude 'tests/' --exclude 'bench/' --exclude 'examples/python/' --exclude 'examples/node/' \
 	  --json-summary $(abspath $(COV_OUT))/summary.json --print-summary >/dev/null
