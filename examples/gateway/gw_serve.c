@@ -266,20 +266,7 @@ static void req_reset(gw_req *q)
 
 static json_t *error_reply(gw_ctx *g, gw_req *q, const char *line, size_t n)
 {
-	/* the fields of every decision record, null where the line had none */
-	json_t *rec = ep_log_record("decision");
-	json_object_set(rec, "id", q->id ? q->id : json_null());
-	json_object_set_new(rec, "task", json_null());
-	json_object_set_new(rec, "action", json_null());
-	json_object_set_new(rec, "resource", json_null());
-	json_object_set_new(rec, "attributes", json_null());
-	json_object_set_new(rec, "decision", json_string("deny"));
-	json_object_set_new(rec, "reason", json_string("error"));
-	json_object_set_new(rec, "item", json_null());
-	json_object_set_new(rec, "location", json_null());
-	json_object_set_new(rec, "explain", json_string("malformed request (fail closed: deny)"));
-	json_object_set_new(rec, "policy", json_null());
-	json_object_set_new(rec, "error", ep_json_text(q->err, strlen(q->err)));
+	json_t *rec = ep_error_record(q->id, NULL, "malformed request (fail closed: deny)", q->err);
 	json_object_set_new(rec, "raw", ep_json_text(line, n < 512 ? n : 512));
 	if (ep_log_records(g->env.log, &rec, 1) < 0)
 		atomic_fetch_add(&g->env.log_failures, 1);

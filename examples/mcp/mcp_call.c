@@ -200,19 +200,7 @@ static void put_mcp_fields(mcp_ctx *m, json_t *rec, json_t *id, mcp_rkind kind, 
  * gateway's malformed requests (declog skips records with "error"). */
 static void log_error(mcp_ctx *m, json_t *id, mcp_rkind kind, const char *tool, size_t tlen, const char *why)
 {
-	json_t *rec = ep_log_record("decision");
-	json_object_set(rec, "id", id ? id : json_null());
-	json_object_set_new(rec, "task", json_string(m->cfg.task));
-	json_object_set_new(rec, "action", json_null());
-	json_object_set_new(rec, "resource", json_null());
-	json_object_set_new(rec, "attributes", json_null());
-	json_object_set_new(rec, "decision", json_string("deny"));
-	json_object_set_new(rec, "reason", json_string("error"));
-	json_object_set_new(rec, "item", json_null());
-	json_object_set_new(rec, "location", json_null());
-	json_object_set_new(rec, "explain", json_string("error (fail closed: deny)"));
-	json_object_set_new(rec, "policy", json_null());
-	json_object_set_new(rec, "error", ep_json_text(why, strlen(why)));
+	json_t *rec = ep_error_record(id, m->cfg.task, "error (fail closed: deny)", why);
 	put_mcp_fields(m, rec, id, kind, tool, tool ? tlen : 0);
 	if (ep_log_records(m->env.log, &rec, 1) < 0)
 		atomic_fetch_add(&m->env.log_failures, 1);

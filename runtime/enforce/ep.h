@@ -162,6 +162,11 @@ void ep_put_outcome(json_t *obj, const ep_outcome *o, bool location);
 json_t *ep_request_record(const char *type, json_t *id, const scope_request *rq, json_t *attrs);
 /* The "decision" record of RQ decided as EO. */
 json_t *ep_decision_record(json_t *id, const scope_request *rq, json_t *attrs, const ep_outcome *eo);
+/* The "decision" record of a call that could not be decided (malformed,
+ * unformable): every field of a decision record, null where there was
+ * none, decision deny, reason error, with EXPLAIN and ERROR.  TASK may be
+ * NULL. */
+json_t *ep_error_record(json_t *id, const char *task, const char *explain, const char *error);
 /* The "shadow" record when the candidate's CO differs from EO, else NULL. */
 json_t *ep_shadow_record(json_t *id, const scope_request *rq, json_t *attrs, const ep_outcome *eo,
 			 const ep_outcome *co);

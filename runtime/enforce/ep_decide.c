@@ -133,6 +133,24 @@ json_t *ep_decision_record(json_t *id, const scope_request *rq, json_t *attrs, c
 	return r;
 }
 
+json_t *ep_error_record(json_t *id, const char *task, const char *explain, const char *error)
+{
+	json_t *rec = ep_log_record("decision");
+	json_object_set(rec, "id", id ? id : json_null());
+	json_object_set_new(rec, "task", task ? ep_json_text(task, strlen(task)) : json_null());
+	json_object_set_new(rec, "action", json_null());
+	json_object_set_new(rec, "resource", json_null());
+	json_object_set_new(rec, "attributes", json_null());
+	json_object_set_new(rec, "decision", json_string("deny"));
+	json_object_set_new(rec, "reason", json_string("error"));
+	json_object_set_new(rec, "item", json_null());
+	json_object_set_new(rec, "location", json_null());
+	json_object_set_new(rec, "explain", ep_json_text(explain, strlen(explain)));
+	json_object_set_new(rec, "policy", json_null());
+	json_object_set_new(rec, "error", ep_json_text(error, strlen(error)));
+	return rec;
+}
+
 json_t *ep_shadow_record(json_t *id, const scope_request *rq, json_t *attrs, const ep_outcome *eo,
 			 const ep_outcome *co)
 {
