@@ -30,8 +30,10 @@ void sc_diag_fini(sc_diag *d)
 		free(d->src[i].lines);
 	}
 	free(d->src);
-	for (size_t i = 0; i < d->nrec; i++)
+	for (size_t i = 0; i < d->nrec; i++) {
 		free(d->rec[i].msg);
+		free(d->rec[i].fix);
+	}
 	free(d->rec);
 	memset(d, 0, sizeof *d);
 }
@@ -261,12 +263,14 @@ static void keep_record(sc_diag *d, sc_severity sev, const char *rule, sc_span s
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		sc_fatal_oom();
-	d->rec[d->nrec++] = (sc_diag_record){ sev, rule, sp, msg };
+	d->rec[d->nrec++] = (sc_diag_record){ sev, rule, sp, msg, SC_NOWHERE, NULL };
 }
 
 void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "note" };
+	if (sev != SC_SEV_NOTE)
+		d->last_shown = false;
 	if (sev == SC_SEV_ERROR) {
 		d->errors++;
 		if (d->errors == d->max_errors + 1 && !d->collect)
@@ -277,6 +281,10 @@ void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, c
 		d->warnings++;
 	} else if (d->errors > d->max_errors) {
 		return;
+	}
+	if (sev != SC_SEV_NOTE) {
+		d->last_shown = true;
+		d->last_span = sp;
 	}
 	va_list ap;
 	va_start(ap, fmt);
@@ -298,6 +306,51 @@ void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, c
 	fputc('\n', d->out);
 	if (sp.file)
 		show_line(d, sp);
+}
+
+/* The fix-it line under a caret line: TEXT starting in the column of SP.
+ * Only when SP starts on the line shown for the diagnostic, near enough
+ * to its start that show_line printed no window, and TEXT is one line. */
+static bool put_aligned_fixit(sc_diag *d, sc_span sp, const char *text)
+{
+	sc_source *s = &d->src[sp.file];
+	if (sp.file != d->last_span.file || sp.off > s->len || strchr(text, '\n'))
+		return false;
+	uint32_t shown = d->last_span.off > s->len ? (uint32_t)s->len : d->last_span.off;
+	size_t l = line_of(s, sp.off), start = s->lines[l];
+	if (l != line_of(s, shown) || sp.off - start > SC_LINE_WINDOW / 2 || shown - start > SC_LINE_WINDOW / 2)
+		return false;
+	fputs("    ", d->out);
+	for (size_t i = start; i < sp.off; i++) {
+		unsigned char c = (unsigned char)s->text[i];
+		if ((c & 0xC0) != 0x80)
+			fputc(c == '\t' ? '\t' : ' ', d->out);
+	}
+	fputs(text, d->out);
+	fputc('\n', d->out);
+	return true;
+}
+
+void sc_fixit(sc_diag *d, sc_span sp, const char *text)
+{
+	if (!d->last_shown || !sp.file || sp.file >= d->nsrc)
+		return;
+	if (d->collect) {
+		sc_diag_record *r = &d->rec[d->nrec - 1];
+		while (r > d->rec && r->sev == SC_SEV_NOTE)
+			r--;
+		free(r->fix);
+		r->fix = strdup(text);
+		if (!r->fix)
+			sc_fatal_oom();
+		r->fix_span = sp;
+		return;
+	}
+	if (!put_aligned_fixit(d, sp, text)) {
+		fputs("    fix-it: ", d->out);
+		fputs(text, d->out);
+		fputc('\n', d->out);
+	}
 }
 
 void sc_quote(char *buf, size_t bufsz, sc_str s)

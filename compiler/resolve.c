@@ -30,6 +30,7 @@ typedef struct sc_proto {
 	bool has_resource;
 	const sc_cond *cond;
 	sc_span span, via;
+	const sc_ast_item *ast;
 } sc_proto;
 
 typedef struct sc_setdecl {
@@ -512,7 +513,7 @@ static void expand_set(sc_resolver *r, sc_setdecl *set)
 		sc_ast_item *it = s->items[k];
 		if (!it->is_set) {
 			set->protos[n++] = (sc_proto){ it->action, it->resource, it->has_resource,
-						       it->cond, it->span, { 0, 0, 0 } };
+						       it->cond, it->span, { 0, 0, 0 }, it };
 			continue;
 		}
 		sc_setdecl *ref = sc_map_get(&r->set_names, it->set);
@@ -560,6 +561,7 @@ static void expand_clause(sc_resolver *r, const sc_ast_clause *cl)
 			it->has_resource = a->has_resource;
 			it->cond = a->cond;
 			it->span = a->span;
+			it->ast = a;
 			continue;
 		}
 		const sc_setdecl *set = sc_map_get(&r->set_names, a->set);
@@ -574,6 +576,7 @@ static void expand_clause(sc_resolver *r, const sc_ast_clause *cl)
 			it->cond = cond_and(r, a->cond, p->cond, a->span);
 			it->span = p->span;
 			it->via = a->span;
+			it->ast = p->ast;
 		}
 	}
 }
@@ -724,6 +727,7 @@ static sc_policy *flatten(sc_resolver *r)
 		e->span = s->span;
 		e->decision = s->expect;
 		e->task = s->task.name;
+		e->task_span = s->task.span;
 		e->action = s->action.name;
 		e->resource = s->has_resource ? s->resource.name : (sc_str){ "", 0 };
 		e->attrs = s->attrs;
