@@ -41,6 +41,11 @@ static inline sc_str sc_str_c(const char *s)
 	return (sc_str){ s, n };
 }
 
+/* Edit distance (insertions, deletions, substitutions of bytes) between A
+ * and B, or LIMIT + 1 as soon as it exceeds LIMIT.  Strings longer than 64
+ * bytes are never close.  For "did you mean" suggestions. */
+unsigned sc_edit_distance(sc_str a, sc_str b, unsigned limit);
+
 typedef struct sc_source {
 	char *path;        /* as the user named it, or joined for includes */
 	char *real;        /* realpath(), identity for "included once" */
@@ -75,6 +80,8 @@ typedef struct sc_diag {
 	size_t nrec, caprec;
 	bool last_shown;      /* the last error/warning was printed or kept */
 	sc_span last_span;    /* ... and where it pointed (for sc_fixit) */
+	bool defer;           /* keep records until sc_diag_flush */
+	size_t defer_from;    /* the first record kept for it */
 } sc_diag;
 
 void sc_diag_init(sc_diag *d, FILE *out);
@@ -103,6 +110,14 @@ void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, c
 #define sc_note(d, sp, ...)    sc_diag_report((d), SC_SEV_NOTE, NULL, (sp), __VA_ARGS__)
 /* Warnings come from lints, each with its rule id (lint.h). */
 #define sc_warning(d, rule, sp, ...) sc_diag_report((d), SC_SEV_WARNING, (rule), (sp), __VA_ARGS__)
+
+/* Errors in source order: between sc_diag_defer and sc_diag_flush,
+ * diagnostics are kept; the flush sorts the errors (each with its notes) by
+ * file and offset and prints them (or, when collecting, leaves them sorted
+ * in rec).  The resolver brackets a whole policy with them, so that a
+ * syntax error on line 9 comes after an unknown set on line 2. */
+void sc_diag_defer(sc_diag *d);
+void sc_diag_flush(sc_diag *d);
 
 /* Attaches a fix-it to the error or warning just reported: the text that
  * should replace the bytes of SP.  Printed under the caret line, aligned

@@ -170,38 +170,6 @@ static void lint_missing_comma(sc_lint_ctx *lc)
 
 /* ---- expects of undeclared tasks ---------------------------------------- */
 
-/* Byte edit distance (insert, delete, substitute; case counts half: a
- * substitution of the same letter in another case costs 1 too, so that
- * `Coder` is one edit from `coder`), or LIMIT+1 once it exceeds LIMIT. */
-static unsigned edit_distance(sc_str a, sc_str b, unsigned limit)
-{
-	if (a.n > 64 || b.n > 64 || (a.n > b.n ? a.n - b.n : b.n - a.n) > limit)
-		return limit + 1;
-	unsigned row[65];
-	for (size_t j = 0; j <= b.n; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= a.n; i++) {
-		unsigned diag = row[0], best = ++row[0];
-		for (size_t j = 1; j <= b.n; j++) {
-			unsigned up = row[j];
-			unsigned sub = diag + (a.s[i - 1] != b.s[j - 1]);
-			unsigned v = sub < up + 1 ? sub : up + 1;
-			v = v < row[j - 1] + 1 ? v : row[j - 1] + 1;
-			row[j] = v;
-			diag = up;
-			best = v < best ? v : best;
-		}
-		if (best > limit)
-			return limit + 1;
-	}
-	return row[b.n];
-}
-
-unsigned sc_lint_edit_distance(sc_str a, sc_str b, unsigned limit)
-{
-	return edit_distance(a, b, limit);
-}
-
 /* Work bound for comparing expect task names with declared ones. */
 #define NAME_BUDGET 2000000u
 
@@ -212,7 +180,7 @@ static const sc_task *closest_task(const sc_policy *p, sc_str name)
 	const sc_task *best = NULL;
 	unsigned bestd = 3;
 	for (uint32_t t = 0; t < p->ntasks; t++) {
-		unsigned dist = edit_distance(name, p->tasks[t].name, bestd - 1);
+		unsigned dist = sc_edit_distance(name, p->tasks[t].name, bestd - 1);
 		if (dist < bestd && dist * 3 <= name.n) {
 			best = &p->tasks[t];
 			bestd = dist;

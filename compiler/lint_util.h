@@ -40,7 +40,6 @@ void sc_lint_note_via(sc_lint_ctx *lc, const sc_item *it);
 /* A fix-it replacing the token at SP by TEXT, quoted when the token was or
  * when TEXT is not a bare word. */
 void sc_lint_fixit_str(sc_diag *d, sc_span sp, sc_str text);
-unsigned sc_lint_edit_distance(sc_str a, sc_str b, unsigned limit);
 
 /* The lints of lint_traps.c and lint_cond.c. */
 void sc_lint_traps(sc_lint_ctx *lc);

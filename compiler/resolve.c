@@ -782,6 +782,8 @@ static sc_policy *resolve_root(sc_diag *d, uint32_t root)
 	sc_map_init(&r.broken);
 	unsigned errors = d->errors;
 	sc_policy *p = NULL;
+	bool deferred = d->defer;
+	sc_diag_defer(d);
 	load_statements(&r, root);
 	/* Declarations and references are checked even after syntax errors
 	 * (the names of dropped statements are known, see parse.c), so that
@@ -794,6 +796,8 @@ static sc_policy *resolve_root(sc_diag *d, uint32_t root)
 		if (d->errors == errors)
 			p = flatten(&r);
 	}
+	if (!deferred)
+		sc_diag_flush(d);
 	if (!p) {
 		free_regexes((sc_cond **)r.regexes.v, r.regexes.n);
 		sc_vec_free(&r.regexes);
