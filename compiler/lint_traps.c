@@ -450,19 +450,37 @@ static size_t fold_dotdot(sc_str r, char *buf, size_t cap)
 	return o;
 }
 
+/* For a denies item: what the canonical path it was meant to deny gets,
+ * as "; `REQ` is allowed" into BUF (empty if it is denied anyway). */
+static void dotdot_witness(sc_lint_ctx *lc, const sc_item *it, sc_str folded, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	const sc_task *task = lc->task_of[it->index];
+	char r[600], w[800];
+	size_t n = sc_lint_fill(folded, r, sizeof r);
+	sc_result res;
+	if (it->kind != SC_DENY || !task || n == SIZE_MAX ||
+	    !sc_lint_witness(lc, task, it->action, (sc_str){ r, n }, NULL, 0, w, sizeof w, &res) ||
+	    res.decision == SC_DENY)
+		return;
+	snprintf(buf, cap, "; `%s` is %s", w, sc_lint_decided(res.decision));
+}
+
 static void lint_dotdot(sc_lint_ctx *lc, const sc_item *it)
 {
 	if (!it->has_resource || dotdot_after_literal(it->resource) == SIZE_MAX)
 		return;
-	char fixed[600];
+	char fixed[600], tail[900] = "";
 	size_t n = fold_dotdot(it->resource, fixed, sizeof fixed);
+	if (n != SIZE_MAX)
+		dotdot_witness(lc, it, (sc_str){ fixed, n }, tail, sizeof tail);
 	char q[256];
 	sc_quote(q, sizeof q, it->resource);
 	sc_warning(lc->d, sc_lint_ids[SC_LINT_DOTDOT], it->ast->resource_span,
-		   "requests carry canonical paths, without '..', so '%s' never matches one%s%s%s", q,
-		   it->kind == SC_DENY ? " and denies nothing" : "", n != SIZE_MAX ? "; write " : "",
+		   "requests carry canonical paths, without '..', so '%s' never matches one%s%s%s%s", q,
+		   it->kind == SC_DENY ? " and denies nothing" : "", tail, n != SIZE_MAX ? "; write " : "",
 		   n != SIZE_MAX ? fixed : "");
-	if (n != SIZE_MAX && !memchr(fixed, '"', n))
+	if (n != SIZE_MAX)
 		sc_lint_fixit_str(lc->d, it->ast->resource_span, (sc_str){ fixed, n });
 	sc_lint_note_via(lc, it);
 }

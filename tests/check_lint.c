@@ -221,7 +221,7 @@ START_TEST(paths)
 {
 	WARNS("task t allows fs.read /work/** denies fs.read /work/repo/../secrets/**",
 	      "t.scope:1:47: warning: requests carry canonical paths, without '..', so '/work/repo/../secrets/**' never "
-	      "matches one and denies nothing; write /work/secrets/**");
+	      "matches one and denies nothing; `t fs.read /work/secrets/a` is allowed; write /work/secrets/**");
 	QUIET("task t allows fs.read /work/** denies ** **/../**, ** ../**, ** **/..");
 	WARNS("task t allows fs.read /work/** denies fs.write .git/**",
 	      "the relative '.git/**' never matches one and denies nothing");
