@@ -58,17 +58,18 @@ static bool looks_like_action(sc_str s)
 	return true;
 }
 
-/* The distinct action patterns of the policy, by literal first segment, and
- * the expect actions: what "looks like an action of this policy" means. */
+/* The distinct action patterns of the policy (literal ones by text, those
+ * with wildcards by literal first segment) and the expect actions: what
+ * "looks like an action of this policy" means. */
 typedef struct action_index {
-	sc_map by_segment;     /* first segment -> sc_vec * of sc_str * */
-	sc_map seen;           /* action pattern -> non-NULL (dedup) */
+	sc_map by_segment;     /* first segment -> sc_vec * of sc_str *, wildcards only */
+	sc_map seen;           /* action pattern -> non-NULL (dedup, and literal lookup) */
 	sc_map expect_actions; /* expect action -> non-NULL */
 	sc_vec buckets;        /* every sc_vec * above, to free */
 } action_index;
 
-/* Patterns checked per lookup: a bucket of thousands of `git.x1 .. git.xN`
- * is not evidence of anything more than its first entries are. */
+/* Wildcard patterns checked per lookup: thousands of `git.x*.y*` are not
+ * evidence of anything more than their first entries are. */
 #define BUCKET_PROBES 64
 
 static void index_actions(action_index *ix, const sc_policy *p)
@@ -80,7 +81,7 @@ static void index_actions(action_index *ix, const sc_policy *p)
 	for (uint32_t i = 0; i < p->nitems; i++) {
 		const sc_item *it = &p->items[i];
 		sc_str seg = first_segment(it->action);
-		if (!seg.n || is_wild(seg) || sc_map_put(&ix->seen, it->action, (void *)it))
+		if (!seg.n || is_wild(seg) || sc_map_put(&ix->seen, it->action, (void *)it) || !is_wild(it->action))
 			continue;
 		sc_vec *b = sc_map_get(&ix->by_segment, seg);
 		if (!b) {
@@ -121,6 +122,8 @@ static bool resource_is_action(const action_index *ix, const sc_item *it)
 	size_t n = sc_lint_fill(r, buf, sizeof buf);
 	if (n == SIZE_MAX)
 		return false;
+	if (sc_map_get(&ix->seen, (sc_str){ buf, n }))
+		return true; /* an action of some item, literally */
 	sc_vec *b = sc_map_get(&ix->by_segment, first_segment(r));
 	for (size_t i = 0; b && i < b->n; i++) {
 		const sc_str *a = b->v[i];
@@ -158,9 +161,10 @@ static void lint_missing_comma(sc_lint_ctx *lc)
 		sc_warning(lc->d, sc_lint_ids[SC_LINT_MISSING_COMMA], both,
 			   "'%s' is read as the resource of '%s', but it looks like an action: did you mean two "
 			   "items? `%s, %s`%s", qr, qa, qa, qr, tail);
-		char fix[300];
-		snprintf(fix, sizeof fix, "%.*s, %.*s", (int)at.n, at.s, (int)rt.n, rt.s);
-		sc_fixit(lc->d, both, fix);
+		sc_buf fix = { NULL, 0, 0 };
+		sc_buf_printf(&fix, "%.*s, %.*s", (int)at.n, at.s, (int)rt.n, rt.s);
+		sc_fixit(lc->d, both, fix.s);
+		free(fix.s);
 		if (have)
 			sc_lint_note_decider(lc, &res);
 		sc_lint_note_via(lc, it);
