@@ -30,8 +30,10 @@ void sc_diag_fini(sc_diag *d)
 		free(d->src[i].lines);
 	}
 	free(d->src);
-	for (size_t i = 0; i < d->nrec; i++)
+	for (size_t i = 0; i < d->nrec; i++) {
 		free(d->rec[i].msg);
+		free(d->rec[i].fix);
+	}
 	free(d->rec);
 	memset(d, 0, sizeof *d);
 }
@@ -261,16 +263,43 @@ static void keep_record(sc_diag *d, sc_severity sev, const char *rule, sc_span s
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		sc_fatal_oom();
-	d->rec[d->nrec++] = (sc_diag_record){ sev, rule, sp, msg };
+	d->rec[d->nrec++] = (sc_diag_record){ sev, rule, sp, msg, SC_NOWHERE, NULL };
+}
+
+static void print_fixit(sc_diag *d, sc_span sp, const char *text);
+
+/* Prints one diagnostic: the FILE:LINE:COL line, the source line and the
+ * caret line. */
+static void print_diag(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, const char *msg)
+{
+	static const char *const names[] = { "error", "warning", "note" };
+	char where[PATH_MAX + 32];
+	sc_diag_where(d, sp, where, sizeof where);
+	if (sp.file)
+		fprintf(d->out, "%s: %s: ", where, names[sev]);
+	else
+		fprintf(d->out, "scopec: %s: ", names[sev]);
+	fputs(msg, d->out);
+	if (rule)
+		fprintf(d->out, " [%s]", rule);
+	fputc('\n', d->out);
+	if (sp.file)
+		show_line(d, sp);
+}
+
+static void too_many(sc_diag *d)
+{
+	fprintf(d->out, "scopec: too many errors, stopping here\n");
 }
 
 void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "note" };
+	if (sev != SC_SEV_NOTE)
+		d->last_shown = false;
 	if (sev == SC_SEV_ERROR) {
 		d->errors++;
-		if (d->errors == d->max_errors + 1 && !d->collect)
-			fprintf(d->out, "scopec: too many errors, stopping here\n");
+		if (d->errors == d->max_errors + 1 && !d->collect && !d->defer)
+			too_many(d);
 		if (d->errors > d->max_errors)
 			return;
 	} else if (sev == SC_SEV_WARNING) {
@@ -278,26 +307,153 @@ void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, c
 	} else if (d->errors > d->max_errors) {
 		return;
 	}
+	if (sev != SC_SEV_NOTE) {
+		d->last_shown = true;
+		d->last_span = sp;
+	}
 	va_list ap;
 	va_start(ap, fmt);
-	if (d->collect) {
+	if (d->collect || d->defer) {
 		keep_record(d, sev, rule, sp, fmt, ap);
 		va_end(ap);
 		return;
 	}
-	char where[PATH_MAX + 32];
-	sc_diag_where(d, sp, where, sizeof where);
-	if (sp.file)
-		fprintf(d->out, "%s: %s: ", where, names[sev]);
-	else
-		fprintf(d->out, "scopec: %s: ", names[sev]);
-	vfprintf(d->out, fmt, ap);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		sc_fatal_oom();
 	va_end(ap);
-	if (rule)
-		fprintf(d->out, " [%s]", rule);
+	print_diag(d, sev, rule, sp, msg);
+	free(msg);
+}
+
+void sc_diag_defer(sc_diag *d)
+{
+	if (d->defer)
+		return;
+	d->defer = true;
+	d->defer_from = d->nrec;
+}
+
+/* Records of one diagnostic and its notes, for sorting. */
+typedef struct group {
+	size_t first, n;
+} group;
+
+static const sc_diag *sort_diag; /* qsort has no context argument */
+
+static int group_cmp(const void *pa, const void *pb)
+{
+	const group *a = pa, *b = pb;
+	const sc_diag_record *x = &sort_diag->rec[a->first], *y = &sort_diag->rec[b->first];
+	/* errors in place order; everything else keeps its order, after them */
+	bool ex = x->sev == SC_SEV_ERROR, ey = y->sev == SC_SEV_ERROR;
+	if (ex != ey)
+		return ex ? -1 : 1;
+	if (ex && x->span.file != y->span.file)
+		return x->span.file < y->span.file ? -1 : 1;
+	if (ex && x->span.off != y->span.off)
+		return x->span.off < y->span.off ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* Sorts the records from FROM on: each error with its notes, by file (in
+ * load order) and offset; the order of detection breaks ties. */
+static void sort_records(sc_diag *d, size_t from)
+{
+	size_t n = d->nrec - from;
+	if (n < 2)
+		return;
+	group *g = sc_xcalloc(n, sizeof *g);
+	size_t ng = 0;
+	for (size_t i = from; i < d->nrec; i++) {
+		if (d->rec[i].sev != SC_SEV_NOTE || ng == 0)
+			g[ng++] = (group){ i, 0 };
+		g[ng - 1].n++;
+	}
+	sort_diag = d;
+	qsort(g, ng, sizeof *g, group_cmp);
+	sc_diag_record *out = sc_xcalloc(n, sizeof *out);
+	size_t o = 0;
+	for (size_t i = 0; i < ng; i++)
+		for (size_t k = 0; k < g[i].n; k++)
+			out[o++] = d->rec[g[i].first + k];
+	memcpy(d->rec + from, out, n * sizeof *out);
+	free(out);
+	free(g);
+}
+
+void sc_diag_flush(sc_diag *d)
+{
+	if (!d->defer)
+		return;
+	d->defer = false;
+	size_t from = d->defer_from;
+	sort_records(d, from);
+	if (d->collect)
+		return;
+	for (size_t i = from; i < d->nrec; i++) {
+		sc_diag_record *r = &d->rec[i];
+		print_diag(d, r->sev, r->rule, r->span, r->msg);
+		if (r->sev != SC_SEV_NOTE)
+			d->last_span = r->span;
+		if (r->fix)
+			print_fixit(d, r->fix_span, r->fix);
+		free(r->msg);
+		free(r->fix);
+	}
+	d->nrec = from;
+	if (d->errors > d->max_errors)
+		too_many(d);
+}
+
+/* The fix-it line under a caret line: TEXT starting in the column of SP.
+ * Only when SP starts on the line shown for the diagnostic, near enough
+ * to its start that show_line printed no window, and TEXT is one line. */
+static bool put_aligned_fixit(sc_diag *d, sc_span sp, const char *text)
+{
+	sc_source *s = &d->src[sp.file];
+	if (sp.file != d->last_span.file || sp.off > s->len || strchr(text, '\n'))
+		return false;
+	uint32_t shown = d->last_span.off > s->len ? (uint32_t)s->len : d->last_span.off;
+	size_t l = line_of(s, sp.off), start = s->lines[l];
+	if (l != line_of(s, shown) || sp.off - start > SC_LINE_WINDOW / 2 || shown - start > SC_LINE_WINDOW / 2)
+		return false;
+	fputs("    ", d->out);
+	for (size_t i = start; i < sp.off; i++) {
+		unsigned char c = (unsigned char)s->text[i];
+		if ((c & 0xC0) != 0x80)
+			fputc(c == '\t' ? '\t' : ' ', d->out);
+	}
+	fputs(text, d->out);
 	fputc('\n', d->out);
-	if (sp.file)
-		show_line(d, sp);
+	return true;
+}
+
+static void print_fixit(sc_diag *d, sc_span sp, const char *text)
+{
+	if (!put_aligned_fixit(d, sp, text)) {
+		fputs("    fix-it: ", d->out);
+		fputs(text, d->out);
+		fputc('\n', d->out);
+	}
+}
+
+void sc_fixit(sc_diag *d, sc_span sp, const char *text)
+{
+	if (!d->last_shown || !sp.file || sp.file >= d->nsrc)
+		return;
+	if (d->collect || d->defer) {
+		sc_diag_record *r = &d->rec[d->nrec - 1];
+		while (r > d->rec && r->sev == SC_SEV_NOTE)
+			r--;
+		free(r->fix);
+		r->fix = strdup(text);
+		if (!r->fix)
+			sc_fatal_oom();
+		r->fix_span = sp;
+		return;
+	}
+	print_fixit(d, sp, text);
 }
 
 void sc_quote(char *buf, size_t bufsz, sc_str s)
@@ -356,4 +512,28 @@ int sc_str_cmp(sc_str a, sc_str b)
 bool sc_str_eq(sc_str a, sc_str b)
 {
 	return a.n == b.n && (a.n == 0 || memcmp(a.s, b.s, a.n) == 0);
+}
+
+unsigned sc_edit_distance(sc_str a, sc_str b, unsigned limit)
+{
+	if (a.n > 64 || b.n > 64 || (a.n > b.n ? a.n - b.n : b.n - a.n) > limit)
+		return limit + 1;
+	unsigned row[65]; /* row[j]: distance of a[0..i) and b[0..j) */
+	for (size_t j = 0; j <= b.n; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= a.n; i++) {
+		unsigned diag = row[0], best = ++row[0];
+		for (size_t j = 1; j <= b.n; j++) {
+			unsigned up = row[j];
+			unsigned v = diag + (a.s[i - 1] != b.s[j - 1]);
+			v = v < up + 1 ? v : up + 1;
+			v = v < row[j - 1] + 1 ? v : row[j - 1] + 1;
+			row[j] = v;
+			diag = up;
+			best = v < best ? v : best;
+		}
+		if (best > limit)
+			return limit + 1;
+	}
+	return row[b.n] > limit ? limit + 1 : row[b.n];
 }

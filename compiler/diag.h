@@ -41,6 +41,11 @@ static inline sc_str sc_str_c(const char *s)
 	return (sc_str){ s, n };
 }
 
+/* Edit distance (insertions, deletions, substitutions of bytes) between A
+ * and B, or LIMIT + 1 as soon as it exceeds LIMIT.  Strings longer than 64
+ * bytes are never close.  For "did you mean" suggestions. */
+unsigned sc_edit_distance(sc_str a, sc_str b, unsigned limit);
+
 typedef struct sc_source {
 	char *path;        /* as the user named it, or joined for includes */
 	char *real;        /* realpath(), identity for "included once" */
@@ -58,6 +63,10 @@ typedef struct sc_diag_record {
 	const char *rule;     /* lint id (lint.h) or NULL for errors and notes */
 	sc_span span;
 	char *msg;            /* malloc'd */
+	/* A fix-it: replace the bytes of fix_span by fix (malloc'd; NULL if
+	 * there is none).  Only errors and warnings carry one. */
+	sc_span fix_span;
+	char *fix;
 } sc_diag_record;
 
 typedef struct sc_diag {
@@ -69,6 +78,10 @@ typedef struct sc_diag {
 	bool collect;         /* keep records instead of printing */
 	sc_diag_record *rec;
 	size_t nrec, caprec;
+	bool last_shown;      /* the last error/warning was printed or kept */
+	sc_span last_span;    /* ... and where it pointed (for sc_fixit) */
+	bool defer;           /* keep records until sc_diag_flush */
+	size_t defer_from;    /* the first record kept for it */
 } sc_diag;
 
 void sc_diag_init(sc_diag *d, FILE *out);
@@ -97,6 +110,20 @@ void sc_diag_report(sc_diag *d, sc_severity sev, const char *rule, sc_span sp, c
 #define sc_note(d, sp, ...)    sc_diag_report((d), SC_SEV_NOTE, NULL, (sp), __VA_ARGS__)
 /* Warnings come from lints, each with its rule id (lint.h). */
 #define sc_warning(d, rule, sp, ...) sc_diag_report((d), SC_SEV_WARNING, (rule), (sp), __VA_ARGS__)
+
+/* Errors in source order: between sc_diag_defer and sc_diag_flush,
+ * diagnostics are kept; the flush sorts the errors (each with its notes) by
+ * file and offset and prints them (or, when collecting, leaves them sorted
+ * in rec).  The resolver brackets a whole policy with them, so that a
+ * syntax error on line 9 comes after an unknown set on line 2. */
+void sc_diag_defer(sc_diag *d);
+void sc_diag_flush(sc_diag *d);
+
+/* Attaches a fix-it to the error or warning just reported: the text that
+ * should replace the bytes of SP.  Printed under the caret line, aligned
+ * with SP when SP is on the line shown, otherwise as "fix-it: TEXT"; JSON
+ * and SARIF carry it as a replacement of a region. */
+void sc_fixit(sc_diag *d, sc_span sp, const char *text);
 
 /* Writes S for a human: printable ASCII and UTF-8 as is, control bytes as
  * \xHH, single quotes and backslashes escaped (messages quote with '').  Used in messages so that a hostile name cannot forge output. */

@@ -1,5 +1,6 @@
 /* lint.c — see lint.h.  One function per lint. */
 #include "lint.h"
+#include "lint_util.h"
 #include "explain.h"
 #include "glob.h"
 
@@ -374,5 +375,10 @@ void sc_lint(sc_diag *d, const sc_policy *p)
 	lint_sets(d, p);
 	lint_covered(d, p);
 	lint_confusable(d, p);
+	sc_lint_ctx lc;
+	sc_lint_ctx_init(&lc, d, p);
+	sc_lint_conditions(&lc);
+	sc_lint_traps(&lc);
+	sc_lint_ctx_fini(&lc);
 	pcre2_match_data_free(md);
 }

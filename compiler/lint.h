@@ -26,7 +26,14 @@
 	X(EMPTY_REGEX, "scope.regex-matches-empty", "a regex that matches the empty string")     \
 	X(EMPTY_ACTION, "scope.empty-action", "an action pattern that never matches")            \
 	X(INVISIBLE, "scope.invisible-character", "invisible or bidirectional control characters") \
-	X(CONFUSABLE, "scope.confusable-name", "a task name mixing ASCII and look-alike letters")
+	X(CONFUSABLE, "scope.confusable-name", "a task name mixing ASCII and look-alike letters")  \
+	X(MISSING_COMMA, "scope.missing-comma", "a resource that looks like an action: two items without a comma") \
+	X(SHALLOW_DENY, "scope.shallow-deny", "a denies pattern ending in '*' that leaves deeper names allowed") \
+	X(EXPECT_UNKNOWN_TASK, "scope.expect-unknown-task", "an expect naming an undeclared task close to a declared one") \
+	X(UNKNOWN_DENIES, "scope.unknown-denies", "a denies condition that a missing attribute makes apply, untested") \
+	X(SHELL_WILDCARD, "scope.shell-wildcard", "'**' in an allowed command pattern also matches ';', '&&', '|'") \
+	X(DOTDOT, "scope.dotdot-pattern", "a path pattern with '..' after a name: never matches a canonical path") \
+	X(RELATIVE_PATH, "scope.relative-path", "a relative path pattern for a file action: never matches")
 
 enum {
 #define SC_X(e, id, desc) SC_LINT_##e,

@@ -9,6 +9,8 @@
 void *scParseAlloc(void *(*alloc)(size_t), sc_parser *ps);
 void scParseFree(void *p, void (*release)(void *));
 void scParse(void *p, int major, sc_token minor);
+int scParseAccepts(void *p, int major);
+unsigned long long scParseExpected(void *p);
 
 const char *const sc_cond_op_names[SC_C_COUNT] = {
 #define SC_X(e, s) s,
@@ -231,6 +233,181 @@ static const char *statement_name(int kw)
 	}
 }
 
+#define BIT(t) (1ull << (t))
+
+/* What the parser could take, in groups a newcomer reads as one thing, in
+ * the order a message lists them.  A group is named when all its tokens
+ * are acceptable; what is left is named token by token. */
+static const struct { unsigned long long bits; const char *text; } groups[] = {
+	{ BIT(TK_WORD) | BIT(TK_STRING) | BIT(TK_SETREF) | BIT(TK_AT), "an item (a pattern or @set)" },
+	{ BIT(TK_WORD) | BIT(TK_STRING) | BIT(TK_NOT) | BIT(TK_LPAREN) | BIT(TK_HAS), "a condition" },
+	{ BIT(TK_WORD) | BIT(TK_STRING), "a name" },
+	{ BIT(TK_EQ) | BIT(TK_NE) | BIT(TK_LT) | BIT(TK_LE) | BIT(TK_GT) | BIT(TK_GE) | BIT(TK_IN) |
+	  BIT(TK_LIKE) | BIT(TK_MATCHES), "an operator (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `like`, `matches`)" },
+	{ BIT(TK_KEYEQ), "an attribute KEY=VALUE" },
+	{ BIT(TK_COMMA), "a comma" },
+	{ BIT(TK_WHEN), "`when`" },
+	{ BIT(TK_EXTENDS), "`extends`" },
+	{ BIT(TK_AND), "`and`" },
+	{ BIT(TK_OR), "`or`" },
+	{ BIT(TK_RPAREN), "`)`" },
+	{ BIT(TK_RBRACKET), "`]`" },
+	{ BIT(TK_ASSIGN), "`=`" },
+	{ BIT(TK_REGEX), "a regex /.../" },
+	{ BIT(TK_ALLOWS) | BIT(TK_ASKS) | BIT(TK_DENIES), "a clause (`allows`, `asks`, `denies`)" },
+	{ BIT(TK_TASK) | BIT(TK_LET) | BIT(TK_INCLUDE) | BIT(TK_EXPECT) | BIT(0),
+	  "a new statement (`task`, `let`, `include`, `expect`)" },
+	{ BIT(0), "the end of the file" },
+};
+
+/* The spelling of each keyword, for single tokens of a partial group and
+ * for "did you mean". */
+static const struct { int type; const char *word; } keywords[] = {
+	{ TK_TASK, "task" }, { TK_EXTENDS, "extends" }, { TK_ALLOWS, "allows" }, { TK_ASKS, "asks" },
+	{ TK_DENIES, "denies" }, { TK_LET, "let" }, { TK_INCLUDE, "include" }, { TK_EXPECT, "expect" },
+	{ TK_WHEN, "when" }, { TK_AND, "and" }, { TK_OR, "or" }, { TK_NOT, "not" }, { TK_IN, "in" },
+	{ TK_HAS, "has" }, { TK_MATCHES, "matches" }, { TK_LIKE, "like" },
+};
+
+static void add_part(char parts[][96], size_t *n, const char *text)
+{
+	if (*n < 24)
+		snprintf(parts[(*n)++], 96, "%s", text);
+}
+
+/* "a comma, `when`, a clause (...) or a new statement (...)" for MASK;
+ * NAME_AS renames the "a name" group ("a resource pattern"). */
+static void describe_expected(unsigned long long mask, const char *name_as, char *buf, size_t bufsz)
+{
+	char parts[24][96];
+	size_t n = 0;
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+		if ((mask & groups[g].bits) != groups[g].bits)
+			continue;
+		bool is_name = groups[g].bits == (BIT(TK_WORD) | BIT(TK_STRING));
+		add_part(parts, &n, is_name && name_as ? name_as : groups[g].text);
+		mask &= ~groups[g].bits;
+	}
+	for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
+		if (mask & BIT(keywords[k].type)) {
+			char q[32];
+			snprintf(q, sizeof q, "`%s`", keywords[k].word);
+			add_part(parts, &n, q);
+			mask &= ~BIT(keywords[k].type);
+		}
+	for (int t = 1; t < 64; t++)
+		if ((mask & BIT(t)) && token_desc(t))
+			add_part(parts, &n, token_desc(t));
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o < bufsz; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int w = snprintf(buf + o, bufsz - o, "%s%s", sep, parts[i]);
+		o += w > 0 ? (size_t)w : 0;
+	}
+}
+
+/* Words a newcomer writes for a keyword that are more than two edits
+ * away from it. */
+static const struct { const char *word; int type; } aliases[] = {
+	{ "deny", TK_DENIES }, { "denys", TK_DENIES }, { "forbid", TK_DENIES }, { "forbids", TK_DENIES },
+	{ "permit", TK_ALLOWS }, { "permits", TK_ALLOWS }, { "grants", TK_ALLOWS },
+	{ "if", TK_WHEN }, { "where", TK_WHEN }, { "import", TK_INCLUDE },
+};
+
+static const char *keyword_word(int type)
+{
+	for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
+		if (keywords[k].type == type)
+			return keywords[k].word;
+	return NULL;
+}
+
+/* The keyword of MASK closest to WORD: one edit, or two for words of four
+ * bytes or more, or a known alias (`deny` for `denies`); NULL if none. */
+static const char *closest_keyword(sc_str word, unsigned long long mask)
+{
+	for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
+		if ((mask & BIT(aliases[k].type)) && sc_str_eq(word, sc_str_c(aliases[k].word)))
+			return keyword_word(aliases[k].type);
+	const char *best = NULL;
+	unsigned bestd = 3;
+	for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++) {
+		if (!(mask & BIT(keywords[k].type)))
+			continue;
+		unsigned d = sc_edit_distance(word, sc_str_c(keywords[k].word), 2);
+		if (d < bestd && (d == 1 || word.n >= 4)) {
+			best = keywords[k].word;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/* Keywords a bare word can stand in for by mistake and still parse as a
+ * pattern, so that the error comes one token later. */
+#define STATEMENTS (BIT(TK_TASK) | BIT(TK_LET) | BIT(TK_INCLUDE) | BIT(TK_EXPECT))
+#define FOLLOWS_NAME (BIT(TK_ALLOWS) | BIT(TK_ASKS) | BIT(TK_DENIES) | BIT(TK_WHEN) | BIT(TK_EXTENDS) | \
+		      BIT(TK_TASK) | BIT(TK_LET) | BIT(TK_INCLUDE) | BIT(TK_EXPECT))
+
+/* Is SP the first token on its line? */
+static bool starts_line(sc_parser *ps, sc_span sp)
+{
+	const sc_source *src = sc_diag_source(ps->diag, sp.file);
+	size_t i = sp.off;
+	while (i > 0 && (src->text[i - 1] == ' ' || src->text[i - 1] == '\t'))
+		i--;
+	return i == 0 || src->text[i - 1] == '\n';
+}
+
+/* " (did you mean `allows`?)" when the bad token, or the word just before
+ * it, is a misspelt keyword; other hints a newcomer needs.  Returns true
+ * when the hint is about the word before, which the error then points at. */
+static bool keyword_hint(sc_parser *ps, int major, char *buf, size_t bufsz)
+{
+	buf[0] = '\0';
+	const char *prev_kw = NULL;
+	char q[96] = "";
+	if (ps->prev.type == TK_WORD) {
+		sc_str w = sc_span_text(ps->diag, ps->prev.span);
+		prev_kw = closest_keyword(w, FOLLOWS_NAME);
+		sc_quote(q, sizeof q, w);
+	}
+	/* a misspelt statement keyword at the start of a line was read as the
+	 * resource of the item before: that word is the mistake */
+	bool prev_first = prev_kw && starts_line(ps, ps->prev.span) &&
+			  closest_keyword(sc_span_text(ps->diag, ps->prev.span), STATEMENTS);
+	const char *kw = major == TK_WORD && !prev_first
+				 ? closest_keyword(sc_span_text(ps->diag, ps->cur.span), ps->expected)
+				 : NULL;
+	if (kw) {
+		snprintf(buf, bufsz, " (did you mean `%s`?)", kw);
+	} else if (major == TK_ASSIGN && (ps->expected & BIT(TK_EQ))) {
+		snprintf(buf, bufsz, " (did you mean `==`?)");
+	} else if ((major == TK_ALLOWS || major == TK_ASKS || major == TK_DENIES) && !(ps->expected & BIT(major))) {
+		snprintf(buf, bufsz, " (a clause belongs to a task: `task NAME %s ...`)", keyword_word(major));
+	} else if (prev_kw) {
+		snprintf(buf, bufsz, " ('%s' was read as a name: did you mean `%s`?)", q, prev_kw);
+		return true;
+	}
+	return false;
+}
+
+/* What to call the names the parser wants, from where it is. */
+static const char *name_role(sc_parser *ps)
+{
+	static const char *const expect_roles[] = { "a decision (`allow`, `ask`, `deny`)", "a task name",
+						    "an action", "a resource" };
+	if (ps->nopen && sc_span_text(ps->diag, ps->open[ps->nopen - 1]).s[0] == '[')
+		return "a value";
+	if (ps->stmt_kw.type == TK_EXPECT)
+		return expect_roles[ps->stmt_ntok < 3 ? ps->stmt_ntok : 3];
+	int prev = ps->prev.type;
+	if ((prev == TK_WORD || prev == TK_STRING) && (ps->expected & BIT(TK_WHEN)))
+		return "a resource pattern";
+	return NULL;
+}
+
 /* Called by lemon on a syntax error; the driver then drops the statement.
  * The message names what was found and, from the previous token, what the
  * grammar wanted there. */
@@ -253,6 +430,9 @@ void sc_parse_syntax_error(sc_parser *ps, int major)
 	sc_span at = error_site(ps);
 	sc_str pk = sc_span_text(ps->diag, ps->prev.span);
 	int pn = (int)pk.n;
+	char want[1024] = "", hint[256];
+	describe_expected(ps->expected, name_role(ps), want, sizeof want);
+	bool at_prev = keyword_hint(ps, major, hint, sizeof hint);
 	if (ps->nopen && (major == 0 || is_statement_start(major))) {
 		sc_span open = ps->open[ps->nopen - 1];
 		char c = sc_span_text(ps->diag, open).s[0];
@@ -279,12 +459,13 @@ void sc_parse_syntax_error(sc_parser *ps, int major)
 		sc_error(ps->diag, at, "expected %s after '%.*s', found %s",
 			 prev == TK_HAS ? "an attribute name" : "a value", pn, pk.s, found);
 	} else if (major == 0 && statement_name(ps->stmt_kw.type)) {
-		sc_error(ps->diag, ps->stmt_kw.span, "incomplete '%s' statement at end of file",
-			 statement_name(ps->stmt_kw.type));
+		sc_error(ps->diag, ps->stmt_kw.span, "incomplete '%s' statement at end of file%s%s",
+			 statement_name(ps->stmt_kw.type), *want ? ": expected " : "", want);
 	} else if (major == 0) {
-		sc_error(ps->diag, at, "unexpected end of file");
+		sc_error(ps->diag, at, "unexpected end of file%s%s", *want ? ": expected " : "", want);
 	} else {
-		sc_error(ps->diag, ps->cur.span, "syntax error: unexpected %s", found);
+		sc_error(ps->diag, at_prev ? ps->prev.span : ps->cur.span, "unexpected %s%s%s%s", found, hint,
+			 *want ? "; expected " : "", want);
 	}
 }
 
@@ -323,10 +504,12 @@ static void track_statement(sc_parser *ps, sc_token t)
 	} else if ((t.type == TK_RPAREN || t.type == TK_RBRACKET) && ps->nopen) {
 		ps->nopen--;
 	}
+	ps->stmt_ntok++;
 	if (is_statement_start(t.type)) {
 		ps->stmt_kw = t;
 		ps->stmt_name.type = 0;
 		ps->nopen = 0;
+		ps->stmt_ntok = 0;
 	} else if (is_statement_start(ps->prev.type) && ps->prev.type == ps->stmt_kw.type &&
 		   ps->prev.span.off == ps->stmt_kw.span.off) {
 		ps->stmt_name = t;
@@ -376,7 +559,15 @@ sc_ast_file *sc_parse_file(sc_arena *a, sc_diag *d, uint32_t file)
 			ps.prev.type = 0;
 		}
 		ps.cur = t;
-		scParse(parser, t.type, t);
+		/* A token the parser cannot take is reported here, before lemon
+		 * sees it: the stack still says what it could take instead. */
+		if (scParseAccepts(parser, t.type)) {
+			scParse(parser, t.type, t);
+		} else {
+			ps.expected = scParseExpected(parser);
+			sc_parse_syntax_error(&ps, t.type);
+			ps.expected = 0;
+		}
 		if (ps.failed && is_statement_start(t.type) && t.type != 0) {
 			/* The error was detected at the keyword that starts the
 			 * next statement: drop the broken one and feed it again. */

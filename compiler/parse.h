@@ -33,6 +33,9 @@ typedef struct sc_parser {
 	sc_vec broken;           /* sc_str * of dropped task/let names */
 	sc_span open[64];        /* unclosed ( and [ of the statement, for errors */
 	uint32_t nopen;
+	uint32_t stmt_ntok;      /* tokens of the statement after its keyword */
+	unsigned long long expected; /* tokens the parser could take instead
+	                                (bit TK_x; bit 0: end of file), 0 if unknown */
 } sc_parser;
 
 /* Linked lists used only while parsing; sealed into arrays. */

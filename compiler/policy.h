@@ -24,6 +24,7 @@ typedef struct sc_item {
 	sc_span span;           /* the item as written (inside its task or let) */
 	sc_span via;            /* the outermost @SET reference, or file 0 */
 	uint32_t index;         /* position in sc_policy.items = source order */
+	const sc_ast_item *ast; /* the item as parsed (pattern spans, for lints) */
 } sc_item;
 
 typedef struct sc_task {
@@ -41,6 +42,7 @@ typedef struct sc_expect {
 	sc_str task, action, resource;  /* resource "" when omitted */
 	sc_ast_attr *attrs;
 	uint32_t nattrs;
+	sc_span task_span;      /* the task name as written */
 } sc_expect;
 
 /* A `let` set, kept for lints (the items themselves are expanded). */

@@ -19,6 +19,22 @@ static json_t *location_json(sc_diag *d, sc_span sp)
 	return o;
 }
 
+/* The region a fix-it replaces: start, and the position after its last
+ * byte (SARIF's endColumn is exclusive). */
+static void fix_region(sc_diag *d, sc_span sp, unsigned pos[4])
+{
+	sc_diag_linecol(d, sp, &pos[0], &pos[1]);
+	sc_diag_linecol(d, (sc_span){ sp.file, sp.off + sp.len, 0 }, &pos[2], &pos[3]);
+}
+
+static json_t *fix_json(sc_diag *d, const sc_diag_record *r)
+{
+	unsigned pos[4];
+	fix_region(d, r->fix_span, pos);
+	return json_pack("{s:i,s:i,s:i,s:i,s:s}", "line", pos[0], "column", pos[1], "end_line", pos[2],
+			 "end_column", pos[3], "replacement", r->fix);
+}
+
 void sc_report_document(void *value, FILE *out)
 {
 	json_t *v = value;
@@ -42,6 +58,8 @@ void sc_report_json(sc_diag *d, FILE *out)
 		if (r->rule)
 			json_object_set_new(o, "rule", json_string(r->rule));
 		json_object_set_new(o, "message", json_string(r->msg));
+		if (r->fix)
+			json_object_set_new(o, "fix", fix_json(d, r));
 		if (r->sev == SC_SEV_NOTE && last) {
 			json_t *notes = json_object_get(last, "notes");
 			if (!notes) {
@@ -103,6 +121,20 @@ static json_t *sarif_location(sc_diag *d, sc_span sp, const char *text)
 	return loc;
 }
 
+/* SARIF fixes[]: one replacement in the artifact of the result. */
+static json_t *sarif_fixes(sc_diag *d, const sc_diag_record *r)
+{
+	unsigned pos[4];
+	fix_region(d, r->fix_span, pos);
+	const sc_source *src = sc_diag_source(d, r->fix_span.file);
+	json_t *region = json_pack("{s:i,s:i,s:i,s:i}", "startLine", pos[0], "startColumn", pos[1], "endLine",
+				   pos[2], "endColumn", pos[3]);
+	json_t *repl = json_pack("{s:o,s:{s:s}}", "deletedRegion", region, "insertedContent", "text", r->fix);
+	json_t *change = json_pack("{s:{s:o},s:[o]}", "artifactLocation", "uri", uri_json(src ? src->path : "unknown"),
+				   "replacements", repl);
+	return json_pack("[{s:{s:s},s:[o]}]", "description", "text", r->fix, "artifactChanges", change);
+}
+
 static int rule_index(const char *rule)
 {
 	for (int i = 0; i < SC_LINT_COUNT; i++)
@@ -141,6 +173,8 @@ void sc_report_sarif(sc_diag *d, FILE *out)
 		if (r->span.file)
 			json_array_append_new(locs, sarif_location(d, r->span, NULL));
 		json_object_set_new(res, "locations", locs);
+		if (r->fix)
+			json_object_set_new(res, "fixes", sarif_fixes(d, r));
 		json_array_append_new(results, res);
 		last = res;
 	}

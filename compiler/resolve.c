@@ -30,6 +30,7 @@ typedef struct sc_proto {
 	bool has_resource;
 	const sc_cond *cond;
 	sc_span span, via;
+	const sc_ast_item *ast;
 } sc_proto;
 
 typedef struct sc_setdecl {
@@ -548,7 +549,7 @@ static void expand_set(sc_resolver *r, sc_setdecl *set)
 		sc_ast_item *it = s->items[k];
 		if (!it->is_set) {
 			set->protos[n++] = (sc_proto){ it->action, it->resource, it->has_resource,
-						       it->cond, it->span, { 0, 0, 0 } };
+						       it->cond, it->span, { 0, 0, 0 }, it };
 			continue;
 		}
 		sc_setdecl *ref = sc_map_get(&r->set_names, it->set);
@@ -596,6 +597,7 @@ static void expand_clause(sc_resolver *r, const sc_ast_clause *cl)
 			it->has_resource = a->has_resource;
 			it->cond = a->cond;
 			it->span = a->span;
+			it->ast = a;
 			continue;
 		}
 		const sc_setdecl *set = sc_map_get(&r->set_names, a->set);
@@ -610,6 +612,7 @@ static void expand_clause(sc_resolver *r, const sc_ast_clause *cl)
 			it->cond = cond_and(r, a->cond, p->cond, a->span);
 			it->span = p->span;
 			it->via = a->span;
+			it->ast = p->ast;
 		}
 	}
 }
@@ -760,6 +763,7 @@ static sc_policy *flatten(sc_resolver *r)
 		e->span = s->span;
 		e->decision = s->expect;
 		e->task = s->task.name;
+		e->task_span = s->task.span;
 		e->action = s->action.name;
 		e->resource = s->has_resource ? s->resource.name : (sc_str){ "", 0 };
 		e->attrs = s->attrs;
@@ -815,6 +819,8 @@ static sc_policy *resolve_root(sc_diag *d, uint32_t root, const sc_fileops *ops)
 	sc_map_init(&r.broken);
 	unsigned errors = d->errors;
 	sc_policy *p = NULL;
+	bool deferred = d->defer;
+	sc_diag_defer(d);
 	load_statements(&r, root);
 	/* Declarations and references are checked even after syntax errors
 	 * (the names of dropped statements are known, see parse.c), so that
@@ -827,6 +833,8 @@ static sc_policy *resolve_root(sc_diag *d, uint32_t root, const sc_fileops *ops)
 		if (d->errors == errors)
 			p = flatten(&r);
 	}
+	if (!deferred)
+		sc_diag_flush(d);
 	if (!p) {
 		free_regexes((sc_cond **)r.regexes.v, r.regexes.n);
 		sc_vec_free(&r.regexes);

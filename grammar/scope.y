@@ -322,3 +322,50 @@ test(C) ::= HAS(H) name(K). {
 
 values(L) ::= name(V). { memset(&L, 0, sizeof L); sc_plist_add(ps, &L, name_box(ps, V)); }
 values(L) ::= values(L0) COMMA name(V). { L = L0; sc_plist_add(ps, &L, name_box(ps, V)); }
+
+%code {
+/* What the parser can take next, for error messages (parse.c).  Lemon has
+ * no API for it, so this walks its tables the way yy_find_shift_action and
+ * yy_reduce do, on a copy of the top of the stack: LALR tables may reduce on
+ * a token they then reject, but they never shift one, so "shifts after the
+ * reductions it triggers" is exactly "acceptable here". */
+_Static_assert(YYNTOKEN <= 64, "token numbers fit a 64-bit mask");
+
+int scParseAccepts(void *parser, int major)
+{
+	yyParser *pp = parser;
+	YYACTIONTYPE pushed[64]; /* states pushed by reductions, above depth */
+	int npushed = 0;
+	int depth = (int)(pp->yytos - pp->yystack);
+	YYACTIONTYPE state = pp->yytos->stateno;
+	for (int steps = 0; steps < 10000; steps++) {
+		YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)major, state);
+		if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION)
+			return 1;
+		if (act < YY_MIN_REDUCE)
+			return 0; /* the error action */
+		unsigned rule = act - YY_MIN_REDUCE;
+		int pop = -yyRuleInfoNRhs[rule];
+		while (pop && npushed) {
+			npushed--;
+			pop--;
+		}
+		depth -= pop;
+		if (depth < 0 || npushed == 64)
+			return 1; /* cannot happen on a valid stack: do not claim an error */
+		YYACTIONTYPE below = npushed ? pushed[npushed - 1] : pp->yystack[depth].stateno;
+		state = yy_find_reduce_action(below, yyRuleInfoLhs[rule]);
+		pushed[npushed++] = state;
+	}
+	return 1;
+}
+
+unsigned long long scParseExpected(void *parser)
+{
+	unsigned long long mask = 0;
+	for (int t = 0; t < YYNTOKEN; t++)
+		if (scParseAccepts(parser, t))
+			mask |= 1ull << t;
+	return mask;
+}
+}

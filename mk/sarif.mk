@@ -13,7 +13,9 @@ $(SARIF_MULTITOOL):
 sarif-validate: scopec $(SARIF_MULTITOOL)
 	./scopec check --format=sarif tests/cases/lint/triage-widened.scope > $(B)/lint.sarif; test $$? -le 1
 	./scopec check --format=sarif tests/cases/errors/multiple-errors.scope > $(B)/errors.sarif; test $$? -le 1
-	for f in $(B)/lint.sarif $(B)/errors.sarif; do \
+	./scopec check --format=sarif tests/cases/lint/missing-comma.scope tests/cases/lint/shallow-deny.scope \
+	  tests/cases/lint/unknown-denies.scope > $(B)/fixits.sarif; test $$? -le 1
+	for f in $(B)/lint.sarif $(B)/errors.sarif $(B)/fixits.sarif; do \
 	  $(SARIF_MULTITOOL) validate $$f > $(B)/sarif-validate.log 2>&1; cat $(B)/sarif-validate.log; \
 	  if grep -q ': error ' $(B)/sarif-validate.log; then exit 1; fi; \
 	done

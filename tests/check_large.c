@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 START_TEST(clause_of_100k_items)
 {
@@ -53,6 +54,41 @@ START_TEST(policy_of_10_megabytes)
 	ck_assert_int_eq(sc_test_decide(p, "role777 http.get https://svc777.example.com/a channel=internal"), SC_ALLOW);
 	ck_assert_int_eq(sc_test_decide(p, "role777 http.get https://svc778.example.com/a channel=internal"), SC_DENY);
 	sc_policy_free(p);
+	free(b.s);
+}
+END_TEST
+
+/* The lints on the shapes above and on trap-dense ones: each lint is
+ * linear or bounded by a work budget, so these take seconds, not hours. */
+static void lint_quickly(const char *what, const char *text, const char *needle)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char *out = sc_test_lint(text);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "lint of %s: %.2f s\n", what, s);
+	ck_assert_msg(!needle || strstr(out, needle), "%s: want '%s'", what, needle);
+	free(out);
+}
+
+START_TEST(lints_are_linear)
+{
+	sc_buf b = { 0 };
+	for (int i = 0; b.n < 10u * 1024 * 1024; i++)
+		sc_buf_printf(&b, "task role%d allows read docs.%d.**, http.get \"https://svc%d.example.com/**\" "
+			"when channel == \"internal\" denies config.* service.%d\n", i, i, i, i);
+	lint_quickly("10 MB policy", b.s, NULL);
+	b.n = 0;
+	/* one task, 100k items: missing commas, shallow denies, shell wildcards,
+	 * conditional denies, and as many expects */
+	sc_buf_printf(&b, "task t allows git.**, fs.read /**, bash \"git **\"\n");
+	for (int i = 0; i < 25000; i++)
+		sc_buf_printf(&b, " denies git.push%d git.reset%d, fs.read /h/%d/*, git.x%d when k%d == \"1\"\n"
+			      " allows bash \"make%d **\"\n", i, i, i, i, i, i);
+	for (int i = 0; i < 100000; i++)
+		sc_buf_printf(&b, "expect deny t%d git.push\n", i % 7);
+	lint_quickly("100k trap items", b.s, "[scope.missing-comma]");
 	free(b.s);
 }
 END_TEST
@@ -180,6 +216,7 @@ Suite *sc_suite_large(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, clause_of_100k_items);
 	tcase_add_test(tc, policy_of_10_megabytes);
+	tcase_add_test(tc, lints_are_linear);
 	tcase_add_test(tc, string_of_1_megabyte);
 	tcase_add_test(tc, deep_nesting_is_rejected);
 	tcase_add_test(tc, long_and_chain_is_flat);

@@ -148,6 +148,49 @@ START_TEST(caret_under_column)
 }
 END_TEST
 
+/* Parses TEXT and wants NEEDLE among its diagnostics. */
+static void wants(const char *text, const char *needle)
+{
+	parse(text);
+	ck_assert_msg(strstr(diag_text, needle), "want '%s' for:\n%s\ngot:\n%s", needle, text, diag_text);
+	done();
+}
+
+START_TEST(expected_tokens)
+{
+	wants("task t allows read x y", "t.scope:1:22: error: unexpected name 'y'; expected a comma, `when`, a clause "
+	      "(`allows`, `asks`, `denies`) or a new statement (`task`, `let`, `include`, `expect`)\n");
+	wants("task t allows", "empty item list after 'allows'");
+	wants("let s = read\nallows write", "t.scope:2:1: error: unexpected keyword 'allows' (a clause belongs to a task: "
+	      "`task NAME allows ...`); expected a resource pattern, a comma, `when` or a new statement");
+	wants("expect allow t", "incomplete 'expect' statement at end of file: expected an action\n");
+	wants("task t allows x when k in [ ]", "unexpected ']'; expected a value\n");
+	wants("task t allows x when k in [\"a\" \"b\"]", "expected a comma or `]`\n");
+	wants("let readers read docs.**", "unexpected name 'read'; expected `=`\n");
+	wants("expect allow t x y k=v z", "expected an attribute KEY=VALUE or a new statement");
+	wants("task t allows read when k = \"a\"", "unexpected '=' (did you mean `==`?); expected an operator (`==`, ");
+}
+END_TEST
+
+START_TEST(keyword_typos)
+{
+	wants("task coder alows git.**", "t.scope:1:12: error: unexpected name 'alows' (did you mean `allows`?); expected");
+	wants("task t deny x", "unexpected name 'deny' (did you mean `denies`?)");
+	wants("task t extend u", "(did you mean `extends`?)");
+	wants("task t allows read x wehn k == \"a\"", "unexpected name 'wehn' (did you mean `when`?)");
+	wants("task t allows r when k == \"a\" an j == \"b\"", "(did you mean `and`?)");
+	wants("task c allows git.** denise git.push",
+	      "t.scope:1:22: error: unexpected name 'git.push' ('denise' was read as a name: did you mean `denies`?)");
+	wants("task t allows read\nexpcet allow t read", "t.scope:2:1: error: unexpected name 'allow' ('expcet' was read as "
+	      "a name: did you mean `expect`?)");
+	wants("expcet allow t x", "t.scope:1:1: error: unexpected name 'expcet' (did you mean `expect`?)");
+	/* no keyword is near: no guess */
+	parse("task t allows read x zebra");
+	ck_assert_ptr_null(strstr(diag_text, "did you mean"));
+	done();
+}
+END_TEST
+
 Suite *sc_suite_parse(void)
 {
 	Suite *s = suite_create("parse");
@@ -158,6 +201,8 @@ Suite *sc_suite_parse(void)
 	tcase_add_test(tc, recovery_reports_each_statement);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, caret_under_column);
+	tcase_add_test(tc, expected_tokens);
+	tcase_add_test(tc, keyword_typos);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -43,6 +43,27 @@ START_TEST(reference_errors)
 }
 END_TEST
 
+/* Parse errors are found before reference errors; they print in source
+ * order all the same, each error with its notes. */
+START_TEST(errors_in_source_order)
+{
+	char *diag = NULL;
+	sc_policy *p = sc_test_policy("task a allows @nothing\n"
+				      "task c allows read,\n"
+				      "task b extends nobody\n"
+				      "task a\n",
+				      &diag);
+	ck_assert_ptr_null(p);
+	const char *l1 = strstr(diag, "t.scope:1:15: error: unknown set");
+	const char *l2 = strstr(diag, "t.scope:2:19: error: expected an item after ','");
+	const char *l3 = strstr(diag, "t.scope:3:16: error: unknown task 'nobody'");
+	const char *l4 = strstr(diag, "t.scope:4:6: error: duplicate declaration of task 'a'");
+	const char *n4 = strstr(diag, "t.scope:1:6: note: task 'a' was first declared here");
+	ck_assert_msg(l1 && l2 && l3 && l4 && n4 && l1 < l2 && l2 < l3 && l3 < l4 && l4 < n4, "%s", diag);
+	free(diag);
+}
+END_TEST
+
 START_TEST(many_errors_in_one_run)
 {
 	char *diag = NULL;
@@ -205,6 +226,7 @@ Suite *sc_suite_resolve(void)
 	tcase_add_test(tc, declaration_errors);
 	tcase_add_test(tc, reference_errors);
 	tcase_add_test(tc, many_errors_in_one_run);
+	tcase_add_test(tc, errors_in_source_order);
 	tcase_add_test(tc, flattening);
 	tcase_add_test(tc, sets_expand_with_conditions);
 	tcase_add_test(tc, set_bomb_is_rejected);

@@ -1,10 +1,12 @@
 /*
  * fuzz_policy.c — libFuzzer target for the whole front end: lexer, grammar,
  * error recovery, diagnostics, resolver and, when the policy resolves, the
- * reference evaluator on requests derived from the input.
+ * reference evaluator on requests derived from the input, and the lints
+ * of `scopec check` (with their witnesses and fix-its).
  * Build and run: make fuzz
  */
 #include "fmt.h"
+#include "lint.h"
 #include "refeval.h"
 #include "request.h"
 #include "resolve.h"
@@ -28,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sc_diag_init(&d, devnull);
 	sc_policy *p = sc_resolve_text(&d, "fuzz.scope", (const char *)data, size);
 	if (p) {
+		sc_lint(&d, p);
 		sc_ref_ctx *c = sc_ref_new();
 		sc_reqparse rp;
 		sc_reqparse_init(&rp);
