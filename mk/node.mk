@@ -12,6 +12,8 @@
 # same sources and rules, another build directory).  node-gyp is run with
 # --nodedir=/usr, so it never downloads headers; where the machine allows it
 # (root: unshare -n) it runs without any network at all, which proves it.
+# The archives are built with the compiler alone ($(firstword $(CC))): node-gyp
+# links with its own flags, so instrumentation (make coverage) cannot reach them.
 
 NODE       ?= node
 NPM        ?= npm
@@ -25,7 +27,7 @@ NODE_NODEDIR ?= /usr
 # In the sub-make (B = build/node-pic) the Makefile's own rules build them.
 ifneq ($(B),$(NODE_PIC))
 $(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a &: $(wildcard runtime/*.[ch] runtime/enforce/*.[ch] grammar/shell.re)
-	$(MAKE) --no-print-directory B=$(NODE_PIC) OPT="-O2 -g -fPIC" $(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a
+	$(MAKE) --no-print-directory B=$(NODE_PIC) CC="$(firstword $(CC))" OPT="-O2 -g -fPIC" $(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a
 endif
 
 node-lib: $(NODE_PIC)/libscope.a $(NODE_PIC)/libscope-enforce.a
