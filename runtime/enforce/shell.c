@@ -98,6 +98,7 @@ enum {
 	W_ASSIGN = 1 << 7,    /* NAME=... or NAME+=... */
 	W_ARRAY = 1 << 8,     /* NAME[...]=... */
 	W_PROCSUB = 1 << 9,   /* the whole word is one <( ) or >( ) */
+	W_CONT = 1 << 10,     /* a line continuation inside (i\<newline>f is the keyword if) */
 };
 #define W_UNKNOWN (W_EXPAND | W_GLOB | W_BRACE | W_UNDECODED)
 
@@ -184,6 +185,7 @@ static const char *tok_error(int t)
 	case SH_RPAREN: return "syntax error: unbalanced ')'";
 	case SH_CASEOP: return "syntax error near ';;' (outside case)";
 	case SH_REDIR: return "syntax error near a redirection";
+	case SH_CONTOP: return "line continuation inside an operator";
 	case SH_WORD: return "syntax error near a word";
 	default: return "syntax error near a reserved word";
 	}
@@ -413,6 +415,10 @@ static bool scan_word(parser *p, sh_word *w)
 			put(p, s + 1, 1);
 			break;
 		case SH_P_CONT:
+			fl |= W_CONT;
+			break;
+		case SH_P_CONTX:
+			stop(p, "line continuation after $");
 			break;
 		case SH_P_SQ:
 			fl |= W_QUOTED;
@@ -540,6 +546,10 @@ static const char *const other_shells[] = {
 	"zsh", "fish", "csh", "tcsh", "busybox", "toybox", "yash", "rc", "es", "elvish", "nu",
 	"xonsh", "pwsh", "oksh", "ksh93", "lksh", "scsh",
 };
+static const char *const reserved[] = {
+	"if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "select", "in",
+	"case", "esac", "function", "coproc", "time", "{", "}", "!", "[[", "]]",
+};
 static const char *const var_builtins[] = {
 	"read", "printf", "unset", "declare", "typeset", "local", "export", "readonly",
 	"getopts", "wait", "test", "[", "mapfile", "readarray",
@@ -574,8 +584,8 @@ static const char *shell_options(const sh_word *w, size_t n, size_t *str)
 	*str = 0;
 	for (; i < n; i++) {
 		const sh_word *o = &w[i];
-		if (o->flags & W_UNKNOWN)
-			return "expansion in the options of a shell";
+		if (o->flags & W_UNKNOWN) /* it may be an option, or the string */
+			return c ? "expansion in the string of sh -c" : "expansion in the options of a shell";
 		if (eq(o, "--") || eq(o, "-")) {
 			i++;
 			break;
@@ -804,7 +814,7 @@ static void report(parser *p, const sh_word *w, size_t n, const char *why, size_
 
 static bool fd_word(const sh_word *w)
 {
-	if (w->flags & (W_QUOTED | W_UNKNOWN))
+	if (w->flags & W_UNKNOWN) /* quotes do not matter: >&"2" is fd 2 */
 		return false;
 	if (eq(w, "-"))
 		return true;
@@ -849,7 +859,7 @@ static void parse_redir(parser *p, frame *f, int op, int fd)
 			return;
 		/* >&FILE is &>FILE; anything else is unknown (bash: ambiguous) */
 		r.write = op == SH_R_DUPOUT;
-		r.opaque = op == SH_R_DUPIN || fd != -1 || (w.flags & W_QUOTED);
+		r.opaque = op == SH_R_DUPIN || fd != -1 || w.n == 0;
 		break;
 	case SH_R_IN:
 		r.write = false;
@@ -914,6 +924,11 @@ static void parse_simple(parser *p, int t)
 				sh_word w;
 				if (!scan_word(p, &w))
 					break;
+				if ((w.flags & (W_CONT | W_QUOTED)) == W_CONT && p->nwords == f.w0 && p->nprs == f.r0 &&
+				    IN_LIST(w.s, reserved)) {
+					stop(p, "line continuation inside a reserved word");
+					break;
+				}
 				push_word(p, &w);
 			}
 		} else if (t == SH_REDIR) {
