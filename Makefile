@@ -148,7 +148,7 @@ $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_B := build/fuzz
-FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image
+FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image fuzz_shell
 
 fuzz:
 	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
@@ -159,6 +159,7 @@ fuzz:
 	  seeds=tests/cases/decide; dict=-dict=tests/fuzz/scope.dict; \
 	  [ $$t = fuzz_request ] && { seeds=tests/cases/eval; dict=; }; \
 	  [ $$t = fuzz_image ] && { seeds=; dict=; }; \
+	  [ $$t = fuzz_shell ] && { seeds=tests/cases/shell; dict=-dict=tests/fuzz/shell.dict; }; \
 	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies 2>&1 | tail -12 || exit 1; \
 	done

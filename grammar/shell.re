@@ -186,7 +186,7 @@ int sh_piece(sh_lex *lx, bool dq, const unsigned char **start)
 	*/
 in_dq:
 	/*!re2c
-	nul           { return SH_P_UNTERM; }
+	nul           { lx->cur = *start; return SH_P_UNTERM; }
 	dqplain+      { return SH_P_LIT; }
 	cont          { return SH_P_CONT; }
 	"\\" [$`"\\]  { return SH_P_ESC; }

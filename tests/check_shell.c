@@ -159,6 +159,9 @@ START_TEST(substitutions)
 	expect("echo \"`echo \\\"q\\\"`\"", "echo q|echo `echo \\\"q\\\"`", false);
 	expect("echo $(rm -rf /", "rm -rf /|!echo $(rm -rf /", true);
 	expect("echo $( )", "echo $( )", false);
+	/* the raw text of an unterminated substitution ends at the line's end */
+	expect("$(\"", "!|!$(\"", true);
+	expect("echo \"$(\"", "!|!echo $(\"", true);
 	/* a syntax error inside a backquote stops only that string */
 	expect("echo `a (` ; b", "!a|echo `a (`|b", true);
 }

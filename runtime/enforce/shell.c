@@ -43,7 +43,10 @@ static void *arena_alloc(scope_shell *sh, size_t n)
 	n = (n + 15) & ~(size_t)15;
 	blk *b = sh->arena;
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
+		/* small lines stay small; long ones get geometrically larger blocks */
+		size_t cap = b ? (b->cap < (1 << 20) ? 2 * b->cap : b->cap) : 1024;
+		if (cap < n)
+			cap = n;
 		b = malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
@@ -215,6 +218,8 @@ static void leave(parser *p)
 
 static void put(parser *p, const void *s, size_t n)
 {
+	if (n == 0)
+		return;
 	if (!grow((void **)&p->text, &p->captext, p->ntext + n, 1)) {
 		nomem(p);
 		return;
@@ -489,7 +494,7 @@ static bool scan_word(parser *p, sh_word *w)
 		first = false;
 	}
 	size_t n = p->ntext - t0;
-	const unsigned char *t = p->text + t0;
+	const unsigned char *t = p->text ? p->text + t0 : (const unsigned char *)""; /* nothing put yet */
 	if (lit == SIZE_MAX)
 		lit = n;
 	if (lbrack != SIZE_MAX && memchr(t + lbrack, ']', n - lbrack))
@@ -901,7 +906,8 @@ static void finish_simple(parser *p, frame *f)
 		nomem(p);
 		return;
 	}
-	memcpy(w, p->words + f->w0, n * sizeof *w);
+	if (n)
+		memcpy(w, p->words + f->w0, n * sizeof *w);
 	p->nwords = f->w0;
 	report(p, w, n, why, f->r0);
 }
