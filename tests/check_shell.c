@@ -178,7 +178,7 @@ START_TEST(compounds)
 	expect("select x in a b; do echo $x; done", "echo $x", false);
 	expect("(cd sub && make) && { ls; pwd; }", "cd sub|make|ls|pwd", false);
 	expect("! a | b", "a|b", false);
-	expect("time -p a | time b", "a|time b", false);
+	expect("time -p a | time b", "a|time b|b", false); /* after |, time is the program */
 	expect("if true; then { echo; } fi", "true|echo", false);
 	expect("echo if then fi { }", "echo if then fi { }", false);
 	/* keywords that are quoted are words */
@@ -232,6 +232,19 @@ START_TEST(opaque_commands)
 	expect("command -v ls", "command -v ls|ls", false);
 	expect("exec 3>log", "exec", false);
 	ck_assert_str_eq(why("exec -z x"), "unknown option of exec, command or builtin");
+	/* programs that run a command: best effort, never opaque for an option */
+	expect("env -i FOO=1 bash -c 'rm x'", "env -i FOO=1 bash -c rm x|bash -c rm x|rm x", false);
+	expect("sudo -u root rm -rf /", "sudo -u root rm -rf /|rm -rf /", false);
+	expect("nice -n 5 make; nice -10 make", "nice -n 5 make|make|nice -10 make|make", false);
+	expect("timeout -s KILL 10 pytest -x", "timeout -s KILL 10 pytest -x|pytest -x", false);
+	expect("xargs -0 -n1 rm -f", "xargs -0 -n1 rm -f|rm -f", false);
+	expect("nohup ./srv & stdbuf -oL tail f", "nohup ./srv|./srv|stdbuf -oL tail f|tail f", false);
+	expect("sudo --weird x", "sudo --weird x", false);
+	expect("sudo eval x", "sudo eval x|!eval x", true);
+	expect("find . -name '*.o' -exec rm {} \\; -execdir echo {} +",
+	       "find . -name *.o -exec rm {} ; -execdir echo {} +|rm {}|echo {}", false);
+	expect("find . -exec sh -c 'rm \"$1\"' _ {} \\;", "find . -exec sh -c rm \"$1\" _ {} ;|sh -c rm \"$1\" _ {}|rm $1", false);
+	ck_assert_str_eq(why("env -S 'rm -rf /'"), "env -S (it splits a string into a command)");
 }
 END_TEST
 

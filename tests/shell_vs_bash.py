@@ -42,7 +42,8 @@ SPECIAL = {".", "cd", "pushd", "popd", "eval", "source", "exec", "command", "bui
            "hash", "sh", "bash", "dash", "ash", "ksh", "mksh", "posh", "rbash", "zsh", "fish",
            "csh", "tcsh", "busybox", "declare", "typeset", "local", "export", "readonly", "read",
            "printf", "unset", "getopts", "wait", "test", "[", "yash", "rc", "es", "elvish", "nu",
-           "xonsh", "pwsh", "oksh", "ksh93", "lksh", "scsh", "toybox"}
+           "xonsh", "pwsh", "oksh", "ksh93", "lksh", "scsh", "toybox", "env", "nohup", "nice",
+           "timeout", "time", "stdbuf", "setsid", "sudo", "doas", "xargs", "find"}
 RESERVED = {"if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in",
             "case", "esac", "select", "function", "coproc", "time", "{", "}", "!", "[[", "]]"}
 ANSI = [("\\n", "\n"), ("\\t", "\t"), ("\\\\", "\\"), ("\\'", "'"), ('\\"', '"'), ("\\x41", "A"),

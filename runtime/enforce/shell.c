@@ -635,27 +635,76 @@ static const char *shell_options(const sh_word *w, size_t n, size_t *str)
 }
 
 /* What to do after a command is reported. */
-enum { FOLLOW_NONE, FOLLOW_INNER, FOLLOW_STRING };
+enum { FOLLOW_NONE, FOLLOW_INNER, FOLLOW_STRING, FOLLOW_FIND };
 
-/* exec, command, builtin: the index of the command they run (0: none),
- * or SIZE_MAX when an option is not understood. */
-static size_t wrapped(const sh_word *w, size_t n)
+/* Commands that run the command given in their arguments: its words
+ * follow options (FLAGS take no argument, ARGS one, attached or next) and
+ * OPERANDS fixed operands.  The builtins (exec, command, builtin) are
+ * read strictly: an option they do not have makes the command opaque.
+ * For the programs the reading is best effort, and an option not in the
+ * table only means the inner command is not reported (the policy still
+ * sees the whole command). */
+static const struct wrapper {
+	const char *name, *flags, *args;
+	int operands;
+	bool builtin;
+} wrappers[] = {
+	{ "exec", "cl", "a", 0, true },
+	{ "command", "pvV", "", 0, true },
+	{ "builtin", "", "", 0, true },
+	{ "env", "i0v", "uC", 0, false },
+	{ "nohup", "", "", 0, false },
+	{ "nice", "", "n", 0, false },
+	{ "timeout", "v", "sk", 1, false },
+	{ "time", "pvaq", "fo", 0, false },
+	{ "stdbuf", "", "ioe", 0, false },
+	{ "setsid", "fwc", "", 0, false },
+	{ "sudo", "bEHnPSk", "ugpChDrtUT", 0, false },
+	{ "doas", "n", "uC", 0, false },
+	{ "xargs", "0rtpx", "nLIdPsEa", 0, false },
+};
+
+static const struct wrapper *find_wrapper(const char *name)
 {
-	const char *opts = eq(&w[0], "exec") ? "cl" : eq(&w[0], "command") ? "pvV" : "";
-	size_t i = 1;
-	for (; i < n && is_option(&w[i]) && w[i].s[0] == '-'; i++) {
-		if (eq(&w[i], "--")) {
+	for (size_t i = 0; i < sizeof wrappers / sizeof wrappers[0]; i++)
+		if (strcmp(name, wrappers[i].name) == 0)
+			return &wrappers[i];
+	return NULL;
+}
+
+/* The index of the command that wrapper W[0] runs: 0 when none (or, for a
+ * program, when its options are not understood), SIZE_MAX when a
+ * builtin's option is not understood. */
+static size_t wrapped(const struct wrapper *wr, const sh_word *w, size_t n)
+{
+	size_t none = wr->builtin ? SIZE_MAX : 0, i = 1;
+	for (; i < n && w[i].s[0] == '-' && w[i].s[1]; i++) {
+		const char *o = w[i].s;
+		if (strcmp(o, "--") == 0) {
 			i++;
 			break;
 		}
-		if (eq(&w[0], "exec") && eq(&w[i], "-a")) {
-			i++;
+		if (o[1] == '-') { /* --long=value only: --long value is ambiguous */
+			if (wr->builtin || !strchr(o, '='))
+				return none;
 			continue;
 		}
-		for (const char *f = w[i].s + 1; *f; f++)
-			if (!strchr(opts, *f))
-				return SIZE_MAX;
+		if (strcmp(wr->name, "nice") == 0 && o[1] >= '0' && o[1] <= '9')
+			continue; /* nice -10 */
+		for (const char *f = o + 1; *f; f++) {
+			if (strchr(wr->args, *f)) {
+				if (f[1] == '\0')
+					i++; /* the argument is the next word */
+				break;
+			}
+			if (!strchr(wr->flags, *f))
+				return none;
+		}
 	}
+	if (strcmp(wr->name, "env") == 0)
+		while (i < n && strchr(w[i].s, '=')) /* NAME=VALUE */
+			i++;
+	i += (size_t)wr->operands;
 	return i < n ? i : 0;
 }
 
@@ -699,14 +748,24 @@ static const char *classify(parser *p, const sh_word *w, size_t n, int *follow, 
 				return "declare -i or -n (arithmetic or a reference)";
 		}
 	}
-	if (eq(cw, "exec") || eq(cw, "command") || eq(cw, "builtin")) {
-		size_t k = wrapped(w + c, n - c);
+	const struct wrapper *wr = find_wrapper(cw->s);
+	if (wr) {
+		if (eq(cw, "env")) /* env -S splits a string into words */
+			for (size_t i = c + 1; i < n && w[i].s[0] == '-'; i++)
+				if (w[i].s[1] == 'S' || strncmp(w[i].s, "--split-string", 14) == 0)
+					return "env -S (it splits a string into a command)";
+		size_t k = wrapped(wr, w + c, n - c);
 		if (k == SIZE_MAX)
 			return "unknown option of exec, command or builtin";
 		if (k) {
 			*follow = FOLLOW_INNER;
 			*arg = c + k;
 		}
+		return NULL;
+	}
+	if (eq(cw, "find")) {
+		*follow = FOLLOW_FIND;
+		*arg = c;
 		return NULL;
 	}
 	const char *b = base_name(cw->s);
@@ -793,6 +852,24 @@ static void flush_redirs(parser *p, size_t r0, size_t idx)
 	}
 }
 
+static void report(parser *p, const sh_word *w, size_t n, const char *why, size_t r0);
+
+/* find ... -exec CMD ARGS ; (also -execdir, -ok, -okdir, and + for ;):
+ * every CMD ARGS is a command of its own ({} stays a word). */
+static void find_exec(parser *p, const sh_word *w, size_t n)
+{
+	for (size_t i = 1; i < n && !p->stop; i++) {
+		if (!eq(&w[i], "-exec") && !eq(&w[i], "-execdir") && !eq(&w[i], "-ok") && !eq(&w[i], "-okdir"))
+			continue;
+		size_t j = i + 1;
+		while (j < n && !eq(&w[j], ";") && !eq(&w[j], "+"))
+			j++;
+		if (j > i + 1)
+			report(p, w + i + 1, j - i - 1, NULL, p->nprs);
+		i = j;
+	}
+}
+
 /* Reports the command W[0..N) (opaque for WHY, or as classified), with
  * the redirections R0.. of the stack, then what it runs in turn: the
  * command of exec/command/builtin (classified again: `command eval`), or
@@ -815,6 +892,8 @@ static void report(parser *p, const sh_word *w, size_t n, const char *why, size_
 		report(p, w + arg, n - arg, NULL, p->nprs);
 	else if (follow == FOLLOW_STRING)
 		reparse(p, w[arg].s, w[arg].n);
+	else if (follow == FOLLOW_FIND)
+		find_exec(p, w + arg, n - arg);
 }
 
 static bool fd_word(const sh_word *w)
