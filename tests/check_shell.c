@@ -245,6 +245,12 @@ START_TEST(opaque_commands)
 	       "find . -name *.o -exec rm {} ; -execdir echo {} +|rm {}|echo {}", false);
 	expect("find . -exec sh -c 'rm \"$1\"' _ {} \\;", "find . -exec sh -c rm \"$1\" _ {} ;|sh -c rm \"$1\" _ {}|rm $1", false);
 	ck_assert_str_eq(why("env -S 'rm -rf /'"), "env -S (it splits a string into a command)");
+	ck_assert_str_eq(why("env 'BASH_FUNC_ls%%=() { rm -rf /; }' bash -c ls"),
+			 "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)");
+	ck_assert_str_eq(why("BASH_ENV=/tmp/x bash -c ls"),
+			 "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)");
+	ck_assert_str_eq(why("PS4='$(rm x)' bash -xc ls"),
+			 "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)");
 }
 END_TEST
 

@@ -44,6 +44,8 @@ SPECIAL = {".", "cd", "pushd", "popd", "eval", "source", "exec", "command", "bui
            "printf", "unset", "getopts", "wait", "test", "[", "yash", "rc", "es", "elvish", "nu",
            "xonsh", "pwsh", "oksh", "ksh93", "lksh", "scsh", "toybox", "env", "nohup", "nice",
            "timeout", "time", "stdbuf", "setsid", "sudo", "doas", "xargs", "find"}
+CODE_VARIABLES = ("BASH_FUNC_", "BASH_ENV=", "ENV=", "PS4=", "PS1=", "PS2=", "PROMPT_COMMAND=",
+                  "SHELLOPTS=", "BASHOPTS=")
 RESERVED = {"if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in",
             "case", "esac", "select", "function", "coproc", "time", "{", "}", "!", "[[", "]]"}
 ANSI = [("\\n", "\n"), ("\\t", "\t"), ("\\\\", "\\"), ("\\'", "'"), ('\\"', '"'), ("\\x41", "A"),
@@ -117,6 +119,8 @@ class Gen:
             # a word that bash would read as a reserved word, a comment or
             # nothing (line continuations are removed before reading words)
             if src.startswith("\\\n") or src.replace("\\\n", "") in RESERVED or os.path.basename(val) in SPECIAL:
+                continue
+            if val.startswith(CODE_VARIABLES):  # BASH_ENV=... : rightly opaque
                 continue
             # a line continuation must not glue the word to a following one
             if src.endswith("\\\n") or src.endswith("\\"):

@@ -634,6 +634,22 @@ static const char *shell_options(const sh_word *w, size_t n, size_t *str)
 	return NULL;
 }
 
+/* NAME=... where NAME makes a shell started with it run code: a startup
+ * file, a prompt or trace string (expanded, so substitutions run), shell
+ * options, or an exported function (bash imports BASH_FUNC_NAME%%=() ...).
+ * Checked on every word, so that env NAME=... counts too. */
+static bool code_variable(const char *s)
+{
+	static const char *const names[] = { "BASH_ENV=", "ENV=", "PS4=", "PS1=", "PS2=",
+					     "PROMPT_COMMAND=", "SHELLOPTS=", "BASHOPTS=" };
+	if (strncmp(s, "BASH_FUNC_", 10) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strncmp(s, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
 /* What to do after a command is reported. */
 enum { FOLLOW_NONE, FOLLOW_INNER, FOLLOW_STRING, FOLLOW_FIND };
 
@@ -717,6 +733,9 @@ static const char *classify(parser *p, const sh_word *w, size_t n, int *follow, 
 	for (size_t i = 0; i < n; i++)
 		if (w[i].flags & W_UNDECODED)
 			return "a $'...' escape that is not decoded (\\u, \\U, \\c or a NUL byte)";
+	for (size_t i = 0; i < n; i++)
+		if (code_variable(w[i].s))
+			return "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)";
 	for (; c < n && (w[c].flags & (W_ASSIGN | W_ARRAY)); c++)
 		if (w[c].flags & W_ARRAY)
 			return "array assignment (its subscript is arithmetic)";
