@@ -229,6 +229,17 @@ class Line:
                 s = t if c == 0 else e
             self.emit("; fi")
             return s if run else 0
+        if depth < 3 and k < 0.19:
+            # case: the subject is a plain literal, so the generator knows
+            # the branch: the first when it equals the pattern, else *
+            pat = r.choice("abcdefgh") + self.g.chars("abcdefgh0123456789", 0, 3)
+            subj = pat if r.random() < 0.5 else pat + "z"
+            self.emit("case " + subj + " in" + r.choice([" ", "\n"]) + r.choice(["", "("]) + pat + ") ")
+            a = self.list(run and subj == pat, depth + 1)
+            self.emit(r.choice([" ;;", ";;", "\n;;"]) + r.choice([" ", "\n"]) + "*) ")
+            b = self.list(run and subj != pat, depth + 1)
+            self.emit(r.choice([" ;;", "\n"]) + " esac")
+            return (a if subj == pat else b) if run else 0
         return self.simple(run)
 
     def andor(self, run, depth):

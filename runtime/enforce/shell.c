@@ -1010,6 +1010,26 @@ static void finish_simple(parser *p, frame *f)
 	report(p, w, n, why, f->r0);
 }
 
+static void parse_compound(parser *p, int t);
+
+/* The body of a function definition: its commands are reported (they run
+ * when it is called), and the line is opaque, since the function may
+ * stand for a command name later on (ls() { rm -rf /; }; ls). */
+static void parse_function_body(parser *p)
+{
+	note(p, "function definition (the function may replace a command)");
+	int t = next_skip_nl(p, true);
+	switch (t) {
+	case SH_LPAREN: case SH_KW_LBRACE: case SH_KW_IF: case SH_KW_WHILE: case SH_KW_UNTIL:
+	case SH_KW_FOR: case SH_KW_SELECT: case SH_KW_CASE: case SH_KW_DLBRACKET:
+		parse_compound(p, t);
+		return;
+	default:
+		stop(p, t == SH_DLPAREN ? "(( )) arithmetic command" : tok_error(t));
+		return;
+	}
+}
+
 static void parse_simple(parser *p, int t)
 {
 	frame f = { .w0 = p->nwords, .r0 = p->nprs };
@@ -1042,8 +1062,17 @@ static void parse_simple(parser *p, int t)
 		}
 		t = next(p, false);
 		if (t == SH_LPAREN) {
-			stop(p, p->nwords - f.w0 == 1 ? "function definition" : tok_error(t));
-			break;
+			if (p->nwords - f.w0 != 1 || p->nprs != f.r0) {
+				syntax_error(p, t);
+				break;
+			}
+			p->nwords = f.w0; /* NAME ( ) BODY: the name is no command */
+			if (next(p, false) != SH_RPAREN) {
+				syntax_error(p, p->tok);
+				return;
+			}
+			parse_function_body(p);
+			return;
 		}
 	}
 	finish_simple(p, &f);
@@ -1056,6 +1085,7 @@ static bool is_terminator(int t)
 	switch (t) {
 	case SH_EOF: case SH_RPAREN: case SH_KW_RBRACE: case SH_KW_THEN: case SH_KW_ELIF:
 	case SH_KW_ELSE: case SH_KW_FI: case SH_KW_DO: case SH_KW_DONE: case SH_KW_ESAC:
+	case SH_CASEOP:
 		return true;
 	default:
 		return false;
@@ -1148,6 +1178,128 @@ static void parse_for(parser *p)
 	body(p, SH_KW_DONE);
 }
 
+/* A word where a reserved word was read (a case pattern named `if`). */
+static int as_word(parser *p, int t)
+{
+	if (t >= SH_KW_IF) {
+		p->lx.cur = p->lx.tok;
+		return p->tok = SH_WORD;
+	}
+	return t;
+}
+
+/* case WORD in [(]PATTERN[|PATTERN]...) LIST ;; ... esac (;& and ;;& too).
+ * The subject and the patterns are words whose substitutions run. */
+static void parse_case(parser *p)
+{
+	sh_word w;
+	if (next(p, false) != SH_WORD || !scan_word(p, &w)) {
+		if (!p->stop)
+			syntax_error(p, p->tok);
+		return;
+	}
+	if (next_skip_nl(p, true) != SH_KW_IN) {
+		syntax_error(p, p->tok);
+		return;
+	}
+	for (;;) {
+		int t = next_skip_nl(p, true);
+		if (t == SH_KW_ESAC || p->stop)
+			return;
+		if (t == SH_LPAREN)
+			t = next(p, false);
+		for (;;) {
+			if (as_word(p, t) != SH_WORD || !scan_word(p, &w)) {
+				if (!p->stop)
+					syntax_error(p, p->tok);
+				return;
+			}
+			if ((t = next(p, false)) != SH_PIPE)
+				break;
+			t = next(p, false);
+		}
+		if (t != SH_RPAREN) {
+			syntax_error(p, t);
+			return;
+		}
+		parse_list(p, NULL);
+		if (p->tok == SH_KW_ESAC || p->stop)
+			return;
+		if (p->tok != SH_CASEOP) {
+			stop(p, p->tok == SH_EOF ? "unterminated case" : tok_error(p->tok));
+			return;
+		}
+	}
+}
+
+static void push_text(parser *p, const char *s)
+{
+	sh_word w = { .s = s, .n = strlen(s), .flags = W_QUOTED };
+	push_word(p, &w);
+}
+
+/* [[ ... ]]: its words are scanned (what they substitute runs) up to an
+ * unquoted ]]; the conditional itself is reported as one opaque command,
+ * since its patterns, regexes and arithmetic are not seen through. */
+static void parse_dbracket(parser *p)
+{
+	frame f = { .w0 = p->nwords, .r0 = p->nprs };
+	push_text(p, "[[");
+	for (;;) {
+		int t = next(p, false);
+		sh_word w;
+		if (t == SH_WORD) {
+			if (!scan_word(p, &w))
+				break;
+			push_word(p, &w);
+			if (w.flags == 0 && strcmp(w.s, "]]") == 0)
+				break;
+			continue;
+		}
+		static const char *const ops[] = { [SH_AND] = "&&", [SH_OR] = "||", [SH_LPAREN] = "(",
+						   [SH_RPAREN] = ")", [SH_PIPE] = "|", [SH_NEWLINE] = "\n" };
+		if (t < (int)(sizeof ops / sizeof ops[0]) && ops[t]) {
+			push_text(p, ops[t]);
+		} else if (t == SH_REDIR && (p->op == SH_R_IN || p->op == SH_R_OUT) && p->fd == -1) {
+			push_text(p, p->op == SH_R_IN ? "<" : ">"); /* string comparisons */
+		} else {
+			stop(p, t == SH_EOF ? "unterminated [[ ]]" : tok_error(t));
+			break;
+		}
+	}
+	size_t n = p->nwords - f.w0;
+	sh_word *w = arena_alloc(p->sh, (n + 1) * sizeof *w);
+	if (!w) {
+		nomem(p);
+		return;
+	}
+	memcpy(w, p->words + f.w0, n * sizeof *w);
+	p->nwords = f.w0;
+	emit(p, w, n, p->stop ? p->stop_why : "[[ ]] conditional (patterns, regexes and arithmetic)");
+}
+
+/* function NAME [( )] BODY */
+static void parse_function(parser *p)
+{
+	sh_word w;
+	if (next(p, false) != SH_WORD || !scan_word(p, &w)) {
+		if (!p->stop)
+			syntax_error(p, p->tok);
+		return;
+	}
+	const char *rest = (const char *)p->lx.cur;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (*rest == '(') {
+		next(p, false);
+		if (next(p, false) != SH_RPAREN) {
+			syntax_error(p, p->tok);
+			return;
+		}
+	}
+	parse_function_body(p);
+}
+
 /* The redirections after a compound command belong to its last simple
  * command (one without words if it had none, as in `{ !; } > f`). */
 static void compound_end(parser *p, size_t ncmds0)
@@ -1184,6 +1336,12 @@ static void parse_compound(parser *p, int t)
 		if (body(p, SH_KW_DO))
 			body(p, SH_KW_DONE);
 		break;
+	case SH_KW_CASE:
+		parse_case(p);
+		break;
+	case SH_KW_DLBRACKET:
+		parse_dbracket(p);
+		break;
 	default: /* SH_KW_FOR, SH_KW_SELECT */
 		parse_for(p);
 		break;
@@ -1201,20 +1359,14 @@ static void parse_command(parser *p, int t)
 		parse_simple(p, t);
 		return;
 	case SH_LPAREN: case SH_KW_LBRACE: case SH_KW_IF: case SH_KW_WHILE: case SH_KW_UNTIL:
-	case SH_KW_FOR: case SH_KW_SELECT:
+	case SH_KW_FOR: case SH_KW_SELECT: case SH_KW_CASE: case SH_KW_DLBRACKET:
 		parse_compound(p, t);
 		return;
-	case SH_KW_CASE:
-		stop(p, "case statement");
-		return;
 	case SH_KW_FUNCTION:
-		stop(p, "function definition");
+		parse_function(p);
 		return;
 	case SH_KW_COPROC:
 		stop(p, "coproc");
-		return;
-	case SH_KW_DLBRACKET:
-		stop(p, "[[ ]] conditional");
 		return;
 	case SH_DLPAREN:
 		stop(p, "(( )) arithmetic command");
