@@ -455,6 +455,24 @@ START_TEST(limits)
 	s = repeat("a\n", 4096, &n);
 	hostile(s, n, false);
 	free(s);
+	/* each wrapper is a command again with the rest of the words: the
+	 * arena bound keeps that linear */
+	s = repeat("sudo ", 200000, &n);
+	hostile(s, n, true);
+	ck_assert_str_eq(why(s), "the split would take more than 32 times the size of the line");
+	free(s);
+	/* every enclosing word keeps the text of a substitution */
+	s = malloc(4 << 20);
+	ck_assert_ptr_nonnull(s);
+	n = 0;
+	for (int i = 0; i < 63; i++)
+		n += (size_t)sprintf(s + n, "echo $(");
+	for (int i = 0; i < 500000; i++)
+		n += (size_t)sprintf(s + n, "a ");
+	for (int i = 0; i < 63; i++)
+		s[n++] = ')';
+	hostile(s, n, true);
+	free(s);
 	/* 4096 commands exactly are fine; the 4097th is not */
 	s = repeat("a\n", 4097, &n);
 	hostile(s, n, true);

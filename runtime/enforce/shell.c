@@ -36,11 +36,23 @@ struct scope_shell {
 	scope_shell_redir *redirs;
 	size_t nredirs, capredirs;
 	const char *why;
+	size_t total, budget; /* arena bytes, and their bound */
+	bool over;            /* an allocation would have passed the bound */
 };
+
+/* Nested substitutions copy their text into every enclosing word, so a
+ * hostile line could take depth times its size; the arena is bounded by
+ * SCOPE_SHELL_MEMORY times the line (and a constant) instead. */
+#define SCOPE_SHELL_MEMORY 32
 
 static void *arena_alloc(scope_shell *sh, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
+	if (n > sh->budget - sh->total) {
+		sh->over = true;
+		return NULL;
+	}
+	sh->total += n;
 	blk *b = sh->arena;
 	if (!b || b->cap - b->used < n) {
 		/* small lines stay small; long ones get geometrically larger blocks */
@@ -170,6 +182,10 @@ static void stop_limit(parser *p, const char *why)
 
 static void nomem(parser *p)
 {
+	if (p->sh->over) {
+		stop_limit(p, "the split would take more than 32 times the size of the line");
+		return;
+	}
 	p->nomem = true;
 	stop_limit(p, "out of memory");
 }
@@ -1462,6 +1478,9 @@ int scope_shell_split(scope_shell **out, const char *line, size_t len)
 	scope_shell *sh = calloc(1, sizeof *sh);
 	if (!sh)
 		return -SCOPE_ENOMEM;
+	/* the constant: SCOPE_SHELL_MAX_COMMANDS small commands */
+	sh->budget = len < SIZE_MAX / (SCOPE_SHELL_MEMORY + 1) - (1 << 20) ? SCOPE_SHELL_MEMORY * len + (1 << 20)
+									     : SIZE_MAX;
 	parser p = { .sh = sh };
 	/* the scanners need a NUL sentinel and no NUL before it */
 	const char *nul = len ? memchr(line, '\0', len) : NULL;

@@ -98,8 +98,10 @@
  *   stops the splitting of that string (bash reads those separately too).
  *
  * Words are bytes; nothing is decoded as UTF-8.  Time and memory are
- * linear in the length of the line (times the bounded nesting of
- * backquotes and sh -c strings, SCOPE_SHELL_MAX_REPARSE).
+ * linear in the length of the line: the result takes at most 32 times
+ * the line's size plus 1 MiB (every enclosing word keeps the text of a
+ * substitution, every wrapper repeats the words it runs); a line that
+ * would take more is opaque, split as far as the bound allowed.
  */
 #ifndef SCOPE_SHELL_H
 #define SCOPE_SHELL_H
