@@ -264,6 +264,9 @@ START_TEST(opaque_commands)
 			 "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)");
 	ck_assert_str_eq(why("PS4='$(rm x)' bash -xc ls"),
 			 "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)");
+	ck_assert_str_eq(why("sudo -u x ENV=/tmp/e sh -c ls"),
+			 "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)");
+	expect("grep -r PS1= ~/.bashrc", "grep -r PS1= ~/.bashrc", false);
 }
 END_TEST
 

@@ -653,7 +653,11 @@ static const char *shell_options(const sh_word *w, size_t n, size_t *str)
 /* NAME=... where NAME makes a shell started with it run code: a startup
  * file, a prompt or trace string (expanded, so substitutions run), shell
  * options, or an exported function (bash imports BASH_FUNC_NAME%%=() ...).
- * Checked on every word, so that env NAME=... counts too. */
+ * Checked on the assignments before a command and on the words a wrapper
+ * reads before its command (env NAME=VALUE ...). */
+static const char code_variable_why[] =
+	"a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)";
+
 static bool code_variable(const char *s)
 {
 	static const char *const names[] = { "BASH_ENV=", "ENV=", "PS4=", "PS1=", "PS2=",
@@ -749,12 +753,12 @@ static const char *classify(parser *p, const sh_word *w, size_t n, int *follow, 
 	for (size_t i = 0; i < n; i++)
 		if (w[i].flags & W_UNDECODED)
 			return "a $'...' escape that is not decoded (\\u, \\U, \\c or a NUL byte)";
-	for (size_t i = 0; i < n; i++)
-		if (code_variable(w[i].s))
-			return "a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)";
-	for (; c < n && (w[c].flags & (W_ASSIGN | W_ARRAY)); c++)
+	for (; c < n && (w[c].flags & (W_ASSIGN | W_ARRAY)); c++) {
 		if (w[c].flags & W_ARRAY)
 			return "array assignment (its subscript is arithmetic)";
+		if (code_variable(w[c].s))
+			return code_variable_why;
+	}
 	if (c == n)
 		return NULL;
 	const sh_word *cw = &w[c];
@@ -792,6 +796,9 @@ static const char *classify(parser *p, const sh_word *w, size_t n, int *follow, 
 		size_t k = wrapped(wr, w + c, n - c);
 		if (k == SIZE_MAX)
 			return "unknown option of exec, command or builtin";
+		for (size_t i = c + 1; i < (k ? c + k : n); i++) /* env NAME=VALUE, sudo NAME=VALUE */
+			if (code_variable(w[i].s))
+				return code_variable_why;
 		if (k) {
 			*follow = FOLLOW_INNER;
 			*arg = c + k;

@@ -73,8 +73,9 @@
  *   declare/typeset/local/export/readonly with -i or -n (arithmetic,
  *   namerefs); read, printf, unset, declare ..., test, [ with a word
  *   NAME[...] holding $ or ` (subscripts are arithmetic); an array
- *   assignment (NAME[...]=); a word BASH_ENV=, ENV=, PS1=, PS2=, PS4=,
- *   PROMPT_COMMAND=, SHELLOPTS=, BASHOPTS= or BASH_FUNC_... (a shell
+ *   assignment (NAME[...]=); an assignment BASH_ENV=, ENV=, PS1=, PS2=,
+ *   PS4=, PROMPT_COMMAND=, SHELLOPTS=, BASHOPTS= or BASH_FUNC_...= before
+ *   a command or among the words env/sudo read before theirs (a shell
  *   started with it runs code); env -S; here-documents (<<,
  *   <<-: the body is skipped, not read); a command word containing an
  *   expansion ($NAME, ${...}, $( ), backquotes), a glob character

@@ -115,7 +115,9 @@ static void check_depth(const uint8_t *data, size_t size)
 static bool runs_more(const scope_shell_cmd *c)
 {
 	static const char *const w[] = { "exec", "command", "builtin", "sh", "bash", "dash", "ash",
-					 "ksh", "mksh", "posh", "rbash" };
+					 "ksh", "mksh", "posh", "rbash", "env", "nohup", "nice",
+					 "timeout", "time", "stdbuf", "setsid", "sudo", "doas",
+					 "xargs", "find" };
 	for (size_t i = 0; i < c->nwords; i++) {
 		const char *b = strrchr(c->words[i], '/');
 		b = b ? b + 1 : c->words[i];
