@@ -151,7 +151,7 @@ $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_B := build/fuzz
-FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image fuzz_form
+FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image fuzz_form fuzz_shell
 
 fuzz:
 	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
@@ -163,8 +163,10 @@ fuzz:
 	  [ $$t = fuzz_request ] && { seeds=tests/cases/eval; dict=; }; \
 	  [ $$t = fuzz_image ] && { seeds=; dict=; }; \
 	  [ $$t = fuzz_form ] && { seeds=tests/fuzz/corpus/form; dict=-dict=tests/fuzz/form.dict; }; \
+	  [ $$t = fuzz_shell ] && { seeds=tests/cases/shell; dict=-dict=tests/fuzz/shell.dict; }; \
 	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies 2>&1 | tail -12 || exit 1; \
+	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies > $(FUZZ_B)/$$t.log 2>&1; \
+	  rc=$$?; tail -12 $(FUZZ_B)/$$t.log; [ $$rc = 0 ] || { echo "$$t failed (exit $$rc): $(FUZZ_B)/$$t.log"; exit 1; }; \
 	done
 
 $(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a

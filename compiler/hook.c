@@ -214,6 +214,8 @@ static int add_bash(scope_form *f, hook_call *c)
 		mark_opaque(c, scope_shell_opaque(sh));
 	for (size_t i = 0; rc == 0 && i < scope_shell_count(sh); i++) {
 		const scope_shell_cmd *cmd = scope_shell_command(sh, i);
+		if (!cmd->len && !cmd->opaque)
+			continue; /* only redirections ("> f"): they are decided below */
 		rc = scope_form_add(f, "bash", cmd->text, cmd->len, SCOPE_RES_TEXT);
 		if (rc < 0)
 			rc = form_error(f, rc);

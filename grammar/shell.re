@@ -64,6 +64,8 @@ static int fd_number(const unsigned char *s, const unsigned char *e)
 {
 	long v = 0;
 	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			continue; /* a line continuation */
 		v = v * 10 + (*s - '0');
 		if (v > INT_MAX)
 			return INT_MAX;
@@ -100,14 +102,18 @@ int sh_token(sh_lex *lx, bool cmdpos, int *op, int *fd)
 		"||"          { return SH_OR; }
 		"|&"          { return SH_PIPEAMP; }
 		"|"           { return SH_PIPE; }
-		"(("          { return SH_DLPAREN; }
+		"(" cont* "(" { return SH_DLPAREN; }
+		// bash joins lines before it reads operators: &\<newline>> is &>
+		[;&|<>] cont+ [;&|<>]
+		              { return SH_CONTOP; }
 		"("           { return SH_LPAREN; }
 		")"           { return SH_RPAREN; }
 
 		// <( and >( begin a word (process substitution); 2>( too: bash
 		// reads `echo 2>(true)` as the word 2/dev/fd/63
 		[<>] "("      { lx->cur = lx->tok; return SH_WORD; }
-		digit+ / [<>] { if (lx->cur[1] == '(') {
+		digit (digit | cont)* / [<>]
+		              { if (lx->cur[1] == '(') {
 		                    lx->cur = lx->tok;
 		                    return SH_WORD;
 		                }
@@ -167,6 +173,7 @@ int sh_piece(sh_lex *lx, bool dq, const unsigned char **start)
 	"${"          { return SH_P_PARAMX; }
 	"$" (name | digit | special)
 	              { return SH_P_VAR; }
+	"$" cont+     { return SH_P_CONTX; }
 	"$"           { return SH_P_LIT; }
 	"`" ([^`\\\x00] | "\\" [^\x00])* "`"
 	              { return SH_P_BQ; }
@@ -179,7 +186,7 @@ int sh_piece(sh_lex *lx, bool dq, const unsigned char **start)
 	*/
 in_dq:
 	/*!re2c
-	nul           { return SH_P_UNTERM; }
+	nul           { lx->cur = *start; return SH_P_UNTERM; }
 	dqplain+      { return SH_P_LIT; }
 	cont          { return SH_P_CONT; }
 	"\\" [$`"\\]  { return SH_P_ESC; }
@@ -192,6 +199,7 @@ in_dq:
 	"${"          { return SH_P_PARAMX; }
 	"$" (name | digit | special)
 	              { return SH_P_VAR; }
+	"$" cont+     { return SH_P_CONTX; }
 	"$"           { return SH_P_LIT; }
 	"`" ([^`\\\x00] | "\\" [^\x00])* "`"
 	              { return SH_P_BQ; }

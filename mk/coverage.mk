@@ -31,7 +31,7 @@ coverage: deps
 	git ls-files -z | xargs -0 cp --parents -t $(COV_TREE)
 	[ ! -d tests/mcp/node_modules ] || cp -al tests/mcp/node_modules $(COV_TREE)/tests/mcp/
 	$(MAKE) -C $(COV_TREE) CC="gcc --coverage" OPT="-O0 -g" test
-	cd $(COV_TREE) && gcovr -r . --html-details -o $(abspath $(COV_OUT))/index.html \
+	cd $(COV_TREE) && gcovr -r . --gcov-ignore-parse-errors --html-details -o $(abspath $(COV_OUT))/index.html \
 	  --exclude 'build/' --exclude 'tests/' --exclude 'bench/' --exclude 'examples/python/' --exclude 'examples/node/' \
 	  --json-summary $(abspath $(COV_OUT))/summary.json --print-summary >/dev/null
 	@python3 mk/coverage_summary.py $(COV_OUT)/summary.json \

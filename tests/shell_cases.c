@@ -5,6 +5,9 @@
  *   shell-cases FILE...        checks every case; one line per failure
  *   shell-cases -p [LINE]      prints the split of LINE (or of stdin) in
  *                              the case format, to write new cases with
+ *   shell-cases -z             for tests/shell_vs_bash.py: reads command
+ *                              lines ending in NUL bytes, writes each split
+ *                              as records (see raw()) ending in a NUL byte
  *
  * Case format (one file holds many cases):
  *
@@ -130,6 +133,39 @@ static void describe(buf *b, const char *line, size_t len)
 	scope_shell_destroy(sh);
 }
 
+/* Records separated by \x1e, fields by \x1f (bytes the differential test
+ * never puts in a line): c OPAQUE WORD...; r WRITE OPAQUE TILDE CMD TARGET;
+ * o WHY (empty when clear). */
+static void raw(buf *b, const char *line, size_t len)
+{
+	scope_shell *sh;
+	char num[64];
+	if (scope_shell_split(&sh, line, len) < 0) {
+		adds(b, "o\x1fsplit failed\x1e");
+		return;
+	}
+	for (size_t i = 0; i < scope_shell_count(sh); i++) {
+		const scope_shell_cmd *c = scope_shell_command(sh, i);
+		adds(b, c->opaque ? "c\x1f" "1" : "c\x1f" "0");
+		for (size_t j = 0; j < c->nwords; j++) {
+			adds(b, "\x1f");
+			adds(b, c->words[j]);
+		}
+		adds(b, "\x1e");
+	}
+	for (size_t i = 0; i < scope_shell_redir_count(sh); i++) {
+		const scope_shell_redir *r = scope_shell_redirect(sh, i);
+		snprintf(num, sizeof num, "r\x1f%d\x1f%d\x1f%d\x1f%zu\x1f", r->write, r->opaque, r->tilde, r->cmd);
+		adds(b, num);
+		add(b, r->target, r->len);
+		adds(b, "\x1e");
+	}
+	adds(b, "o\x1f");
+	adds(b, scope_shell_opaque(sh) ? scope_shell_opaque(sh) : "");
+	adds(b, "\x1e");
+	scope_shell_destroy(sh);
+}
+
 static int run_file(const char *path, int *pass, int *fail)
 {
 	FILE *f = fopen(path, "r");
@@ -205,6 +241,23 @@ int main(int argc, char **argv)
 		describe(&out, in.p, in.n);
 		fputs(out.p, stdout);
 		free(in.p);
+		free(out.p);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "-z") == 0) {
+		char *l = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		buf out = { 0 };
+		while ((n = getdelim(&l, &cap, '\0', stdin)) > 0) {
+			if (l[n - 1] == '\0')
+				n--;
+			out.n = 0;
+			raw(&out, l, (size_t)n);
+			fwrite(out.p, 1, out.n, stdout);
+			fputc('\0', stdout);
+		}
+		free(l);
 		free(out.p);
 		return 0;
 	}

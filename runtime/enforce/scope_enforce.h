@@ -38,6 +38,7 @@
 #define SCOPE_ENFORCE_H
 
 #include "scope.h"
+#include "shell.h" /* the shell command splitter, part of this library */
 
 #ifdef __cplusplus
 extern "C" {

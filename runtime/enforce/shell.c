@@ -36,14 +36,29 @@ struct scope_shell {
 	scope_shell_redir *redirs;
 	size_t nredirs, capredirs;
 	const char *why;
+	size_t total, budget; /* arena bytes, and their bound */
+	bool over;            /* an allocation would have passed the bound */
 };
+
+/* Nested substitutions copy their text into every enclosing word, so a
+ * hostile line could take depth times its size; the arena is bounded by
+ * SCOPE_SHELL_MEMORY times the line (and a constant) instead. */
+#define SCOPE_SHELL_MEMORY 32
 
 static void *arena_alloc(scope_shell *sh, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
+	if (n > sh->budget - sh->total) {
+		sh->over = true;
+		return NULL;
+	}
+	sh->total += n;
 	blk *b = sh->arena;
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
+		/* small lines stay small; long ones get geometrically larger blocks */
+		size_t cap = b ? (b->cap < (1 << 20) ? 2 * b->cap : b->cap) : 1024;
+		if (cap < n)
+			cap = n;
 		b = malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
@@ -98,6 +113,7 @@ enum {
 	W_ASSIGN = 1 << 7,    /* NAME=... or NAME+=... */
 	W_ARRAY = 1 << 8,     /* NAME[...]=... */
 	W_PROCSUB = 1 << 9,   /* the whole word is one <( ) or >( ) */
+	W_CONT = 1 << 10,     /* a line continuation inside (i\<newline>f is the keyword if) */
 };
 #define W_UNKNOWN (W_EXPAND | W_GLOB | W_BRACE | W_UNDECODED)
 
@@ -166,6 +182,10 @@ static void stop_limit(parser *p, const char *why)
 
 static void nomem(parser *p)
 {
+	if (p->sh->over) {
+		stop_limit(p, "the split would take more than 32 times the size of the line");
+		return;
+	}
 	p->nomem = true;
 	stop_limit(p, "out of memory");
 }
@@ -184,6 +204,7 @@ static const char *tok_error(int t)
 	case SH_RPAREN: return "syntax error: unbalanced ')'";
 	case SH_CASEOP: return "syntax error near ';;' (outside case)";
 	case SH_REDIR: return "syntax error near a redirection";
+	case SH_CONTOP: return "line continuation inside an operator";
 	case SH_WORD: return "syntax error near a word";
 	default: return "syntax error near a reserved word";
 	}
@@ -213,6 +234,8 @@ static void leave(parser *p)
 
 static void put(parser *p, const void *s, size_t n)
 {
+	if (n == 0)
+		return;
 	if (!grow((void **)&p->text, &p->captext, p->ntext + n, 1)) {
 		nomem(p);
 		return;
@@ -413,6 +436,10 @@ static bool scan_word(parser *p, sh_word *w)
 			put(p, s + 1, 1);
 			break;
 		case SH_P_CONT:
+			fl |= W_CONT;
+			break;
+		case SH_P_CONTX:
+			stop(p, "line continuation after $");
 			break;
 		case SH_P_SQ:
 			fl |= W_QUOTED;
@@ -483,7 +510,7 @@ static bool scan_word(parser *p, sh_word *w)
 		first = false;
 	}
 	size_t n = p->ntext - t0;
-	const unsigned char *t = p->text + t0;
+	const unsigned char *t = p->text ? p->text + t0 : (const unsigned char *)""; /* nothing put yet */
 	if (lit == SIZE_MAX)
 		lit = n;
 	if (lbrack != SIZE_MAX && memchr(t + lbrack, ']', n - lbrack))
@@ -540,6 +567,10 @@ static const char *const other_shells[] = {
 	"zsh", "fish", "csh", "tcsh", "busybox", "toybox", "yash", "rc", "es", "elvish", "nu",
 	"xonsh", "pwsh", "oksh", "ksh93", "lksh", "scsh",
 };
+static const char *const reserved[] = {
+	"if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "select", "in",
+	"case", "esac", "function", "coproc", "time", "{", "}", "!", "[[", "]]",
+};
 static const char *const var_builtins[] = {
 	"read", "printf", "unset", "declare", "typeset", "local", "export", "readonly",
 	"getopts", "wait", "test", "[", "mapfile", "readarray",
@@ -574,8 +605,8 @@ static const char *shell_options(const sh_word *w, size_t n, size_t *str)
 	*str = 0;
 	for (; i < n; i++) {
 		const sh_word *o = &w[i];
-		if (o->flags & W_UNKNOWN)
-			return "expansion in the options of a shell";
+		if (o->flags & W_UNKNOWN) /* it may be an option, or the string */
+			return c ? "expansion in the string of sh -c" : "expansion in the options of a shell";
 		if (eq(o, "--") || eq(o, "-")) {
 			i++;
 			break;
@@ -619,28 +650,97 @@ static const char *shell_options(const sh_word *w, size_t n, size_t *str)
 	return NULL;
 }
 
-/* What to do after a command is reported. */
-enum { FOLLOW_NONE, FOLLOW_INNER, FOLLOW_STRING };
+/* NAME=... where NAME makes a shell started with it run code: a startup
+ * file, a prompt or trace string (expanded, so substitutions run), shell
+ * options, or an exported function (bash imports BASH_FUNC_NAME%%=() ...).
+ * Checked on the assignments before a command and on the words a wrapper
+ * reads before its command (env NAME=VALUE ...). */
+static const char code_variable_why[] =
+	"a variable that makes a shell run code (BASH_ENV, ENV, PS4, BASH_FUNC_...)";
 
-/* exec, command, builtin: the index of the command they run (0: none),
- * or SIZE_MAX when an option is not understood. */
-static size_t wrapped(const sh_word *w, size_t n)
+static bool code_variable(const char *s)
 {
-	const char *opts = eq(&w[0], "exec") ? "cl" : eq(&w[0], "command") ? "pvV" : "";
-	size_t i = 1;
-	for (; i < n && is_option(&w[i]) && w[i].s[0] == '-'; i++) {
-		if (eq(&w[i], "--")) {
+	static const char *const names[] = { "BASH_ENV=", "ENV=", "PS4=", "PS1=", "PS2=",
+					     "PROMPT_COMMAND=", "SHELLOPTS=", "BASHOPTS=" };
+	if (strncmp(s, "BASH_FUNC_", 10) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strncmp(s, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+/* What to do after a command is reported. */
+enum { FOLLOW_NONE, FOLLOW_INNER, FOLLOW_STRING, FOLLOW_FIND };
+
+/* Commands that run the command given in their arguments: its words
+ * follow options (FLAGS take no argument, ARGS one, attached or next) and
+ * OPERANDS fixed operands.  The builtins (exec, command, builtin) are
+ * read strictly: an option they do not have makes the command opaque.
+ * For the programs the reading is best effort, and an option not in the
+ * table only means the inner command is not reported (the policy still
+ * sees the whole command). */
+static const struct wrapper {
+	const char *name, *flags, *args;
+	int operands;
+	bool builtin;
+} wrappers[] = {
+	{ "exec", "cl", "a", 0, true },
+	{ "command", "pvV", "", 0, true },
+	{ "builtin", "", "", 0, true },
+	{ "env", "i0v", "uC", 0, false },
+	{ "nohup", "", "", 0, false },
+	{ "nice", "", "n", 0, false },
+	{ "timeout", "v", "sk", 1, false },
+	{ "time", "pvaq", "fo", 0, false },
+	{ "stdbuf", "", "ioe", 0, false },
+	{ "setsid", "fwc", "", 0, false },
+	{ "sudo", "bEHnPSk", "ugpChDrtUT", 0, false },
+	{ "doas", "n", "uC", 0, false },
+	{ "xargs", "0rtpx", "nLIdPsEa", 0, false },
+};
+
+static const struct wrapper *find_wrapper(const char *name)
+{
+	for (size_t i = 0; i < sizeof wrappers / sizeof wrappers[0]; i++)
+		if (strcmp(name, wrappers[i].name) == 0)
+			return &wrappers[i];
+	return NULL;
+}
+
+/* The index of the command that wrapper W[0] runs: 0 when none (or, for a
+ * program, when its options are not understood), SIZE_MAX when a
+ * builtin's option is not understood. */
+static size_t wrapped(const struct wrapper *wr, const sh_word *w, size_t n)
+{
+	size_t none = wr->builtin ? SIZE_MAX : 0, i = 1;
+	for (; i < n && w[i].s[0] == '-' && w[i].s[1]; i++) {
+		const char *o = w[i].s;
+		if (strcmp(o, "--") == 0) {
 			i++;
 			break;
 		}
-		if (eq(&w[0], "exec") && eq(&w[i], "-a")) {
-			i++;
+		if (o[1] == '-') { /* --long=value only: --long value is ambiguous */
+			if (wr->builtin || !strchr(o, '='))
+				return none;
 			continue;
 		}
-		for (const char *f = w[i].s + 1; *f; f++)
-			if (!strchr(opts, *f))
-				return SIZE_MAX;
+		if (strcmp(wr->name, "nice") == 0 && o[1] >= '0' && o[1] <= '9')
+			continue; /* nice -10 */
+		for (const char *f = o + 1; *f; f++) {
+			if (strchr(wr->args, *f)) {
+				if (f[1] == '\0')
+					i++; /* the argument is the next word */
+				break;
+			}
+			if (!strchr(wr->flags, *f))
+				return none;
+		}
 	}
+	if (strcmp(wr->name, "env") == 0)
+		while (i < n && strchr(w[i].s, '=')) /* NAME=VALUE */
+			i++;
+	i += (size_t)wr->operands;
 	return i < n ? i : 0;
 }
 
@@ -653,9 +753,12 @@ static const char *classify(parser *p, const sh_word *w, size_t n, int *follow, 
 	for (size_t i = 0; i < n; i++)
 		if (w[i].flags & W_UNDECODED)
 			return "a $'...' escape that is not decoded (\\u, \\U, \\c or a NUL byte)";
-	for (; c < n && (w[c].flags & (W_ASSIGN | W_ARRAY)); c++)
+	for (; c < n && (w[c].flags & (W_ASSIGN | W_ARRAY)); c++) {
 		if (w[c].flags & W_ARRAY)
 			return "array assignment (its subscript is arithmetic)";
+		if (code_variable(w[c].s))
+			return code_variable_why;
+	}
 	if (c == n)
 		return NULL;
 	const sh_word *cw = &w[c];
@@ -684,14 +787,27 @@ static const char *classify(parser *p, const sh_word *w, size_t n, int *follow, 
 				return "declare -i or -n (arithmetic or a reference)";
 		}
 	}
-	if (eq(cw, "exec") || eq(cw, "command") || eq(cw, "builtin")) {
-		size_t k = wrapped(w + c, n - c);
+	const struct wrapper *wr = find_wrapper(cw->s);
+	if (wr) {
+		if (eq(cw, "env")) /* env -S splits a string into words */
+			for (size_t i = c + 1; i < n && w[i].s[0] == '-'; i++)
+				if (w[i].s[1] == 'S' || strncmp(w[i].s, "--split-string", 14) == 0)
+					return "env -S (it splits a string into a command)";
+		size_t k = wrapped(wr, w + c, n - c);
 		if (k == SIZE_MAX)
 			return "unknown option of exec, command or builtin";
+		for (size_t i = c + 1; i < (k ? c + k : n); i++) /* env NAME=VALUE, sudo NAME=VALUE */
+			if (code_variable(w[i].s))
+				return code_variable_why;
 		if (k) {
 			*follow = FOLLOW_INNER;
 			*arg = c + k;
 		}
+		return NULL;
+	}
+	if (eq(cw, "find")) {
+		*follow = FOLLOW_FIND;
+		*arg = c;
 		return NULL;
 	}
 	const char *b = base_name(cw->s);
@@ -778,6 +894,24 @@ static void flush_redirs(parser *p, size_t r0, size_t idx)
 	}
 }
 
+static void report(parser *p, const sh_word *w, size_t n, const char *why, size_t r0);
+
+/* find ... -exec CMD ARGS ; (also -execdir, -ok, -okdir, and + for ;):
+ * every CMD ARGS is a command of its own ({} stays a word). */
+static void find_exec(parser *p, const sh_word *w, size_t n)
+{
+	for (size_t i = 1; i < n && !p->stop; i++) {
+		if (!eq(&w[i], "-exec") && !eq(&w[i], "-execdir") && !eq(&w[i], "-ok") && !eq(&w[i], "-okdir"))
+			continue;
+		size_t j = i + 1;
+		while (j < n && !eq(&w[j], ";") && !eq(&w[j], "+"))
+			j++;
+		if (j > i + 1)
+			report(p, w + i + 1, j - i - 1, NULL, p->nprs);
+		i = j;
+	}
+}
+
 /* Reports the command W[0..N) (opaque for WHY, or as classified), with
  * the redirections R0.. of the stack, then what it runs in turn: the
  * command of exec/command/builtin (classified again: `command eval`), or
@@ -800,11 +934,13 @@ static void report(parser *p, const sh_word *w, size_t n, const char *why, size_
 		report(p, w + arg, n - arg, NULL, p->nprs);
 	else if (follow == FOLLOW_STRING)
 		reparse(p, w[arg].s, w[arg].n);
+	else if (follow == FOLLOW_FIND)
+		find_exec(p, w + arg, n - arg);
 }
 
 static bool fd_word(const sh_word *w)
 {
-	if (w->flags & (W_QUOTED | W_UNKNOWN))
+	if (w->flags & W_UNKNOWN) /* quotes do not matter: >&"2" is fd 2 */
 		return false;
 	if (eq(w, "-"))
 		return true;
@@ -849,7 +985,7 @@ static void parse_redir(parser *p, frame *f, int op, int fd)
 			return;
 		/* >&FILE is &>FILE; anything else is unknown (bash: ambiguous) */
 		r.write = op == SH_R_DUPOUT;
-		r.opaque = op == SH_R_DUPIN || fd != -1 || (w.flags & W_QUOTED);
+		r.opaque = op == SH_R_DUPIN || fd != -1 || w.n == 0;
 		break;
 	case SH_R_IN:
 		r.write = false;
@@ -891,9 +1027,30 @@ static void finish_simple(parser *p, frame *f)
 		nomem(p);
 		return;
 	}
-	memcpy(w, p->words + f->w0, n * sizeof *w);
+	if (n)
+		memcpy(w, p->words + f->w0, n * sizeof *w);
 	p->nwords = f->w0;
 	report(p, w, n, why, f->r0);
+}
+
+static void parse_compound(parser *p, int t);
+
+/* The body of a function definition: its commands are reported (they run
+ * when it is called), and the line is opaque, since the function may
+ * stand for a command name later on (ls() { rm -rf /; }; ls). */
+static void parse_function_body(parser *p)
+{
+	note(p, "function definition (the function may replace a command)");
+	int t = next_skip_nl(p, true);
+	switch (t) {
+	case SH_LPAREN: case SH_KW_LBRACE: case SH_KW_IF: case SH_KW_WHILE: case SH_KW_UNTIL:
+	case SH_KW_FOR: case SH_KW_SELECT: case SH_KW_CASE: case SH_KW_DLBRACKET:
+		parse_compound(p, t);
+		return;
+	default:
+		stop(p, t == SH_DLPAREN ? "(( )) arithmetic command" : tok_error(t));
+		return;
+	}
 }
 
 static void parse_simple(parser *p, int t)
@@ -914,6 +1071,11 @@ static void parse_simple(parser *p, int t)
 				sh_word w;
 				if (!scan_word(p, &w))
 					break;
+				if ((w.flags & (W_CONT | W_QUOTED)) == W_CONT && p->nwords == f.w0 && p->nprs == f.r0 &&
+				    IN_LIST(w.s, reserved)) {
+					stop(p, "line continuation inside a reserved word");
+					break;
+				}
 				push_word(p, &w);
 			}
 		} else if (t == SH_REDIR) {
@@ -923,8 +1085,17 @@ static void parse_simple(parser *p, int t)
 		}
 		t = next(p, false);
 		if (t == SH_LPAREN) {
-			stop(p, p->nwords - f.w0 == 1 ? "function definition" : tok_error(t));
-			break;
+			if (p->nwords - f.w0 != 1 || p->nprs != f.r0) {
+				syntax_error(p, t);
+				break;
+			}
+			p->nwords = f.w0; /* NAME ( ) BODY: the name is no command */
+			if (next(p, false) != SH_RPAREN) {
+				syntax_error(p, p->tok);
+				return;
+			}
+			parse_function_body(p);
+			return;
 		}
 	}
 	finish_simple(p, &f);
@@ -937,6 +1108,7 @@ static bool is_terminator(int t)
 	switch (t) {
 	case SH_EOF: case SH_RPAREN: case SH_KW_RBRACE: case SH_KW_THEN: case SH_KW_ELIF:
 	case SH_KW_ELSE: case SH_KW_FI: case SH_KW_DO: case SH_KW_DONE: case SH_KW_ESAC:
+	case SH_CASEOP:
 		return true;
 	default:
 		return false;
@@ -1029,6 +1201,128 @@ static void parse_for(parser *p)
 	body(p, SH_KW_DONE);
 }
 
+/* A word where a reserved word was read (a case pattern named `if`). */
+static int as_word(parser *p, int t)
+{
+	if (t >= SH_KW_IF) {
+		p->lx.cur = p->lx.tok;
+		return p->tok = SH_WORD;
+	}
+	return t;
+}
+
+/* case WORD in [(]PATTERN[|PATTERN]...) LIST ;; ... esac (;& and ;;& too).
+ * The subject and the patterns are words whose substitutions run. */
+static void parse_case(parser *p)
+{
+	sh_word w;
+	if (next(p, false) != SH_WORD || !scan_word(p, &w)) {
+		if (!p->stop)
+			syntax_error(p, p->tok);
+		return;
+	}
+	if (next_skip_nl(p, true) != SH_KW_IN) {
+		syntax_error(p, p->tok);
+		return;
+	}
+	for (;;) {
+		int t = next_skip_nl(p, true);
+		if (t == SH_KW_ESAC || p->stop)
+			return;
+		if (t == SH_LPAREN)
+			t = next(p, false);
+		for (;;) {
+			if (as_word(p, t) != SH_WORD || !scan_word(p, &w)) {
+				if (!p->stop)
+					syntax_error(p, p->tok);
+				return;
+			}
+			if ((t = next(p, false)) != SH_PIPE)
+				break;
+			t = next(p, false);
+		}
+		if (t != SH_RPAREN) {
+			syntax_error(p, t);
+			return;
+		}
+		parse_list(p, NULL);
+		if (p->tok == SH_KW_ESAC || p->stop)
+			return;
+		if (p->tok != SH_CASEOP) {
+			stop(p, p->tok == SH_EOF ? "unterminated case" : tok_error(p->tok));
+			return;
+		}
+	}
+}
+
+static void push_text(parser *p, const char *s)
+{
+	sh_word w = { .s = s, .n = strlen(s), .flags = W_QUOTED };
+	push_word(p, &w);
+}
+
+/* [[ ... ]]: its words are scanned (what they substitute runs) up to an
+ * unquoted ]]; the conditional itself is reported as one opaque command,
+ * since its patterns, regexes and arithmetic are not seen through. */
+static void parse_dbracket(parser *p)
+{
+	frame f = { .w0 = p->nwords, .r0 = p->nprs };
+	push_text(p, "[[");
+	for (;;) {
+		int t = next(p, false);
+		sh_word w;
+		if (t == SH_WORD) {
+			if (!scan_word(p, &w))
+				break;
+			push_word(p, &w);
+			if (w.flags == 0 && strcmp(w.s, "]]") == 0)
+				break;
+			continue;
+		}
+		static const char *const ops[] = { [SH_AND] = "&&", [SH_OR] = "||", [SH_LPAREN] = "(",
+						   [SH_RPAREN] = ")", [SH_PIPE] = "|", [SH_NEWLINE] = "\n" };
+		if (t < (int)(sizeof ops / sizeof ops[0]) && ops[t]) {
+			push_text(p, ops[t]);
+		} else if (t == SH_REDIR && (p->op == SH_R_IN || p->op == SH_R_OUT) && p->fd == -1) {
+			push_text(p, p->op == SH_R_IN ? "<" : ">"); /* string comparisons */
+		} else {
+			stop(p, t == SH_EOF ? "unterminated [[ ]]" : tok_error(t));
+			break;
+		}
+	}
+	size_t n = p->nwords - f.w0;
+	sh_word *w = arena_alloc(p->sh, (n + 1) * sizeof *w);
+	if (!w) {
+		nomem(p);
+		return;
+	}
+	memcpy(w, p->words + f.w0, n * sizeof *w);
+	p->nwords = f.w0;
+	emit(p, w, n, p->stop ? p->stop_why : "[[ ]] conditional (patterns, regexes and arithmetic)");
+}
+
+/* function NAME [( )] BODY */
+static void parse_function(parser *p)
+{
+	sh_word w;
+	if (next(p, false) != SH_WORD || !scan_word(p, &w)) {
+		if (!p->stop)
+			syntax_error(p, p->tok);
+		return;
+	}
+	const char *rest = (const char *)p->lx.cur;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (*rest == '(') {
+		next(p, false);
+		if (next(p, false) != SH_RPAREN) {
+			syntax_error(p, p->tok);
+			return;
+		}
+	}
+	parse_function_body(p);
+}
+
 /* The redirections after a compound command belong to its last simple
  * command (one without words if it had none, as in `{ !; } > f`). */
 static void compound_end(parser *p, size_t ncmds0)
@@ -1065,6 +1359,12 @@ static void parse_compound(parser *p, int t)
 		if (body(p, SH_KW_DO))
 			body(p, SH_KW_DONE);
 		break;
+	case SH_KW_CASE:
+		parse_case(p);
+		break;
+	case SH_KW_DLBRACKET:
+		parse_dbracket(p);
+		break;
 	default: /* SH_KW_FOR, SH_KW_SELECT */
 		parse_for(p);
 		break;
@@ -1082,20 +1382,14 @@ static void parse_command(parser *p, int t)
 		parse_simple(p, t);
 		return;
 	case SH_LPAREN: case SH_KW_LBRACE: case SH_KW_IF: case SH_KW_WHILE: case SH_KW_UNTIL:
-	case SH_KW_FOR: case SH_KW_SELECT:
+	case SH_KW_FOR: case SH_KW_SELECT: case SH_KW_CASE: case SH_KW_DLBRACKET:
 		parse_compound(p, t);
 		return;
-	case SH_KW_CASE:
-		stop(p, "case statement");
-		return;
 	case SH_KW_FUNCTION:
-		stop(p, "function definition");
+		parse_function(p);
 		return;
 	case SH_KW_COPROC:
 		stop(p, "coproc");
-		return;
-	case SH_KW_DLBRACKET:
-		stop(p, "[[ ]] conditional");
 		return;
 	case SH_DLPAREN:
 		stop(p, "(( )) arithmetic command");
@@ -1191,6 +1485,9 @@ int scope_shell_split(scope_shell **out, const char *line, size_t len)
 	scope_shell *sh = calloc(1, sizeof *sh);
 	if (!sh)
 		return -SCOPE_ENOMEM;
+	/* the constant: SCOPE_SHELL_MAX_COMMANDS small commands */
+	sh->budget = len < SIZE_MAX / (SCOPE_SHELL_MEMORY + 1) - (1 << 20) ? SCOPE_SHELL_MEMORY * len + (1 << 20)
+									     : SIZE_MAX;
 	parser p = { .sh = sh };
 	/* the scanners need a NUL sentinel and no NUL before it */
 	const char *nul = len ? memchr(line, '\0', len) : NULL;

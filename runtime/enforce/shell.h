@@ -24,9 +24,16 @@
  *   - Separators ; & && || | |& and newline; `#` at the start of a word
  *     starts a comment; backslash-newline joins lines.
  *   - Commands inside ( ), { ; }, if/then/elif/else/fi, while/until/do/
- *     done, for NAME [in WORDS]; do ... done, select (as for), after `!`
- *     and `time [-p]` (at the start of a pipeline) are simple commands of
- *     their own; the keywords are not words of any command.
+ *     done, for NAME [in WORDS]; do ... done, select (as for), case WORD in
+ *     PATTERN) ... ;; esac (every branch), after `!` and `time [-p]` (at
+ *     the start of a pipeline) are simple commands of their own; the
+ *     keywords are not words of any command.  The words of for, select
+ *     and case are scanned for substitutions (those run).
+ *   - Function definitions (NAME () BODY, function NAME BODY): the
+ *     commands of the body are reported and the line is opaque (the
+ *     function may stand for a command later: ls() { rm -rf /; }; ls).
+ *   - [[ ... ]]: one opaque command of its words (and operators), then
+ *     splitting goes on.
  *   - $( ), backquotes, <( ) and >( ) anywhere in a word: the commands
  *     inside are simple commands of their own, reported before the
  *     command whose word contains them; the outer word keeps the literal
@@ -36,7 +43,11 @@
  *     combined flags such as -lc, -ec allowed): the command itself, then
  *     the commands of STRING.  exec, command and builtin CMD ARGS: the
  *     command itself, then CMD ARGS as a command of its own (so that
- *     `command eval ...` is still eval).
+ *     `command eval ...` is still eval; an option they do not have is
+ *     opaque).  Likewise, best effort (an unknown option only means the
+ *     inner command is not reported): env, sudo, doas, nice, nohup,
+ *     timeout, time (the program, after |), stdbuf, setsid, xargs (without
+ *     the arguments it reads), and find -exec/-execdir/-ok/-okdir CMD ;.
  *   - Assignments before a command (FOO=1 pytest) stay words of it; a
  *     command of only assignments, or only redirections, is a command
  *     (with no words in the latter case: text "").
@@ -60,7 +71,12 @@
  *   eval, source, ., trap, alias, let, enable, fc, bind, complete,
  *   compgen, mapfile, readarray, hash (they run or rebind text as code);
  *   declare/typeset/local/export/readonly with -i or -n (arithmetic,
- *   namerefs); an array assignment (NAME[...]=); here-documents (<<,
+ *   namerefs); read, printf, unset, declare ..., test, [ with a word
+ *   NAME[...] holding $ or ` (subscripts are arithmetic); an array
+ *   assignment (NAME[...]=); an assignment BASH_ENV=, ENV=, PS1=, PS2=,
+ *   PS4=, PROMPT_COMMAND=, SHELLOPTS=, BASHOPTS= or BASH_FUNC_...= before
+ *   a command or among the words env/sudo read before theirs (a shell
+ *   started with it runs code); env -S; here-documents (<<,
  *   <<-: the body is skipped, not read); a command word containing an
  *   expansion ($NAME, ${...}, $( ), backquotes), a glob character
  *   (* ? [...]) or a brace; an undecoded $'...' escape; sh -c whose
@@ -73,17 +89,20 @@
  *   line; a fd duplication whose fd is not a plain number; <&FILE.
  * Opaque lines (splitting stops there; the commands found so far, and the
  *   ones being read, are reported, the latter marked opaque): a NUL byte,
- *   unbalanced quotes or parentheses, any syntax error, case, function
- *   definitions, [[ ]], (( )), $(( )) and $[ ] (arithmetic evaluates the
- *   values of variables as expressions, which can run commands), for (( )),
- *   coproc, ${...} beyond ${NAME} ${#NAME} ${N} ${@}..., nesting deeper
+ *   unbalanced quotes or parentheses, any syntax error, (( )), $(( )) and
+ *   $[ ] (arithmetic evaluates the values of variables as expressions,
+ *   which can run commands), for (( )), coproc, ${...} beyond ${NAME}
+ *   ${#NAME} ${N} ${@}..., a line continuation inside a reserved word
+ *   (i\<newline>f), after $ or between two operators, nesting deeper
  *   than SCOPE_SHELL_MAX_DEPTH, more than SCOPE_SHELL_MAX_COMMANDS
  *   commands.  A syntax error inside a backquote or an sh -c string only
  *   stops the splitting of that string (bash reads those separately too).
  *
  * Words are bytes; nothing is decoded as UTF-8.  Time and memory are
- * linear in the length of the line (times the bounded nesting of
- * backquotes and sh -c strings, SCOPE_SHELL_MAX_REPARSE).
+ * linear in the length of the line: the result takes at most 32 times
+ * the line's size plus 1 MiB (every enclosing word keeps the text of a
+ * substitution, every wrapper repeats the words it runs); a line that
+ * would take more is opaque, split as far as the bound allowed.
  */
 #ifndef SCOPE_SHELL_H
 #define SCOPE_SHELL_H

@@ -26,6 +26,7 @@ typedef struct sh_lex {
 enum sh_tok {
 	SH_EOF, SH_NEWLINE, SH_SEMI, SH_AMP, SH_AND, SH_OR, SH_PIPE, SH_PIPEAMP,
 	SH_LPAREN, SH_RPAREN, SH_DLPAREN, SH_CASEOP, SH_REDIR,
+	SH_CONTOP, /* two operators joined by a line continuation (&\<newline>>) */
 	SH_WORD, /* a word begins at cur (nothing consumed) */
 	/* reserved words, only in command position */
 	SH_KW_IF, SH_KW_THEN, SH_KW_ELIF, SH_KW_ELSE, SH_KW_FI, SH_KW_WHILE, SH_KW_UNTIL,
@@ -67,6 +68,7 @@ enum sh_piece {
 	SH_P_BRACE,     /* { outside quotes */
 	SH_P_TILDE,     /* ~ outside quotes */
 	SH_P_UNTERM,    /* an unterminated quote or backquote: stop */
+	SH_P_CONTX,     /* $ then a line continuation ($\<newline>NAME is $NAME): stop */
 };
 
 /* A piece of a word outside quotes, or inside double quotes (DQ). */
