@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """doc_examples.py FILE.md... — runs the ```console blocks of the docs.
 
-In a console block, a line starting with "$ " is a command (run by bash
-from the repository root; "\\" at the end continues it on the next line);
-the lines up to the next command are its expected output (stdout and stderr
-together), compared exactly.  A block may start with a line "# cd DIR"
-(relative to the repository root).  Every example the docs show output for
-is checked this way, so the docs cannot drift from the code."""
+In a console block, a line starting with "$ " is a command ("\\" at the end
+continues it on the next line); the lines up to the next command are its
+expected output (stdout and stderr together), compared exactly.  The
+commands of one block run in one bash session from the repository root, as
+a reader would type them, so `echo $?`, `cd` and background jobs (`&`,
+`kill %1`) carry over to the next command.  A block may start with a line
+"# cd DIR" (relative to the repository root).  Every example the docs show
+output for is checked this way, so the docs cannot drift from the code."""
 
 import os
 import re
@@ -43,6 +45,29 @@ def steps(lines):
         yield cmd, out
 
 
+# Printed after each command to cut the session's output into steps; the
+# leading newline ends a last line without one (stripped like any final
+# newline), and $? is restored so that `echo $?` sees the command's status.
+MARK = "\x1edoc-step\x1e"
+
+
+def session(steps_):
+    script = ["exec 2>&1"]
+    for cmd, _ in steps_:
+        script += [cmd, "__rc=$?; printf '\\n%s\\n' '%s'; (exit $__rc)" % ("%s", MARK)]
+    return "\n".join(script) + "\n"
+
+
+def run_block(cwd, lines):
+    todo = list(steps(lines))
+    p = subprocess.run(["bash", "-c", session(todo)], cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=300)
+    outs = p.stdout.decode(errors="replace").split(MARK + "\n")
+    for i, (cmd, want) in enumerate(todo):
+        out = outs[i].rstrip("\n") if i < len(outs) else ""
+        yield cmd, want, out.split("\n") if out else []
+
+
 def main(files):
     failed = total = 0
     for f in files:
@@ -51,11 +76,8 @@ def main(files):
             if lines and lines[0].startswith("# cd "):
                 cwd = os.path.join(ROOT, lines[0][5:].strip())
                 lines = lines[1:]
-            for cmd, want in steps(lines):
+            for cmd, want, got in run_block(cwd, lines):
                 total += 1
-                p = subprocess.run(["bash", "-c", cmd], cwd=cwd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=120)
-                got = p.stdout.decode(errors="replace").rstrip("\n").split("\n") if p.stdout else []
                 if got != want:
                     failed += 1
                     print("FAIL %s:%d: $ %s" % (f, line, cmd))
