@@ -12,8 +12,10 @@ output for is checked this way, so the docs cannot drift from the code."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,7 +39,7 @@ def steps(lines):
             cmd, out = l[2:], []
             while cmd.endswith("\\") and i + 1 < len(lines):
                 i += 1
-                cmd = cmd[:-1] + "\n" + lines[i]
+                cmd = cmd + "\n" + lines[i]  # bash joins the lines itself
         elif cmd is not None:
             out.append(l)
         i += 1
@@ -59,10 +61,26 @@ def session(steps_):
 
 
 def run_block(cwd, lines):
+    """Output goes to a file, not a pipe, so that a background job the block
+    leaves behind cannot hold the run open; the block runs in its own
+    process group, which is ended afterwards (a failed walkthrough must not
+    leave a gateway running)."""
     todo = list(steps(lines))
-    p = subprocess.run(["bash", "-c", session(todo)], cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=300)
-    outs = p.stdout.decode(errors="replace").split(MARK + "\n")
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.Popen(["bash", "-c", session(todo)], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            p.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            print("doc examples: a block ran for over 300 s; stopped")
+        finally:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        out.seek(0)
+        outs = out.read().decode(errors="replace").split(MARK + "\n")
     for i, (cmd, want) in enumerate(todo):
         out = outs[i].rstrip("\n") if i < len(outs) else ""
         yield cmd, want, out.split("\n") if out else []
