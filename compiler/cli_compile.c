@@ -3,19 +3,16 @@
  *
  *   scopec compile FILE -o OUT [--strip]     bytecode image
  *   scopec disasm FILE                        readable listing of an image
- *   scopec eval IMAGE                         (called by scopec.c's eval when
- *                                             the file starts with the magic)
  *
- * Exit status: compile 0, 1 errors, 2 usage/I/O; disasm 0, 2; eval as SPEC §3.
+ * Exit status: compile 0, 1 errors, 2 usage/I/O; disasm 0, 2.  `eval` of an
+ * image is cli_eval.c's, like that of a source policy.
  */
 #include "cli_compile.h"
 #include "backend.h"
 #include "image.h"
-#include "request.h"
 #include "resolve.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,95 +380,4 @@ int sc_cmd_disasm(int argc, char **argv)
 	disasm(stdout, p);
 	scope_policy_destroy(p);
 	return 0;
-}
-
-/* ---- eval of an image ------------------------------------------------------------ */
-
-static const char *why_name(scope_why w)
-{
-	return w == SCOPE_WHY_ITEM ? "item" : w == SCOPE_WHY_DEFAULT ? "default-deny" :
-	       w == SCOPE_WHY_NO_TASK ? "undeclared-task" : "error";
-}
-
-static void print_result(const scope_policy *p, scope_scratch *s, const scope_result *r,
-			 const sc_request *rq, bool explain, bool json)
-{
-	static const char *const names[] = { "allow", "ask", "deny" };
-	char why[1024];
-	size_t wl = sizeof why;
-	if (explain) {
-		if (r->why == SCOPE_WHY_NO_TASK) {
-			char q[128];
-			sc_quote(q, sizeof q, rq->task);
-			snprintf(why, sizeof why, "undeclared task '%s'", q);
-		} else {
-			sc_backend_explain_request(p, s, rq, r, why, &wl);
-		}
-	}
-	if (!json) {
-		if (explain)
-			printf("%s %s\n", names[r->decision], why);
-		else
-			puts(names[r->decision]);
-		return;
-	}
-	json_t *out = json_object();
-	json_object_set_new(out, "decision", json_string(names[r->decision]));
-	if (explain) {
-		json_object_set_new(out, "reason", json_string(why_name(r->why)));
-		scope_item_info info;
-		if (r->why == SCOPE_WHY_ITEM && scope_policy_item(p, r->item, &info) == 0) {
-			if (info.has_location) {
-				char where[1024];
-				snprintf(where, sizeof where, "%s:%u:%u", info.file, info.line, info.col);
-				json_object_set_new(out, "location", json_string(where));
-				json_object_set_new(out, "item", json_string(info.text));
-			}
-			json_object_set_new(out, "item_index", json_integer(r->item));
-			json_object_set_new(out, "condition_unknown", json_boolean(r->unknown));
-		}
-		json_object_set_new(out, "explain", json_string(why));
-	}
-	sc_json_put_line(out);
-}
-
-typedef struct image_eval {
-	const scope_policy *p;
-	scope_scratch *s;
-	bool explain, json;
-} image_eval;
-
-static void image_decide(void *ctx, const sc_request *in)
-{
-	image_eval *e = ctx;
-	scope_result r;
-	sc_backend_decide_request(e->p, e->s, in, &r);
-	print_result(e->p, e->s, &r, in, e->explain, e->json);
-}
-
-static void image_malformed(void *ctx, const sc_reqparse *rp)
-{
-	image_eval *e = ctx;
-	sc_request_print_malformed(rp, e->json, e->explain);
-}
-
-int sc_cmd_eval_bytecode(const char *path, bool explain, bool json)
-{
-	scope_policy *p;
-	int rc = scope_policy_load_file(&p, path);
-	if (rc < 0) {
-		fprintf(stderr, "scopec eval: %s: %s\nscopec eval: policy unusable; no request evaluated\n",
-			path, scope_strerror(rc));
-		return EXIT_USAGE;
-	}
-	scope_scratch *s;
-	if (scope_scratch_create(&s) < 0)
-		sc_fatal_oom();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	image_eval e = { p, s, explain, json };
-	sc_request_sink sink = { image_decide, image_malformed, &e };
-	int status = sc_request_stream(stdin, json, &sink);
-	scope_scratch_destroy(s);
-	scope_policy_destroy(p);
-	return status;
 }

@@ -1,6 +1,7 @@
 /*
  * cli_compile.h — the commands of the compiled path, wired into scopec.c's
- * command table: `compile`, `disasm`, and `eval` of a bytecode image.
+ * command table: `compile` and `disasm`; and how `eval` tells an image from
+ * a source policy.
  */
 #ifndef SC_CLI_COMPILE_H
 #define SC_CLI_COMPILE_H
@@ -13,9 +14,5 @@ int sc_cmd_disasm(int argc, char **argv);
 
 /* True if PATH starts with the bytecode magic (then `eval` runs the image). */
 bool sc_file_is_bytecode(const char *path);
-
-/* `scopec eval [--explain] [--json] IMAGE`: requests from stdin, answers on
- * stdout; exit 0, 1 if a request line was malformed, 2 policy unusable. */
-int sc_cmd_eval_bytecode(const char *path, bool explain, bool json);
 
 #endif

@@ -11,6 +11,7 @@
  */
 #include "backend.h"
 #include "cli_compile.h"
+#include "cli_eval.h"
 #include "diff.h"
 #include "explain.h"
 #include "fmt.h"
@@ -19,13 +20,11 @@
 #include "lint.h"
 #include "report.h"
 #include "refeval.h"
-#include "request.h"
 #include "resolve.h"
 #include "shadow.h"  /* gateway: shadow-report */
 #include "suggest.h" /* gateway: suggest */
 
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,88 +132,38 @@ static int cmd_check(int argc, char **argv)
 
 /* ---- eval ------------------------------------------------------------ */
 
-typedef struct sc_evalopts {
-	bool explain, json, reference;
-} sc_evalopts;
-
-static void print_plain(sc_diag *d, const sc_evalopts *o, const sc_result *r, const sc_request *rq)
+/* A bytecode image: the runtime decides, as in a service. */
+static int eval_image(const char *path, const sc_evalopts *o)
 {
-	if (!o->explain) {
-		puts(sc_kind_names[r->decision]);
-		return;
+	scope_policy *cp;
+	int rc = scope_policy_load_file(&cp, path);
+	if (rc < 0) {
+		fprintf(stderr, "scopec eval: %s: %s\nscopec eval: policy unusable; no request evaluated\n",
+			path, scope_strerror(rc));
+		return EXIT_USAGE;
 	}
-	char why[PATH_MAX + 512];
-	sc_explain(d, r, rq, why, sizeof why);
-	printf("%s %s\n", sc_kind_names[r->decision], why);
+	int status = sc_eval_requests(NULL, NULL, cp, o, stdin);
+	scope_policy_destroy(cp);
+	return status;
 }
 
-static const char *why_name(sc_why w)
+/* A source policy: compiled in memory and decided by the runtime like an
+ * image (what services run), or by the reference evaluator. */
+static int eval_source(const char *path, const sc_evalopts *o)
 {
-	return w == SC_WHY_ITEM ? "item" : w == SC_WHY_DEFAULT ? "default-deny" : "undeclared-task";
-}
-
-static void print_json(sc_diag *d, const sc_evalopts *o, const sc_result *r, const sc_request *rq)
-{
-	json_t *out = json_object();
-	json_object_set_new(out, "decision", json_string(sc_kind_names[r->decision]));
-	if (o->explain) {
-		char why[PATH_MAX + 512];
-		sc_explain(d, r, rq, why, sizeof why);
-		json_object_set_new(out, "reason", json_string(why_name(r->why)));
-		if (r->item) {
-			char where[PATH_MAX + 32], text[256];
-			sc_diag_where(d, r->item->span, where, sizeof where);
-			sc_item_text(d, r->item, text, sizeof text);
-			json_object_set_new(out, "location", json_string(where));
-			json_object_set_new(out, "item", json_string(text));
-			json_object_set_new(out, "condition_unknown", json_boolean(r->unknown));
-		}
-		json_object_set_new(out, "explain", json_string(why));
-	}
-	sc_json_put_line(out);
-}
-
-/* eval of a source policy: compiled in memory (cp), or the reference
- * evaluator when cp is NULL. */
-typedef struct sc_eval_ctx {
-	sc_diag *d;
-	const sc_policy *p;
-	const scope_policy *cp;
-	const sc_evalopts *o;
-	sc_ref_ctx *ref;
-	scope_scratch *scr;
-} sc_eval_ctx;
-
-static void eval_one(void *ctx, const sc_request *rq)
-{
-	sc_eval_ctx *e = ctx;
-	sc_result r;
-	if (e->cp)
-		sc_backend_decide(e->cp, e->scr, e->p, rq, &r);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	bool io;
+	sc_policy *p = load_policy(&d, path, &io);
+	scope_policy *cp = p && !o->reference ? sc_backend_load(&d, p) : NULL;
+	int status = EXIT_USAGE;
+	if (p && (cp || o->reference))
+		status = sc_eval_requests(&d, p, cp, o, stdin);
 	else
-		sc_ref_decide(e->ref, e->p, rq, &r);
-	if (e->o->json)
-		print_json(e->d, e->o, &r, rq);
-	else
-		print_plain(e->d, e->o, &r, rq);
-}
-
-static void eval_malformed(void *ctx, const sc_reqparse *rp)
-{
-	const sc_evalopts *o = ((sc_eval_ctx *)ctx)->o;
-	sc_request_print_malformed(rp, o->json, o->explain);
-}
-
-static int eval_stream(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o,
-		       FILE *in)
-{
-	sc_eval_ctx e = { d, p, cp, o, sc_ref_new(), NULL };
-	if (scope_scratch_create(&e.scr) < 0)
-		sc_fatal_oom();
-	sc_request_sink sink = { eval_one, eval_malformed, &e };
-	int status = sc_request_stream(in, o->json, &sink);
-	sc_ref_free(e.ref);
-	scope_scratch_destroy(e.scr);
+		fprintf(stderr, "scopec eval: policy unusable; no request evaluated\n");
+	scope_policy_destroy(cp);
+	sc_policy_free(p);
+	sc_diag_fini(&d);
 	return status;
 }
 
@@ -240,27 +189,11 @@ static int cmd_eval(int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("eval", "%s", "no policy file given");
-	if (sc_file_is_bytecode(path)) {
-		if (o.reference)
-			return usage_error("eval", "%s", "--reference needs a source policy, not bytecode");
-		return sc_cmd_eval_bytecode(path, o.explain, o.json);
-	}
+	bool image = sc_file_is_bytecode(path);
+	if (image && o.reference)
+		return usage_error("eval", "%s", "--reference needs a source policy, not bytecode");
 	setvbuf(stdout, NULL, _IOLBF, 0); /* answer each request as it comes */
-	sc_diag d;
-	sc_diag_init(&d, stderr);
-	bool io;
-	sc_policy *p = load_policy(&d, path, &io);
-	int status = EXIT_USAGE;
-	/* source policies run through the compiled path, like bytecode */
-	scope_policy *cp = p && !o.reference ? sc_backend_load(&d, p) : NULL;
-	if (p && (cp || o.reference))
-		status = eval_stream(&d, p, cp, &o, stdin);
-	else
-		fprintf(stderr, "scopec eval: policy unusable; no request evaluated\n");
-	scope_policy_destroy(cp);
-	sc_policy_free(p);
-	sc_diag_fini(&d);
-	return status;
+	return image ? eval_image(path, &o) : eval_source(path, &o);
 }
 
 /* ---- test ------------------------------------------------------------ */

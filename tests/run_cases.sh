@@ -4,7 +4,8 @@
 #   decide/NAME.scope      a policy with `expect` lines: `scopec test` must pass
 #   eval/NAME.scope        with NAME.in (stdin), NAME.out (exact stdout),
 #                          optional NAME.args (flags), NAME.err (exact stderr),
-#                          NAME.status (exit code, default 0)
+#                          NAME.status (exit code, default 0), NAME.image.out
+#                          (stdout of the compiled image, if not NAME.out)
 #   errors/NAME.scope      with NAME.err: exact stderr of `scopec check`,
 #                          exit status 1
 #   lint/NAME.scope        with NAME.err: exact warnings of `scopec check`
@@ -28,18 +29,32 @@ for f in "$root"/decide/*.scope; do
 	else bad "decide/$name"; sed 's/^/    /' "$tmp/err" | head -20; fi
 done
 
-for f in "$root"/eval/*.in; do
-	[ -e "$f" ] || continue
-	base=${f%.in}; name=$(basename "$base")
+# eval_case LABEL BASE POLICY WANT_OUT [FLAG]: one evaluation of case BASE.
+eval_case() {
+	label=$1 base=$2 policy=$3 wantout=$4 flag=${5:-}
 	args=""; [ -f "$base.args" ] && args=$(cat "$base.args")
 	want=0; [ -f "$base.status" ] && want=$(cat "$base.status")
 	# shellcheck disable=SC2086
-	(cd "$root/eval" && "$scopec" eval $args "$name.scope" <"$name.in" >"$tmp/out" 2>"$tmp/err")
+	(cd "$root/eval" && "$scopec" eval $flag $args "$policy" <"$base.in" >"$tmp/out" 2>"$tmp/err")
 	got=$?
-	if [ "$got" != "$want" ]; then bad "eval/$name: exit $got, expected $want"; sed 's/^/    /' "$tmp/err" | head -5; continue; fi
-	if ! cmp -s "$tmp/out" "$base.out"; then bad "eval/$name: stdout differs"; diff "$base.out" "$tmp/out" | head -20; continue; fi
-	if [ -f "$base.err" ] && ! cmp -s "$tmp/err" "$base.err"; then bad "eval/$name: stderr differs"; diff "$base.err" "$tmp/err" | head -20; continue; fi
+	if [ "$got" != "$want" ]; then bad "$label: exit $got, expected $want"; sed 's/^/    /' "$tmp/err" | head -5; return; fi
+	if ! cmp -s "$tmp/out" "$wantout"; then bad "$label: stdout differs"; diff "$wantout" "$tmp/out" | head -20; return; fi
+	if [ -f "$base.err" ] && ! cmp -s "$tmp/err" "$base.err"; then bad "$label: stderr differs"; diff "$base.err" "$tmp/err" | head -20; return; fi
 	ok
+}
+
+# Each eval case three ways, through the one evaluation path of scopec.c:
+# the source compiled in memory, the reference evaluator (the same output),
+# and the compiled image (NAME.image.out where an image prints less or more,
+# see compiler/cli_eval.h), unless the policy does not compile.
+for f in "$root"/eval/*.in; do
+	[ -e "$f" ] || continue
+	base=${f%.in}; name=$(basename "$base")
+	eval_case "eval/$name" "$base" "$name.scope" "$base.out"
+	eval_case "eval/$name --reference" "$base" "$name.scope" "$base.out" --reference
+	(cd "$root/eval" && "$scopec" compile "$name.scope" -o "$tmp/$name.img" >/dev/null 2>&1) || continue
+	imgout=$base.out; [ -f "$base.image.out" ] && imgout=$base.image.out
+	eval_case "eval/$name (image)" "$base" "$tmp/$name.img" "$imgout"
 done
 
 for f in "$root"/errors/*.err; do
