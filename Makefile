@@ -24,7 +24,7 @@ PCRE2_LIBS   = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 JSON_LIBS    = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
-CRYPTO_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
+CRYPTO_LIBS  = $(shell pkg-config --libs hogweed nettle 2>/dev/null || echo -lhogweed -lnettle -lgmp)
 ALL_CFLAGS   = $(OPT) -std=c11 $(WARN) $(CPPFLAGS_ALL) $(PCRE2_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL   = $(PCRE2_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(EXTRA_LDFLAGS)
 
@@ -55,7 +55,7 @@ deps:
 	[ -f /usr/include/check.h ] || missing="$$missing check"; \
 	[ -f /usr/include/jansson.h ] || missing="$$missing libjansson-dev"; \
 	[ -f /usr/include/uriparser/Uri.h ] || missing="$$missing liburiparser-dev"; \
-	[ -f /usr/include/nettle/sha2.h ] || missing="$$missing nettle-dev"; \
+	{ [ -f /usr/include/nettle/sha2.h ] && [ -f /usr/include/nettle/eddsa.h ]; } || missing="$$missing nettle-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "make: installing missing build dependencies:$$missing"; \
