@@ -274,15 +274,11 @@ static int sign(const char *in, const char *keyfile, const char *out)
 	if (image_of(in, data, len, &ilen) < 0 || read_private(keyfile, priv, pub) < 0)
 		goto out;
 	size_t slen = ilen + SCOPE_SIG_TRAILER;
-	signed_img = malloc(slen);
-	if (!signed_img) {
+	if (sig_sign_image(data, ilen, priv, pub, &signed_img) < 0) {
 		fprintf(stderr, "scopec sign: out of memory\n");
 		goto out;
 	}
-	memcpy(signed_img, data, ilen);
-	sig_trailer_head(pub, signed_img + ilen);
-	ed25519_sha512_sign(pub, priv, ilen + SCOPE_SIG_HEAD, signed_img, signed_img + slen - SCOPE_SIG_LEN);
-	size_t check_len;
+	size_t check_len; /* a signature that does not verify is never written */
 	if (sig_check(signed_img, slen, pub, &check_len) != 0 || check_len != ilen) {
 		fprintf(stderr, "scopec sign: internal error: the signature does not verify\n");
 		goto out;

@@ -159,6 +159,20 @@ void sig_trailer_head(const uint8_t pub[SIG_KEY], uint8_t head[SCOPE_SIG_HEAD])
 	sig_key_id(pub, head + 16);
 }
 
+int sig_sign_image(const uint8_t *image, size_t ilen, const uint8_t priv[SIG_KEY],
+		   const uint8_t pub[SIG_KEY], uint8_t **out)
+{
+	size_t slen = ilen + SCOPE_SIG_TRAILER;
+	uint8_t *b = malloc(slen);
+	*out = b;
+	if (!b)
+		return -SCOPE_ENOMEM;
+	memcpy(b, image, ilen);
+	sig_trailer_head(pub, b + ilen);
+	ed25519_sha512_sign(pub, priv, ilen + SCOPE_SIG_HEAD, b, b + slen - SCOPE_SIG_LEN);
+	return 0;
+}
+
 int sig_check(const void *data, size_t len, const uint8_t pub[SIG_KEY], size_t *image_len)
 {
 	if (!scope_is_bytecode(data, len))

@@ -57,6 +57,12 @@ bool sig_signer_id_str(const void *data, size_t len, char out[SIG_KEYID_STR]);
 /* The first SCOPE_SIG_HEAD bytes of the trailer for a signature by PUB. */
 void sig_trailer_head(const uint8_t pub[SIG_KEY], uint8_t head[SCOPE_SIG_HEAD]);
 
+/* The signed file of IMAGE (ILEN bytes, an image without a trailer) by the
+ * key pair PRIV/PUB: a new buffer of ILEN + SCOPE_SIG_TRAILER bytes in
+ * *OUT.  0 or -SCOPE_ENOMEM. */
+int sig_sign_image(const uint8_t *image, size_t ilen, const uint8_t priv[SIG_KEY],
+		   const uint8_t pub[SIG_KEY], uint8_t **out);
+
 /* Checks the signature of DATA (LEN bytes) with PUB; *IMAGE_LEN is the
  * signed image's length.  0, -SCOPE_EFORMAT (not bytecode), -SCOPE_EUNSIGNED,
  * -SCOPE_ESIGNATURE (bad or malformed signature), -SCOPE_ELENGTH. */
