@@ -22,6 +22,7 @@
 #include "refeval.h"
 #include "resolve.h"
 #include "shadow.h"  /* gateway: shadow-report */
+#include "sign.h"    /* signed policies: keygen, sign, verify */
 #include "suggest.h" /* gateway: suggest */
 
 #include <errno.h>
@@ -582,6 +583,10 @@ static const sc_command commands[] = {
 	  sc_shadow_report_usage },
 	{ "suggest", sc_cmd_suggest, "propose least-privilege tasks from a decision log",
 	  sc_suggest_usage },
+	/* signed policies (compiler/sign.c) */
+	{ "keygen", sc_cmd_keygen, "make an Ed25519 key pair for signing policies", sc_keygen_usage },
+	{ "sign", sc_cmd_sign, "sign a bytecode image (Ed25519)", sc_sign_usage },
+	{ "verify", sc_cmd_verify, "check an image's signature against public keys", sc_verify_usage },
 };
 
 static const sc_command *find_command(const char *name)

@@ -59,3 +59,27 @@ uint64_t scope_bc_hash64(const void *data, size_t len)
 		h = mix(h, p[i]);
 	return mix(h, (uint64_t)len);
 }
+
+static uint32_t load32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+scope_bc_layout scope_bc_layout_of(const void *data, size_t len, size_t *image_len)
+{
+	const unsigned char *b = data;
+	*image_len = len;
+	if (!b || len < SCOPE_BC_HEADER || memcmp(b, SCOPE_BC_MAGIC, SCOPE_BC_MAGIC_LEN) != 0)
+		return SCOPE_BC_OTHER;
+	size_t ilen = load32(b + 16);
+	if (ilen == len)
+		return SCOPE_BC_PLAIN;
+	if (ilen < SCOPE_BC_HEADER || ilen > len || len - ilen < SCOPE_SIG_MAGIC_LEN ||
+	    memcmp(b + ilen, SCOPE_SIG_MAGIC, SCOPE_SIG_MAGIC_LEN) != 0)
+		return SCOPE_BC_OTHER;
+	*image_len = ilen;
+	if (len - ilen != SCOPE_SIG_TRAILER || load32(b + ilen + 8) != SCOPE_SIG_ED25519 ||
+	    load32(b + ilen + 12) != 0)
+		return SCOPE_BC_BADSIG;
+	return SCOPE_BC_SIGNED;
+}

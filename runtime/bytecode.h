@@ -115,6 +115,27 @@
  * DEBUG_FILES (1 word each): file name string index.
  * DEBUG_ITEMS (4 words an item): file index, line, column, text string
  *   (the item as written, e.g. "denies post forum.**").
+ *
+ * ---------------------------------------------------------------------------
+ * Signed images (`scopec sign`): the image, unchanged, then an 88-byte
+ * signature trailer right after its `length` bytes:
+ *
+ *   byte  0          8       12      16         24                     88
+ *         +----------+-------+-------+----------+----------------------+
+ *         | magic    | alg   | 0     | key id   | Ed25519 signature    |
+ *         +----------+-------+-------+----------+----------------------+
+ *
+ *   magic     "\x89SCOSIG\n"
+ *   alg       SCOPE_SIG_ED25519 (u32 LE); any other value is refused
+ *   key id    the first 8 bytes of SHA-256 of the 32-byte public key (names
+ *             the signer in error messages; it proves nothing)
+ *   signature Ed25519 (RFC 8032, pure) over every byte before it: the whole
+ *             image and the trailer's first 24 bytes
+ *
+ * A file is signed exactly when its length is the header's `length` plus
+ * SCOPE_SIG_TRAILER and the trailer magic follows the image.  The loader of
+ * libscope (no cryptography) accepts a signed file and ignores the trailer;
+ * libscope-enforce's scope_policy_load_signed() requires and checks it.
  */
 #ifndef SCOPE_BYTECODE_H
 #define SCOPE_BYTECODE_H
@@ -237,6 +258,29 @@ enum { SCOPE_T_FALSE = 0, SCOPE_T_TRUE = 1, SCOPE_T_UNKNOWN = 2 };
 #define SCOPE_BC_TASK_WORDS 3u
 #define SCOPE_BC_REGEX_WORDS 2u
 #define SCOPE_BC_DEBUG_ITEM_WORDS 4u
+
+/* The signature trailer of a signed image (above). */
+#define SCOPE_SIG_MAGIC "\x89SCOSIG\n"
+#define SCOPE_SIG_MAGIC_LEN 8
+#define SCOPE_SIG_ED25519 1u
+#define SCOPE_SIG_HEAD 24u      /* magic, alg, reserved, key id: signed too */
+#define SCOPE_SIG_KEYID 8u
+#define SCOPE_SIG_LEN 64u
+#define SCOPE_SIG_TRAILER (SCOPE_SIG_HEAD + SCOPE_SIG_LEN)
+
+/* The layouts a buffer that starts with the bytecode magic can have. */
+typedef enum {
+	SCOPE_BC_PLAIN = 0,     /* length == the header's length: unsigned */
+	SCOPE_BC_SIGNED = 1,    /* image + a trailer with magic and known alg */
+	SCOPE_BC_BADSIG = 2,    /* the trailer magic follows the image, but the
+				 * rest is cut short, too long or of another alg */
+	SCOPE_BC_OTHER = 3,     /* any other length (the verifier says why) */
+} scope_bc_layout;
+
+/* Tells the layout of DATA (LEN bytes, starting with the bytecode magic
+ * and at least SCOPE_BC_HEADER long; else SCOPE_BC_OTHER) and the image's
+ * length in *IMAGE_LEN (LEN unless signed). */
+scope_bc_layout scope_bc_layout_of(const void *data, size_t len, size_t *image_len);
 
 /* The checksum: four interleaved multiply-xor lanes over 8-byte words, so
  * that a 1 MB image is hashed in well under a millisecond. */

@@ -55,6 +55,11 @@ static int load_common(scope_policy **out, const void *image, size_t len, bool r
 		return -SCOPE_EINVAL;
 	if (!scope_is_bytecode(image, len))
 		return *why = "bad magic", -SCOPE_EFORMAT;
+	/* a signed image loads as its image: the signature is checked by
+	 * scope_policy_load_signed() (libscope-enforce), not here */
+	scope_bc_layout layout = scope_bc_layout_of(image, len, &len);
+	if (layout == SCOPE_BC_BADSIG)
+		return *why = "malformed signature trailer", -SCOPE_ELENGTH;
 	if (len < SCOPE_BC_HEADER || len > SCOPE_BC_MAX_IMAGE)
 		return *why = "image length", -SCOPE_ELENGTH;
 	scope_policy *p = calloc(1, sizeof *p);

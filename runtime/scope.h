@@ -50,7 +50,10 @@ extern "C" {
 	X(SCOPE_EBUSY, 12, "policy handle is being replaced; try again")     \
 	X(SCOPE_ENOPOLICY, 13, "policy handle holds no policy")             \
 	X(SCOPE_EPATH, 14, "path cannot be made canonical")                  \
-	X(SCOPE_EURL, 15, "URL cannot be parsed")
+	X(SCOPE_EURL, 15, "URL cannot be parsed")                            \
+	X(SCOPE_EUNSIGNED, 16, "image is not signed")                       \
+	X(SCOPE_ESIGNATURE, 17, "signature does not verify")                \
+	X(SCOPE_EKEY, 18, "not an Ed25519 key")
 
 enum {
 #define SCOPE_X(name, num, text) name = num,
@@ -107,7 +110,10 @@ typedef struct scope_handle scope_handle;
 /* ---- policies ----------------------------------------------------------- */
 
 /* Loads and verifies an image.  The image is copied: the caller may free it
- * on return.  On failure *out is NULL. */
+ * on return.  On failure *out is NULL.  A signed image (`scopec sign`)
+ * loads too, but its signature is NOT checked here: to require one, use
+ * scope_policy_load_signed() of libscope-enforce (scope_enforce.h), which
+ * has the cryptography this library does not link. */
 int scope_policy_load(scope_policy **out, const void *image, size_t len);
 int scope_policy_load_file(scope_policy **out, const char *path);
 void scope_policy_destroy(scope_policy *p);

@@ -4,6 +4,7 @@
  *
  *   scope-gateway --policy P.scope (--socket PATH | --stdio)
  *                 [--log FILE] [--shadow CANDIDATE.scope] [--scopec PATH]
+ *                 [--trusted-key PUBLIC.pem]...
  *                 [--poll-ms N] [--max-conns N] [--max-line N] [--socket-mode OCTAL]
  *
  * This file: options, start-up, the watcher thread (signals and polling),
@@ -39,6 +40,11 @@ static const char usage_text[] =
 	"  --shadow FILE       also decide with this candidate policy, never enforce it,\n"
 	"                      log a \"shadow\" record wherever the decisions differ\n"
 	"  --scopec PATH       compiler for source policies (default: $SCOPEC or scopec)\n"
+	"  --trusted-key FILE  an Ed25519 public key (PEM, from `scopec keygen`); may be\n"
+	"                      given up to 16 times.  Then every policy (--policy and\n"
+	"                      --shadow, at start and at every reload) must be a bytecode\n"
+	"                      image signed by one of these keys (`scopec sign`); source,\n"
+	"                      unsigned and otherwise signed images are refused\n"
 	"  --poll-ms N         check the policy files for changes every N ms (default 200;\n"
 	"                      0: reload on SIGHUP only)\n"
 	"  --max-conns N       concurrent connections (default 256)\n"
@@ -90,7 +96,7 @@ static int parse_args(gw_config *c, int argc, char **argv, bool *done)
 #define OPT(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
 		if (!OPT("--policy") && !OPT("--shadow") && !OPT("--socket") && !OPT("--log") &&
 		    !OPT("--scopec") && !OPT("--poll-ms") && !OPT("--max-conns") && !OPT("--max-line") &&
-		    !OPT("--socket-mode"))
+		    !OPT("--socket-mode") && !OPT("--trusted-key"))
 			return usage(a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
 		if (!val)
 			return usage("'%s' needs a value", a);
@@ -107,6 +113,8 @@ static int parse_args(gw_config *c, int argc, char **argv, bool *done)
 			c->log = val;
 		else if (OPT("--scopec"))
 			c->scopec = val;
+		else if (OPT("--trusted-key") && c->ntrusted < EP_MAX_TRUSTED)
+			c->trusted[c->ntrusted++] = val;
 		else if (OPT("--poll-ms") && number_arg(val, 3600000, 10, &v))
 			c->poll_ms = (unsigned)v;
 		else if (OPT("--max-conns") && number_arg(val, 100000, 10, &v) && v)
@@ -333,6 +341,13 @@ int main(int argc, char **argv)
 	g->shadow = g->cfg.shadow != NULL;
 	g->env.prog = "scope-gateway";
 	g->env.scopec = g->cfg.scopec;
+	for (size_t k = 0; k < g->cfg.ntrusted; k++) {
+		char err[1200];
+		if (ep_env_trust(&g->env, g->cfg.trusted[k], err, sizeof err) < 0) {
+			fprintf(stderr, "scope-gateway: %s\n", err);
+			return 2;
+		}
+	}
 	/* Signals: SIGPIPE ignored (a client that hangs up is an EPIPE);
 	 * the others blocked in every thread and taken by the watcher. */
 	signal(SIGPIPE, SIG_IGN);

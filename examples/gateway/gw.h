@@ -33,6 +33,8 @@ typedef struct gw_config {
 	const char *socket;      /* --socket PATH, or NULL with --stdio */
 	const char *log;         /* --log FILE, or NULL */
 	const char *scopec;      /* compiler for source policies */
+	const char *trusted[EP_MAX_TRUSTED]; /* --trusted-key PEM files */
+	size_t ntrusted;
 	unsigned socket_mode;    /* permission bits of the socket file */
 	unsigned poll_ms;        /* 0: reload on SIGHUP only */
 	unsigned max_conns;

@@ -54,6 +54,8 @@ typedef struct mcp_config {
 	const char *shadow;      /* --shadow */
 	const char *scopec;      /* --scopec, $SCOPEC, scopec */
 	const char *base;        /* --base DIR: relative paths' base, or NULL: refused */
+	const char *trusted[EP_MAX_TRUSTED]; /* --trusted-key PEM files */
+	size_t ntrusted;
 	unsigned ask_timeout_ms; /* --ask-timeout (seconds on the command line) */
 	unsigned poll_ms;        /* --poll-ms: policy file polling, 0 = SIGHUP only */
 	size_t max_line;         /* --max-line: longest message in bytes */

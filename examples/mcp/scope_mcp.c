@@ -47,6 +47,10 @@ static const char usage_text[] =
 	"                       (default: none known, so calls with relative paths are denied)\n"
 	"  --scopec PATH        compiler for source policies (default: $SCOPEC, else the\n"
 	"                       scopec beside scope-mcp or one directory up, else PATH)\n"
+	"  --trusted-key FILE   an Ed25519 public key (PEM, from `scopec keygen`), up to 16\n"
+	"                       times: then every policy loaded (--policy, --shadow, at start\n"
+	"                       and each reload) must be bytecode signed by one of them\n"
+	"                       (`scopec sign`); source and unsigned images are refused\n"
 	"  --poll-ms N          check the policy files for changes every N ms (default 200;\n"
 	"                       0: reload on SIGHUP only)\n"
 	"  --max-line BYTES     longest message (default 4194304)\n"
@@ -99,6 +103,11 @@ static int set_option(mcp_config *c, const char *opt, size_t nlen, char *val, co
 		c->shadow = val;
 	else if (OPT("--scopec"))
 		c->scopec = val;
+	else if (OPT("--trusted-key")) {
+		if (c->ntrusted == EP_MAX_TRUSTED)
+			return usage("too many trusted keys at '%s' (at most 16)", a);
+		c->trusted[c->ntrusted++] = val;
+	}
 	else if (OPT("--base")) {
 		if (val[0] != '/')
 			return usage("--base needs an absolute directory, not '%s'", val);
@@ -122,7 +131,8 @@ static int set_option(mcp_config *c, const char *opt, size_t nlen, char *val, co
 static bool known_option(const char *a, size_t nlen)
 {
 	static const char *const names[] = { "--policy", "--task", "--name", "--log", "--shadow", "--scopec", "--base",
-					     "--ask-timeout", "--poll-ms", "--max-line", "--max-pending" };
+					     "--ask-timeout", "--poll-ms", "--max-line", "--max-pending",
+					     "--trusted-key" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (nlen == strlen(names[i]) && strncmp(a, names[i], nlen) == 0)
 			return true;
@@ -386,6 +396,13 @@ int main(int argc, char **argv)
 	m->shadow = m->cfg.shadow != NULL;
 	m->env.prog = MCP_PROG;
 	m->env.scopec = m->cfg.scopec;
+	for (size_t k = 0; k < m->cfg.ntrusted; k++) {
+		char err[1200];
+		if (ep_env_trust(&m->env, m->cfg.trusted[k], err, sizeof err) < 0) {
+			fprintf(stderr, MCP_PROG ": %s\n", err);
+			return 2;
+		}
+	}
 	m->pidfd = -1;
 	atomic_init(&m->watch_stop, false);
 	/* SIGPIPE ignored (a peer that hangs up is an EPIPE); the others are

@@ -49,7 +49,7 @@ __all__ = [
 # ---- errors (mirror of SCOPE_ERRORS in scope.h; the tests compare the two) ---
 
 (EINVAL, ENOMEM, EIO, EFORMAT, EVERSION, ELENGTH, ECHECKSUM, EVERIFY, EREGEX, ERANGE,
- ENOSPC, EBUSY, ENOPOLICY, EPATH, EURL) = range(1, 16)
+ ENOSPC, EBUSY, ENOPOLICY, EPATH, EURL, EUNSIGNED, ESIGNATURE, EKEY) = range(1, 19)
 
 ERRORS = {   # code: (name, scope_strerror text)
     EINVAL: ("SCOPE_EINVAL", "invalid argument"),
@@ -67,6 +67,9 @@ ERRORS = {   # code: (name, scope_strerror text)
     ENOPOLICY: ("SCOPE_ENOPOLICY", "policy handle holds no policy"),
     EPATH: ("SCOPE_EPATH", "path cannot be made canonical"),
     EURL: ("SCOPE_EURL", "URL cannot be parsed"),
+    EUNSIGNED: ("SCOPE_EUNSIGNED", "image is not signed"),
+    ESIGNATURE: ("SCOPE_ESIGNATURE", "signature does not verify"),
+    EKEY: ("SCOPE_EKEY", "not an Ed25519 key"),
 }
 __all__ += [name[len("SCOPE_"):] for name, _ in ERRORS.values()]
 

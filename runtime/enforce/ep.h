@@ -62,14 +62,25 @@ bool ep_write_all(int fd, const char *buf, size_t n);
 
 /* ---- policies and hot reload (ep_policy.c) -------------------------------- */
 
+#define EP_MAX_TRUSTED 16
+
 /* The enforcement point: its name (stderr messages, temporary files), the
- * compiler for source policies, and its log. */
+ * compiler for source policies, its log, and the keys it trusts.  With no
+ * trusted key any valid policy loads (a signature is not checked); with one
+ * or more, every policy of every slot must be a bytecode image signed by
+ * one of them (`scopec sign`): source and unsigned images are refused. */
 typedef struct ep_env {
 	const char *prog;        /* "scope-gateway", "scope-mcp" */
 	const char *scopec;
 	ep_log *log;
 	atomic_ulong log_failures;
+	unsigned char trusted[EP_MAX_TRUSTED][SCOPE_ED25519_KEY_LEN];
+	size_t ntrusted;
 } ep_env;
+
+/* Adds the public key of the PEM file PATH (`--trusted-key`) to E's
+ * trusted keys.  0, or -1 with ERR filled in. */
+int ep_env_trust(ep_env *e, const char *path, char *err, size_t errsz);
 
 /* The file state that tells a change: all of stat's identity fields. */
 typedef struct ep_fileid {

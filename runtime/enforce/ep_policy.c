@@ -6,7 +6,14 @@
  * magic bytes) or .scope source, which is compiled by running
  * `SCOPEC compile FILE -o TMP` (enforcement points do not link the compiler).
  * The digest is SHA-256 of the bytecode image that was loaded: for a
- * bytecode file it equals `sha256sum FILE`.
+ * bytecode file it equals `sha256sum FILE`; for a signed file, that of the
+ * image without its signature trailer (`sha256sum` of what `scopec
+ * compile` wrote, and what `scopec sign` prints).
+ *
+ * Trusted keys (ep_env_trust, `--trusted-key`): then a policy loads only if
+ * it is a bytecode image signed by one of them, checked before anything of
+ * the image is parsed; source files, unsigned images, bad signatures and
+ * other keys' signatures are refused like any other bad policy.
  *
  * Reload: load and verify the new image completely, then
  * scope_handle_swap() it in.  A policy that fails anywhere on the way is
@@ -26,6 +33,7 @@
  * reloads from one thread).
  */
 #include "ep.h"
+#include "sig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -208,25 +216,91 @@ static int compile_source(const ep_env *env, const char *path, unsigned char **i
 	return rc;
 }
 
-/* Reads (or compiles) and verifies PATH.  0 with *out and DIGEST, or -1
- * with ERR filled in. */
+int ep_env_trust(ep_env *e, const char *path, char *err, size_t errsz)
+{
+	if (e->ntrusted == EP_MAX_TRUSTED) {
+		snprintf(err, errsz, "at most %d trusted keys", EP_MAX_TRUSTED);
+		return -1;
+	}
+	int rc = scope_key_read_public(path, e->trusted[e->ntrusted]);
+	if (rc < 0) {
+		snprintf(err, errsz, "trusted key '%s': %s", path,
+			 rc == -SCOPE_EIO ? strerror(errno) : "not an Ed25519 public key (PEM SubjectPublicKeyInfo)");
+		return -1;
+	}
+	e->ntrusted++;
+	return 0;
+}
+
+/* Why IMG, signed or not, was refused with the trusted keys of ENV. */
+static void signature_error(const ep_env *env, const char *path, const unsigned char *img, size_t len,
+			    int rc, char *err, size_t errsz)
+{
+	char signer[SIG_KEYID_STR], trusted[EP_MAX_TRUSTED * SIG_KEYID_STR + 1] = "";
+	for (size_t k = 0; k < env->ntrusted; k++) {
+		char id[SIG_KEYID_STR];
+		sig_key_id_str(env->trusted[k], id);
+		snprintf(trusted + strlen(trusted), sizeof trusted - strlen(trusted), "%s%s", k ? "," : "", id);
+	}
+	if (rc == -SCOPE_ESIGNATURE && sig_signer_id_str(img, len, signer))
+		snprintf(err, errsz, "'%s' refused: %s (signed by key %s; trusted: %s)", path,
+			 scope_strerror(rc), signer, trusted);
+	else if (rc == -SCOPE_EUNSIGNED || rc == -SCOPE_ESIGNATURE)
+		snprintf(err, errsz, "'%s' refused: %s (a signature by a trusted key is required: %s)", path,
+			 scope_strerror(rc), trusted);
+	else
+		snprintf(err, errsz, "'%s' refused by the verifier: %s", path, scope_strerror(rc));
+}
+
+/* Loads IMG with a signature by one of ENV's trusted keys (the signature is
+ * checked before the image is parsed); SIGNER names the key. */
+static int load_signed(const ep_env *env, const char *path, const unsigned char *img, size_t len,
+		       scope_policy **out, char signer[SIG_KEYID_STR], char *err, size_t errsz)
+{
+	int rc = -SCOPE_ESIGNATURE;
+	for (size_t k = 0; k < env->ntrusted && rc == -SCOPE_ESIGNATURE; k++)
+		rc = scope_policy_load_signed(out, img, len, env->trusted[k], SCOPE_ED25519_KEY_LEN);
+	if (rc < 0) {
+		signature_error(env, path, img, len, rc, err, errsz);
+		return rc;
+	}
+	sig_signer_id_str(img, len, signer);
+	return 0;
+}
+
+/* Reads (or compiles) and verifies PATH.  0 with *out, DIGEST (of the
+ * image, without a signature trailer) and SIGNER (the key id, "" when no
+ * key is trusted), or -1 with ERR filled in. */
 static int load_policy(const ep_env *env, const char *path, scope_policy **out,
-		       char digest[EP_DIGEST_STR], char *err, size_t errsz)
+		       char digest[EP_DIGEST_STR], char signer[SIG_KEYID_STR], char *err, size_t errsz)
 {
 	unsigned char *img;
 	size_t len;
+	signer[0] = '\0';
 	if (read_file(path, &img, &len, err, errsz) < 0)
 		return -1;
-	if (!scope_is_bytecode(img, len)) {
+	bool bytecode = scope_is_bytecode(img, len);
+	if (!bytecode && env->ntrusted) {
+		snprintf(err, errsz, "'%s' refused: not a signed bytecode image (a signature by a trusted key "
+			 "is required, and source policies are never signed: compile and `scopec sign` them)", path);
+		free(img);
+		return -1;
+	}
+	if (!bytecode) {
 		free(img);
 		if (compile_source(env, path, &img, &len, err, errsz) < 0)
 			return -1;
 	}
-	int rc = scope_policy_load(out, img, len);
-	if (rc < 0)
-		snprintf(err, errsz, "'%s' refused by the verifier: %s", path, scope_strerror(rc));
-	else
-		ep_sha256_str(img, len, digest);
+	int rc;
+	if (env->ntrusted) {
+		rc = load_signed(env, path, img, len, out, signer, err, errsz);
+	} else {
+		rc = scope_policy_load(out, img, len);
+		if (rc < 0)
+			snprintf(err, errsz, "'%s' refused by the verifier: %s", path, scope_strerror(rc));
+	}
+	if (rc == 0)
+		ep_sha256_str(img, scope_policy_image_size(*out), digest);
 	free(img);
 	return rc < 0 ? -1 : 0;
 }
@@ -261,12 +335,12 @@ static void publish(ep_slot *s, scope_policy *p, const char *d)
 static int reload(ep_env *e, ep_slot *s, const char *trigger)
 {
 	double t0 = now_ms();
-	char err[1400], digest[EP_DIGEST_STR];
+	char err[1400], digest[EP_DIGEST_STR], signer[SIG_KEYID_STR];
 	scope_policy *p = NULL;
 	file_id(s->path, &s->seen);
 	s->has_pending = false;
 	bool first = !s->digest[0];
-	if (load_policy(e, s->path, &p, digest, err, sizeof err) < 0) {
+	if (load_policy(e, s->path, &p, digest, signer, err, sizeof err) < 0) {
 		json_t *r = ep_log_record("error");
 		json_object_set_new(r, "event", json_string("reload"));
 		json_object_set_new(r, "role", json_string(s->role));
@@ -289,6 +363,8 @@ static int reload(ep_env *e, ep_slot *s, const char *trigger)
 	json_object_set_new(r, "previous", first ? json_null() : json_string(s->digest));
 	json_object_set_new(r, "items", json_integer(items));
 	json_object_set_new(r, "tasks", json_integer(tasks));
+	if (signer[0])
+		json_object_set_new(r, "signed_by", json_string(signer));
 	if (same)
 		scope_policy_destroy(p);
 	else

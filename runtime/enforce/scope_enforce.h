@@ -122,6 +122,35 @@ const char *scope_form_error(const scope_form *f);
 int scope_form_decide(const scope_form *f, const scope_policy *p, scope_scratch *s,
 		      scope_result *out, size_t *which);
 
+/* ---- signed policies (`scopec sign`) ------------------------------------ */
+
+/* A signed image is the image of `scopec compile`, unchanged, followed by
+ * an 88-byte trailer with an Ed25519 signature over everything before the
+ * signature (see bytecode.h).  scope_policy_load() of libscope loads a
+ * signed image without checking the signature; these require it. */
+#define SCOPE_ED25519_KEY_LEN 32
+
+/* Loads IMAGE (LEN bytes) as scope_policy_load() does, but only if it is a
+ * signed image whose signature verifies with the Ed25519 public key PUBKEY
+ * (KEYLEN must be SCOPE_ED25519_KEY_LEN, else -SCOPE_EKEY).  The signature
+ * is checked before anything of the image is parsed.  -SCOPE_EFORMAT if it
+ * is not bytecode (a source policy is never signed), -SCOPE_EUNSIGNED if it
+ * carries no signature, -SCOPE_ESIGNATURE if the signature is malformed,
+ * does not verify, or is another key's; then the loader's own errors.  On
+ * failure *out is NULL. */
+int scope_policy_load_signed(scope_policy **out, const void *image, size_t len, const void *pubkey,
+			     size_t keylen);
+/* The same for the file at PATH (-SCOPE_EIO if it cannot be read). */
+int scope_policy_load_file_signed(scope_policy **out, const char *path, const void *pubkey,
+				  size_t keylen);
+
+/* The Ed25519 public key of a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo,
+ * as `scopec keygen` and `openssl pkey -pubout` write it) in PEM (LEN
+ * bytes), or in the file at PATH (at most 4 KiB), into KEY.  -SCOPE_EKEY if
+ * it is not exactly one such key, -SCOPE_EIO if the file cannot be read. */
+int scope_key_parse_public(const char *pem, size_t len, unsigned char key[SCOPE_ED25519_KEY_LEN]);
+int scope_key_read_public(const char *path, unsigned char key[SCOPE_ED25519_KEY_LEN]);
+
 #ifdef __cplusplus
 }
 #endif

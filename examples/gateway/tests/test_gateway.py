@@ -315,6 +315,109 @@ def test_digest(tmp):
     check(p.returncode == 2, "usage error: exit 2")
 
 
+def keygen(tmp, name):
+    """A key pair from scopec keygen: (private, public, key id)."""
+    prefix = os.path.join(tmp, name)
+    out = subprocess.run([SCOPEC, "keygen", "--out", prefix], capture_output=True, text=True, check=True).stdout
+    return prefix + ".pem", prefix + ".pub.pem", out.split()[1].rstrip(":")
+
+
+def sign_policy(image, key, out):
+    subprocess.run([SCOPEC, "sign", image, "--key", key, "-o", out], check=True, capture_output=True)
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def test_trusted_key(tmp):
+    """--trusted-key: only images signed by that key load, at start and at every
+    reload; unsigned, wrongly signed, re-signed, cut and source policies are
+    refused with the reason in the error record, and the old policy stays."""
+    ci_priv, ci_pub, ci_id = keygen(tmp, "ci")
+    other_priv, other_pub, other_id = keygen(tmp, "other")
+    srcs = {}
+    for name, text in (("v1", V1), ("v2", V2)):
+        srcs[name] = os.path.join(tmp, name + ".scope")
+        write_atomic(srcs[name], text)
+    d1 = compile_policy(srcs["v1"], os.path.join(tmp, "v1.scopec"))
+    d2 = compile_policy(srcs["v2"], os.path.join(tmp, "v2.scopec"))
+    with open(os.path.join(tmp, "v2.scopec"), "rb") as f:
+        v2_unsigned = f.read()
+    v1_ci = sign_policy(os.path.join(tmp, "v1.scopec"), ci_priv, os.path.join(tmp, "v1.ci"))
+    v2_ci = sign_policy(os.path.join(tmp, "v2.scopec"), ci_priv, os.path.join(tmp, "v2.ci"))
+    v2_other = sign_policy(os.path.join(tmp, "v2.scopec"), other_priv, os.path.join(tmp, "v2.other"))
+    v2_resigned = sign_policy(os.path.join(tmp, "v2.ci"), other_priv, os.path.join(tmp, "v2.re"))
+    check(v2_resigned == v2_other, "re-signing replaces the signature (no second trailer)")
+    flipped = bytearray(v2_ci)
+    flipped[200] ^= 1
+    sig_flipped = bytearray(v2_ci)
+    sig_flipped[-5] ^= 0x40
+    v1_want, v2_want = [a for _, a, _ in REQUESTS], [b for _, _, b in REQUESTS]
+
+    pol = os.path.join(tmp, "policy.scopec")
+    write_atomic(pol, v1_ci)
+    srv = Server(tmp, pol, "--trusted-key", ci_pub, "--poll-ms", "0", name="trusted")
+    r = srv.log.wait(lambda r: r.get("type") == "reload" and r.get("trigger") == "start", 0)
+    check(r is not None and r["policy"] == d1 and r.get("signed_by") == ci_id,
+          f"start: the signed image loads, digest of the image, signed_by the key ({r})")
+    refusals = [
+        ("an unsigned image", v2_unsigned, "image is not signed"),
+        ("another key's signature", v2_other, f"signed by key {other_id}; trusted: {ci_id}"),
+        ("a re-signed image", v2_resigned, f"signed by key {other_id}"),
+        ("a flipped image byte", bytes(flipped), "signature does not verify"),
+        ("a flipped signature byte", bytes(sig_flipped), "signature does not verify"),
+        ("a cut signature", v2_ci[:-10], "refused"),
+        ("a source policy", V2.encode(), "not a signed bytecode image"),
+    ]
+    with Gateway(srv.sock) as gw:
+        check([x["decision"] for x in gw.decide_many([as_request(rq) for rq, _, _ in REQUESTS])] == v1_want,
+              "the signed v1 decides")
+        for what, data, reason in refusals:
+            start = len(srv.log.refresh())
+            write_atomic(pol, data)
+            srv.p.send_signal(signal.SIGHUP)
+            e = srv.log.wait(lambda r: r.get("type") in ("error", "reload") and r.get("event", "reload") == "reload"
+                             and r.get("trigger") == "sighup", start)
+            check(e is not None and e["type"] == "error" and reason in e.get("error", "") and e["policy"] == d1,
+                  f"{what}: refused, the error record says why ({reason!r}) and names the old policy: {e}")
+            reps = gw.decide_many([as_request(rq) for rq, _, _ in REQUESTS])
+            check([x["decision"] for x in reps] == v1_want and all(x["policy"] == d1 for x in reps),
+                  f"{what}: the old policy stays in force")
+        start = len(srv.log.refresh())
+        write_atomic(pol, v2_ci)
+        srv.p.send_signal(signal.SIGHUP)
+        r = srv.log.wait(lambda r: r.get("type") == "reload" and r.get("trigger") == "sighup", start)
+        check(r is not None and r["result"] == "loaded" and r["policy"] == d2 and r["previous"] == d1
+              and r.get("signed_by") == ci_id, f"v2 signed by the trusted key hot-swaps in: {r}")
+        reps = gw.decide_many([as_request(rq) for rq, _, _ in REQUESTS])
+        check([x["decision"] for x in reps] == v2_want and all(x["policy"] == d2 for x in reps),
+              "the signed v2 decides")
+    srv.stop()
+    check_log_records(srv.log, "trusted-key log")
+
+    # at start: nothing unsigned runs; a second key (rotation) is accepted
+    req = json.dumps(as_request(REQUESTS[0][0], 1)) + "\n"
+    def run(policy, *extra):
+        return subprocess.run([GATEWAY, "--policy", policy, "--stdio", "--scopec", SCOPEC, *extra],
+                              input=req.encode(), capture_output=True, timeout=10)
+    for what, policy, extra, why in [
+            ("unsigned image", os.path.join(tmp, "v2.scopec"), ["--trusted-key", ci_pub], "image is not signed"),
+            ("source policy", srcs["v1"], ["--trusted-key", ci_pub], "not a signed bytecode image"),
+            ("another key", os.path.join(tmp, "v2.other"), ["--trusted-key", ci_pub], "signature does not verify"),
+            ("a private key as trusted key", os.path.join(tmp, "v1.ci"), ["--trusted-key", ci_priv],
+             "not an Ed25519 public key"),
+            ("a missing key file", os.path.join(tmp, "v1.ci"), ["--trusted-key", os.path.join(tmp, "nope.pem")],
+             "trusted key"),
+            ("an unsigned shadow candidate", os.path.join(tmp, "v1.ci"),
+             ["--trusted-key", ci_pub, "--shadow", os.path.join(tmp, "v2.scopec")], "candidate policy refused")]:
+        p = run(policy, *extra)
+        check(p.returncode == 2 and not p.stdout and why in p.stderr.decode(),
+              f"start with {what}: refused (exit 2, {why!r}): {p.stderr.decode()[-300:]}")
+    p = run(os.path.join(tmp, "v2.other"), "--trusted-key", ci_pub, "--trusted-key", other_pub)
+    check(p.returncode == 0 and json.loads(p.stdout)["policy"] == d2, "either of two trusted keys (rotation)")
+    p = run(os.path.join(tmp, "v1.ci"))
+    check(p.returncode == 0 and json.loads(p.stdout)["policy"] == d1, "without --trusted-key a signed image loads too")
+
+
 def test_reload_under_load(tmp):
     """Requests from several threads while the policy is rewritten and reloaded
     between two valid versions and invalid ones: every reply is the decision of
@@ -697,7 +800,7 @@ def test_walkthrough(tmp):
     check(sum(r.get("type") == "decision" for r in recs) == 8, "walkthrough: a decision record per request")
 
 
-TESTS = [test_protocol, test_tool_calls, test_digest, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
+TESTS = [test_protocol, test_tool_calls, test_digest, test_trusted_key, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
          test_suggest_rules, test_walkthrough]
 
 

@@ -716,6 +716,85 @@ def test_reload(d):
     px.close()
 
 
+def wait_records(px, type_, n, timeout=5):
+    """The records of TYPE_ once there are more than N of them."""
+    end = time.time() + timeout
+    while time.time() < end:
+        recs = px.records(type_)
+        if len(recs) > n:
+            return recs
+        time.sleep(0.02)
+    return px.records(type_)
+
+
+def test_trusted_key(d):
+    """--trusted-key: only policies signed by the key load; a refused reload
+    (unsigned, another key, source) leaves the old policy in force."""
+    keys = {}
+    for name in ("ci", "other"):
+        out = subprocess.run([SCOPEC, "keygen", "--out", os.path.join(d, name)], capture_output=True,
+                             text=True, check=True).stdout
+        keys[name] = (os.path.join(d, name + ".pem"), os.path.join(d, name + ".pub.pem"), out.split()[1].rstrip(":"))
+    images = {}
+    for name, text in (("a", POLICY), ("b", POLICY.replace("asks   write_file /srv/drafts/**",
+                                                           "allows write_file /srv/x"))):
+        src = os.path.join(d, name + ".scope")
+        with open(src, "w") as f:
+            f.write(text)
+        subprocess.run([SCOPEC, "compile", src, "-o", os.path.join(d, name + ".scopec")], check=True)
+        with open(os.path.join(d, name + ".scopec"), "rb") as f:
+            images[name] = f.read()
+        for k in keys:
+            out = os.path.join(d, f"{name}.{k}")
+            subprocess.run([SCOPEC, "sign", os.path.join(d, name + ".scopec"), "--key", keys[k][0], "-o", out],
+                           check=True, capture_output=True)
+            with open(out, "rb") as f:
+                images[f"{name}.{k}"] = f.read()
+    pol = os.path.join(d, "p.scope")
+
+    def put(data):
+        with open(pol + ".new", "wb") as f:
+            f.write(data)
+        os.rename(pol + ".new", pol)
+
+    put(images["a.ci"])
+    px = Proxy(d, "--trusted-key", keys["ci"][1], policy=None)
+    px.initialize()
+    check(is_denied(px.response(px.call("write_file", {"path": "/srv/x"}))), "the signed policy decides")
+    loads = px.records("reload")
+    check(loads and loads[0].get("signed_by") == keys["ci"][2], f"reload record names the signer: {loads}")
+    for what, data, why in (("another key's signature", images["b.other"], "signed by key " + keys["other"][2]),
+                            ("an unsigned image", images["b"], "image is not signed"),
+                            ("a source policy", POLICY.encode(), "not a signed bytecode image")):
+        n = len(px.records("error"))
+        put(data)
+        px.p.send_signal(signal.SIGHUP)
+        errs = wait_records(px, "error", n)
+        check(len(errs) > n and errs[-1]["event"] == "reload" and why in errs[-1]["error"],
+              f"{what}: refused, the error record says why ({why!r}): {errs[-1:]}")
+        r = px.response(px.call("write_file", {"path": "/srv/x"}))
+        check(is_denied(r), f"{what}: the old policy stays in force")
+    check(not px.calls_seen("write_file"), "nothing denied reached the server")
+    n = len(px.records("reload"))
+    put(images["b.ci"])
+    px.p.send_signal(signal.SIGHUP)
+    loads = wait_records(px, "reload", n)
+    check(len(loads) > n and loads[-1]["result"] == "loaded" and loads[-1].get("signed_by") == keys["ci"][2],
+          f"signed by the trusted key: hot-swapped in ({loads[-1:]})")
+    r = px.response(px.call("write_file", {"path": "/srv/x"}))
+    check(r and not r["result"].get("isError"), f"the new signed policy decides: {r}")
+    px.close()
+    for what, data in (("unsigned", images["a"]), ("other key", images["a.other"]), ("source", POLICY.encode())):
+        put(data)
+        p = subprocess.run([MCP, "--policy", pol, "--task", "coder", "--trusted-key", keys["ci"][1], "--",
+                            sys.executable, FAKE], input=b"", capture_output=True, timeout=10,
+                           env=dict(os.environ, SCOPEC=SCOPEC, FAKE_LOG=os.path.join(d, "never.log")))
+        check(p.returncode == 2 and b"refused" in p.stderr, f"start with a {what} policy: exit 2 ({p.stderr[-200:]})")
+    p = subprocess.run([MCP, "--policy", pol, "--task", "coder", "--trusted-key", keys["ci"][0], "--", "true"],
+                       capture_output=True, timeout=10)
+    check(p.returncode == 2 and b"not an Ed25519 public key" in p.stderr, "a private key is not a trusted key")
+
+
 def test_log_suggest_shadow(d):
     cand = os.path.join(d, "cand.scope")
     with open(cand, "w") as f:

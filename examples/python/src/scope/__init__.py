@@ -33,7 +33,8 @@ from ._types import Decision, ItemInfo, ScopeError, Why
 from ._scope import (ERRORS, Handle, Policy, Result, canonical_path, canonical_url,
                      is_bytecode, strerror, tool_call_requests)
 from ._scope import (EINVAL, ENOMEM, EIO, EFORMAT, EVERSION, ELENGTH, ECHECKSUM, EVERIFY,  # noqa: F401
-                     EREGEX, ERANGE, ENOSPC, EBUSY, ENOPOLICY, EPATH, EURL)
+                     EREGEX, ERANGE, ENOSPC, EBUSY, ENOPOLICY, EPATH, EURL, EUNSIGNED,
+                     ESIGNATURE, EKEY)
 from . import _scope
 from .guard import Denied, Request, guarded
 

@@ -25,6 +25,9 @@ EBUSY: int
 ENOPOLICY: int
 EPATH: int
 EURL: int
+EUNSIGNED: int
+ESIGNATURE: int
+EKEY: int
 JANSSON_VERSION: str
 
 
