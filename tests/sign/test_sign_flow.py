@@ -176,9 +176,13 @@ def test_flow(tmp):
                               stderr=subprocess.PIPE)
         r = wait_log(glog, lambda r: r.get("type") == "reload" and r.get("trigger") == "start", 0)
         check(r is not None and r["policy"] == d1, f"the gateway starts with the signed v1: {r}")
-        end = time.monotonic() + 5
-        while not os.path.exists(sock) and time.monotonic() < end:
-            time.sleep(0.02)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:  # the socket file exists a moment before listen()
+            try:
+                with Gateway(sock):
+                    break
+            except GatewayError:
+                time.sleep(0.02)
         check(decide(sock, "post", "forum.help")["decision"] == "deny", "v1: post denied")
         fetcher = subprocess.Popen([FETCH, url, "--out", local, "--interval", "0.1", "-v"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
