@@ -36,7 +36,7 @@ void sc_preferred_bytes(unsigned char order[256])
 /* ---- regex cache ------------------------------------------------------- */
 
 typedef struct reentry {
-	const sc_cond *cond;     /* the key's bytes */
+	char *key;               /* 'i' or '-', then the regex source */
 	bool ok;
 	sc_redfa dfa;
 	char why[160];
@@ -61,6 +61,7 @@ void sc_recache_free(sc_recache *rc)
 	for (size_t i = 0; i < rc->entries.n; i++) {
 		reentry *e = rc->entries.v[i];
 		sc_redfa_free(&e->dfa);
+		free(e->key);
 		free(e);
 	}
 	sc_vec_free(&rc->entries);
@@ -68,20 +69,26 @@ void sc_recache_free(sc_recache *rc)
 	free(rc);
 }
 
+/* Keyed by source and flag: equal regexes of many items share one DFA. */
 static const reentry *regex_dfa(sc_recache *rc, const sc_cond *c)
 {
-	sc_str key = { (const char *)&c, sizeof c };
-	reentry *e = sc_map_get(&rc->map, key);
-	if (e)
+	char *key = sc_xcalloc(c->value.n + 2, 1);
+	key[0] = c->caseless ? 'i' : '-';
+	memcpy(key + 1, c->value.s, c->value.n);
+	sc_str k = { key, c->value.n + 1 };
+	reentry *e = sc_map_get(&rc->map, k);
+	if (e) {
+		free(key);
 		return e;
+	}
 	e = sc_xcalloc(1, sizeof *e);
-	e->cond = c;
+	e->key = key;
 	if (!c->regex)
 		snprintf(e->why, sizeof e->why, "a regex that did not compile");
 	else
 		e->ok = sc_redfa_build(&e->dfa, c->value.s, c->value.n, c->caseless, c->regex, e->why,
 				       sizeof e->why) == 0;
-	sc_map_put(&rc->map, (sc_str){ (const char *)&e->cond, sizeof e->cond }, e);
+	sc_map_put(&rc->map, k, e);
 	sc_vec_push(&rc->entries, e);
 	return e;
 }

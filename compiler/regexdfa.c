@@ -48,6 +48,7 @@ typedef struct rparser {
 	const char *s;
 	size_t n, i;
 	bool caseless, lf_newline;
+	bool in_quote;           /* inside \Q...\E */
 	rnode *node;             /* node 0 is unused (0 = none) */
 	uint32_t nn, capn;
 	bset *sets;
@@ -166,24 +167,27 @@ static uint32_t numeric_escape(rparser *p, size_t from, char e)
 	return oracle_node(p, from, "an escape diff does not read");
 }
 
-/* \Q...\E: every byte literal. */
+static bool at_quote_end(const rparser *p)
+{
+	return p->i + 1 < p->n && p->s[p->i] == '\\' && p->s[p->i + 1] == 'E';
+}
+
+/* One byte inside \Q...\E.  A quantifier after the \E applies to the last
+ * byte, as in PCRE2, so the \E is consumed with it. */
 static uint32_t quoted(rparser *p)
 {
-	uint32_t cat = new_node(p, T_CAT), last = 0;
-	while (p->i < p->n && !(p->s[p->i] == '\\' && p->i + 1 < p->n && p->s[p->i + 1] == 'E')) {
-		size_t from = p->i++;
-		uint32_t a = literal(p, (unsigned char)p->s[from], from);
-		if (!a)
-			return 0;
-		if (last)
-			p->node[last].next = a;
-		else
-			p->node[cat].kid = a;
-		last = a;
+	if (p->i >= p->n || at_quote_end(p)) {
+		p->i += p->i < p->n ? 2 : 0;
+		p->in_quote = false;
+		return new_node(p, T_EMPTY);
 	}
-	if (p->i < p->n)
+	size_t from = p->i++;
+	uint32_t a = literal(p, (unsigned char)p->s[from], from);
+	if (at_quote_end(p)) {
 		p->i += 2;
-	return cat;
+		p->in_quote = false;
+	}
+	return a;
 }
 
 static uint32_t escape(rparser *p)
@@ -206,7 +210,7 @@ static uint32_t escape(rparser *p)
 	case 'z': return new_node(p, T_ENDZ);
 	case 'Z': return new_node(p, T_END);
 	case 'E': return new_node(p, T_EMPTY);
-	case 'Q': return quoted(p);
+	case 'Q': p->in_quote = true; return quoted(p);
 	case 'x': case '0': case 'o': case 'c': return numeric_escape(p, from, e);
 	case 'N':
 		if (!p->lf_newline)
@@ -312,6 +316,8 @@ static uint32_t group(rparser *p, unsigned depth)
 
 static uint32_t atom(rparser *p, unsigned depth)
 {
+	if (p->in_quote)
+		return quoted(p);
 	size_t from = p->i;
 	unsigned char c = (unsigned char)p->s[p->i];
 	switch (c) {
@@ -370,7 +376,7 @@ static bool counted(rparser *p, uint32_t *min, uint32_t *max)
 static uint32_t quantified(rparser *p, unsigned depth)
 {
 	uint32_t a = atom(p, depth);
-	if (!a || p->i >= p->n)
+	if (!a || p->i >= p->n || p->in_quote)
 		return a;
 	size_t at = p->i;
 	uint32_t min, max;
@@ -388,6 +394,8 @@ static uint32_t quantified(rparser *p, unsigned depth)
 	uint8_t t = p->node[a].type;
 	if (t == T_BEGIN || t == T_END || t == T_ENDZ)
 		return fail(p, "a quantified anchor", at);
+	if (t == T_EMPTY)
+		return fail(p, "a quantifier after an empty item (\\E, a comment)", at);
 	if (p->i < p->n && p->s[p->i] == '+')
 		return fail(p, "a possessive quantifier", p->i);
 	if (p->i < p->n && p->s[p->i] == '?')
@@ -404,7 +412,7 @@ static uint32_t quantified(rparser *p, unsigned depth)
 static uint32_t parse_cat(rparser *p, unsigned depth)
 {
 	uint32_t cat = new_node(p, T_CAT), last = 0;
-	while (p->i < p->n && p->s[p->i] != '|' && p->s[p->i] != ')') {
+	while (p->i < p->n && (p->in_quote || (p->s[p->i] != '|' && p->s[p->i] != ')'))) {
 		uint32_t a = quantified(p, depth);
 		if (!a)
 			return 0;
@@ -557,39 +565,48 @@ typedef struct sbuild {
 	uint8_t rep[256];        /* a byte of each class */
 } sbuild;
 
-/* Adds the epsilon closure of SEEDS to b->tmp (N_SET nodes) and sets
- * b->accept.  Past a '$' the string must end: only N_MATCH counts then.
- * '^' passes only at the start. */
+/* Closure modes.  '$' (and \Z) matches at the end or before a final
+ * newline: past it, only the end or one last '\n' may follow (M_NL); past
+ * \z only the end (M_END). */
+enum { M_NORMAL, M_NL, M_END };
+
+/* Sets b->tmp to the N_SET nodes of the epsilon closure of SEEDS (each
+ * node << 2 | mode), as node << 1 | 1 for those that may only take the
+ * final '\n', and b->accept to whether N_MATCH is reached (the string may
+ * end here).  '^' passes only at the start. */
 static void closure(sbuild *b, const uint32_t *seeds, uint32_t nseeds, bool at_start)
 {
-	b->gen += 2;
+	b->gen++;
 	b->ntmp = 0;
 	b->accept = false;
 	uint32_t sp = 0;
 	for (uint32_t i = 0; i < nseeds; i++)
-		b->stack[sp++] = seeds[i] << 1;
+		b->stack[sp++] = seeds[i];
 	while (sp) {
-		uint32_t e = b->stack[--sp], q = e >> 1, ended = e & 1;
+		uint32_t e = b->stack[--sp], q = e >> 2, mode = e & 3;
 		if (b->mark[e] == b->gen)
 			continue;
 		b->mark[e] = b->gen;
 		const nnode *nd = &b->a->v[q];
 		switch (nd->type) {
 		case N_SET:
-			if (!ended)
-				b->tmp[b->ntmp++] = q;
+			if (mode == M_NORMAL)
+				b->tmp[b->ntmp++] = q << 1;
+			else if (mode == M_NL && bs_has(&b->sets[nd->set], '\n'))
+				b->tmp[b->ntmp++] = q << 1 | 1;
 			break;
 		case N_MATCH: b->accept = true; break;
 		case N_SPLIT:
-			b->stack[sp++] = nd->out1 << 1 | ended;
-			b->stack[sp++] = nd->out2 << 1 | ended;
+			b->stack[sp++] = nd->out1 << 2 | mode;
+			b->stack[sp++] = nd->out2 << 2 | mode;
 			break;
-		case N_EPS: b->stack[sp++] = nd->out1 << 1 | ended; break;
+		case N_EPS: b->stack[sp++] = nd->out1 << 2 | mode; break;
 		case N_BEGIN:
 			if (at_start)
-				b->stack[sp++] = nd->out1 << 1 | ended;
+				b->stack[sp++] = nd->out1 << 2 | mode;
 			break;
-		default: b->stack[sp++] = nd->out1 << 1 | 1; break; /* N_END, N_ENDZ */
+		case N_END: b->stack[sp++] = nd->out1 << 2 | (mode == M_END ? M_END : M_NL); break;
+		default: b->stack[sp++] = nd->out1 << 2 | M_END; break; /* N_ENDZ */
 		}
 	}
 }
@@ -650,8 +667,10 @@ static uint32_t sb_intern(sbuild *b, uint32_t parent, uint8_t via, bool *too_big
 /* Byte classes: bytes in the same class are in the same sets. */
 static void make_classes(sbuild *b, uint8_t cmap[256], uint32_t nsets)
 {
-	memset(cmap, 0, 256);
-	uint32_t ncls = 1;
+	/* '\n' is a class of its own: after '$' only it may follow */
+	for (unsigned c = 0; c < 256; c++)
+		cmap[c] = c == '\n';
+	uint32_t ncls = 2;
 	for (uint32_t k = 0; k < nsets && ncls < 256; k++) {
 		int16_t remap[512];
 		memset(remap, -1, sizeof remap);
@@ -677,10 +696,16 @@ static void expand_state(sbuild *b, uint32_t s, uint32_t *seeds, bool *too_big)
 {
 	for (uint32_t c = 0; c < b->ncls && !*too_big; c++) {
 		uint32_t ns = 0;
+		unsigned byte = b->rep[c];
 		for (uint32_t k = 0; k < b->nmembers[s]; k++) {
-			const nnode *nd = &b->a->v[b->members[s][k]];
-			if (bs_has(&b->sets[nd->set], b->rep[c]))
-				seeds[ns++] = nd->out1;
+			uint32_t m = b->members[s][k];
+			const nnode *nd = &b->a->v[m >> 1];
+			if (!bs_has(&b->sets[nd->set], byte))
+				continue;
+			if (!(m & 1))
+				seeds[ns++] = nd->out1 << 2 | M_NORMAL;
+			else if (byte == '\n') /* the final newline: the end must follow */
+				seeds[ns++] = nd->out1 << 2 | M_END;
 		}
 		closure(b, seeds, ns, false);
 		uint32_t t = sb_intern(b, s, (uint8_t)c, too_big);
@@ -741,38 +766,6 @@ static bool lf_newline(void)
 	return nl == PCRE2_NEWLINE_LF;
 }
 
-/* '$' also matches before a final newline: exact as "the end" only if
- * nothing after it can match a newline. */
-static bool dollar_exact(const nfa *a, const bset *sets)
-{
-	uint32_t *stack = sc_xcalloc(a->n * 2 + 2, sizeof *stack);
-	uint8_t *seen = sc_xcalloc(a->n, 1);
-	bool ok = true;
-	for (uint32_t q = 0; q < a->n && ok; q++) {
-		if (a->v[q].type != N_END)
-			continue;
-		memset(seen, 0, a->n);
-		uint32_t sp = 0;
-		stack[sp++] = a->v[q].out1;
-		while (sp && ok) {
-			uint32_t k = stack[--sp];
-			if (seen[k])
-				continue;
-			seen[k] = 1;
-			const nnode *nd = &a->v[k];
-			if (nd->type == N_SET)
-				ok = !bs_has(&sets[nd->set], '\n');
-			else if (nd->type == N_SPLIT)
-				stack[sp++] = nd->out1, stack[sp++] = nd->out2;
-			else if (nd->type != N_MATCH)
-				stack[sp++] = nd->out1;
-		}
-	}
-	free(stack);
-	free(seen);
-	return ok;
-}
-
 static void sbuild_free(sbuild *b)
 {
 	for (uint32_t s = 1; s < b->nstates; s++)
@@ -794,14 +787,15 @@ static bool determinize(const nfa *a, const bset *sets, uint32_t nsets, uint32_t
 	memset(&b, 0, sizeof b);
 	b.a = a;
 	b.sets = sets;
-	b.mark = sc_xcalloc(2 * (size_t)a->n + 2, sizeof *b.mark);
-	b.stack = sc_xcalloc(6 * (size_t)a->n + 8, sizeof *b.stack);
-	b.tmp = sc_xcalloc(a->n + 1, sizeof *b.tmp);
-	uint32_t *seeds = sc_xcalloc(a->n + 1, sizeof *seeds);
+	b.mark = sc_xcalloc(4 * (size_t)a->n + 4, sizeof *b.mark);
+	b.stack = sc_xcalloc(12 * (size_t)a->n + 8, sizeof *b.stack);
+	b.tmp = sc_xcalloc(2 * (size_t)a->n + 2, sizeof *b.tmp);
+	uint32_t *seeds = sc_xcalloc(2 * (size_t)a->n + 2, sizeof *seeds);
 	make_classes(&b, out->cmap, nsets);
 	bool too_big = false;
 	sb_new_state(&b); /* 0: dead */
-	closure(&b, &start, 1, true);
+	uint32_t seed = start << 2 | M_NORMAL;
+	closure(&b, &seed, 1, true);
 	uint32_t s0 = sb_intern(&b, 0, 0, &too_big);
 	if (s0)
 		b.parent[s0] = s0;
@@ -844,8 +838,6 @@ int sc_redfa_build(sc_redfa *out, const char *re, size_t n, bool caseless, const
 		bool checked = false;
 		if (a.too_big)
 			fail(&p, "a repetition too large for diff", 0);
-		else if (!dollar_exact(&a, p.sets))
-			fail(&p, "a '$' followed by a pattern that can match a newline", 0);
 		else if (!determinize(&a, p.sets, p.nsets, start, out, code, p.md, &checked))
 			fail(&p, "more automaton states than diff allows", 0);
 		else if (!checked)

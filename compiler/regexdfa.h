@@ -14,10 +14,10 @@
  * Everything else — backreferences, lookaround, atomic groups, possessive
  * quantifiers, \b, recursion, conditionals, inline options, verbs — is
  * refused with the name of the feature; so is a construct this parser does
- * not read exactly as PCRE2 does ('{' that is not a quantifier, '$'
- * followed by something that can match a newline).  As a last guard every
- * state and transition of the result is checked against PCRE2 on its
- * shortest string.
+ * not read exactly as PCRE2 does ('{' that is not a quantifier, a
+ * quantified anchor).  '$' and \Z match at the end or before a final
+ * newline, as in PCRE2.  As a last guard every state and transition of the
+ * result is checked against PCRE2 on its shortest string.
  *
  * Not modelled: PCRE2's match limit.  A subject on which the library gives
  * up is "unknown" to the evaluators; the DFA answers for it as the regex
