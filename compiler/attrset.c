@@ -13,6 +13,7 @@
 
 #define CELLS_MAX_STATES (1u << 16)   /* product states walked per attribute */
 #define CELLS_MAX 512u                /* cells per attribute */
+#define CELLS_MAX_WORDS (16u << 20)   /* product states x components (64 MB) */
 
 void sc_preferred_bytes(unsigned char order[256])
 {
@@ -463,7 +464,7 @@ typedef struct pwalk {
 	uint32_t *tup;           /* m per node */
 	uint32_t *parent;
 	uint8_t *byte;
-	uint32_t n, cap;
+	uint32_t n, cap, max;     /* max: the state budget */
 	uint32_t *hash;
 	size_t hcap;
 } pwalk;
@@ -501,7 +502,7 @@ static int pw_add(pwalk *w, const uint32_t *t, uint32_t parent, uint8_t byte)
 	for (; w->hash[s]; s = (s + 1) & (w->hcap - 1))
 		if (memcmp(w->tup + (size_t)(w->hash[s] - 1) * w->m, t, w->m * sizeof *t) == 0)
 			return 0;
-	if (w->n == CELLS_MAX_STATES)
+	if (w->n == w->max)
 		return -1;
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 256;
@@ -599,6 +600,7 @@ static void walk_product(attr *x, sc_arena *a)
 {
 	pwalk w = { 0 };
 	w.m = x->nc;
+	w.max = CELLS_MAX_WORDS / w.m < CELLS_MAX_STATES ? CELLS_MAX_WORDS / w.m : CELLS_MAX_STATES;
 	cellset cs = { 0 };
 	sc_map_init(&cs.index);
 	uint32_t *t = sc_xcalloc(x->nc + 1, sizeof *t);
@@ -623,7 +625,7 @@ static void walk_product(attr *x, sc_arena *a)
 	}
 	if (over || cs.full) {
 		char n[64];
-		snprintf(n, sizeof n, "%u", over ? CELLS_MAX_STATES : CELLS_MAX);
+		snprintf(n, sizeof n, "%u", over ? w.max : CELLS_MAX);
 		not_exact(x->out, over ? "too many attribute combinations (more than %s value states)"
 				       : "too many attribute combinations (more than %s cells)", n, NULL);
 	}

@@ -324,6 +324,15 @@ typedef struct kcand {
 	uint32_t n, cap;
 } kcand;
 
+/* Cells computed once per distinct list of tests on a key: in a large
+ * policy the same conditions meet at many pairs of labels. */
+typedef struct cellcache {
+	sc_recache *rc;          /* regex automata */
+	sc_map map;              /* canonical tests -> sc_cells (arena) */
+	sc_vec keys;             /* the map's key storage */
+	sc_arena *a;             /* witnesses and sc_cells */
+} cellcache;
+
 typedef struct cands {
 	kcand *k;
 	uint32_t n, cap;
@@ -466,15 +475,37 @@ static void collect_tests(cands *c, const sc_cond *cond)
 /* The cells of one key; where they are not exact (a regex feature that is
  * not regular, too many states) the reason is kept and guesses for the
  * regexes are added: the search may still find a change. */
-static void key_values(cands *c, kcand *k, sc_recache *rc)
+static const sc_cells *cached_cells(cellcache *cc, const kcand *k)
 {
-	sc_cells cells;
-	sc_cells_build(&cells, k->tests, k->nt, rc, c->a);
-	for (uint32_t i = 0; i < cells.n; i++)
-		add_value(k, cells.vals[i]);
-	if (!cells.exact) {
+	sc_buf b = { 0 };
+	for (uint32_t i = 0; i < k->nt; i++)
+		cond_repr(&b, k->tests[i]);
+	sc_str key = { b.s, b.n };
+	sc_cells *cells = sc_map_get(&cc->map, key);
+	if (cells) {
+		free(b.s);
+		return cells;
+	}
+	cells = sc_arena_alloc(cc->a, sizeof *cells);
+	sc_cells built;
+	sc_cells_build(&built, k->tests, k->nt, cc->rc, cc->a);
+	*cells = built;
+	cells->vals = sc_arena_array(cc->a, built.n + 1, sizeof *cells->vals);
+	memcpy(cells->vals, built.vals, built.n * sizeof *built.vals);
+	sc_cells_free(&built);
+	sc_map_put(&cc->map, key, cells);
+	sc_vec_push(&cc->keys, b.s);
+	return cells;
+}
+
+static void key_values(cands *c, kcand *k, cellcache *cc)
+{
+	const sc_cells *cells = cached_cells(cc, k);
+	for (uint32_t i = 0; i < cells->n; i++)
+		add_value(k, cells->vals[i]);
+	if (!cells->exact) {
 		if (c->complete)
-			snprintf(c->why, sizeof c->why, "%s", cells.why);
+			snprintf(c->why, sizeof c->why, "%s", cells->why);
 		c->complete = false;
 		for (uint32_t i = 0; i < k->nt; i++) {
 			sc_str w = k->tests[i]->op == SC_C_MATCHES ? regex_witness(c, k->tests[i]->value) : (sc_str){ NULL, 0 };
@@ -482,11 +513,10 @@ static void key_values(cands *c, kcand *k, sc_recache *rc)
 				add_value(k, w);
 		}
 	}
-	sc_cells_free(&cells);
 }
 
 static void cands_build(cands *c, const sc_item *const *a, uint32_t na, const sc_item *const *b, uint32_t nb,
-			sc_recache *rc)
+			cellcache *cc)
 {
 	memset(c, 0, sizeof *c);
 	c->complete = true;
@@ -498,7 +528,7 @@ static void cands_build(cands *c, const sc_item *const *a, uint32_t na, const sc
 		if (b[i]->cond)
 			collect_tests(c, b[i]->cond);
 	for (uint32_t i = 0; i < c->n; i++)
-		key_values(c, &c->k[i], rc);
+		key_values(c, &c->k[i], cc);
 }
 
 static void cands_free(cands *c)
@@ -534,7 +564,7 @@ typedef struct dctx {
 	 * linear in the request; NULL falls back to the reference evaluator. */
 	scope_policy *co, *cn;
 	scope_scratch *scr;
-	sc_recache *rc;          /* regex automata, built once per diff */
+	cellcache cells;
 } dctx;
 
 /* The decision of the whole old (NEW false) or new policy on RQ. */
@@ -732,7 +762,7 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 	const sc_item **io = label_items(o, lo, &no), **in = label_items(n, ln, &nn);
 	if (!same_structure(io, no, in, nn)) {
 		cands c;
-		cands_build(&c, io, no, in, nn, x->rc);
+		cands_build(&c, io, no, in, nn, &x->cells);
 		sc_request rq = { x->task, action, resource, NULL, 0 };
 		bool exhaustive;
 		search_attrs(x, &c, &rq, io, no, in, nn, f, &exhaustive);
@@ -959,7 +989,8 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 	report rp;
 	memset(&rp, 0, sizeof rp);
 	sc_map_init(&rp.groups);
-	dctx x = { d, po, pn, sc_ref_new(), { NULL, 0 }, NULL, NULL, NULL, sc_recache_new() };
+	dctx x = { d, po, pn, sc_ref_new(), { NULL, 0 }, NULL, NULL, NULL, { sc_recache_new(), { 0 }, { 0 }, sc_arena_new() } };
+	sc_map_init(&x.cells.map);
 	/* A policy the back end refuses (a task over its part limit) is
 	 * re-checked by the reference evaluator instead: its errors are not
 	 * the diff's, so they are collected and dropped. */
@@ -1008,7 +1039,12 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 	sc_vec_free(&rp.keys);
 	sc_map_fini(&rp.groups);
 	sc_ref_free(x.ref);
-	sc_recache_free(x.rc);
+	sc_recache_free(x.cells.rc);
+	for (size_t k = 0; k < x.cells.keys.n; k++)
+		free(x.cells.keys.v[k]);
+	sc_vec_free(&x.cells.keys);
+	sc_map_fini(&x.cells.map);
+	sc_arena_free(x.cells.a);
 	scope_policy_destroy(x.co);
 	scope_policy_destroy(x.cn);
 	scope_scratch_destroy(x.scr);

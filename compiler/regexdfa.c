@@ -15,7 +15,8 @@
 #define RE_MAX_DEPTH 100u        /* nested groups (PCRE2's own limit is 250) */
 #define RE_MAX_NFA 20000u        /* NFA nodes, after counted repetition */
 #define RE_MAX_STATES 4096u      /* DFA states */
-#define RE_MAX_CHECKS 40000u     /* PCRE2 matches of the self-check */
+#define RE_MAX_CHECKS 4096u      /* PCRE2 matches of the self-check */
+#define RE_MAX_CHECK_BYTES (1u << 18) /* and the bytes they read */
 
 typedef struct bset {
 	uint64_t w[4];
@@ -563,6 +564,8 @@ typedef struct sbuild {
 	uint32_t *trans;
 	uint32_t ncls;
 	uint8_t rep[256];        /* a byte of each class */
+	uint32_t *htab;          /* state + 1, open addressing by members */
+	size_t hcap;
 } sbuild;
 
 /* Closure modes.  '$' (and \Z) matches at the end or before a final
@@ -638,18 +641,46 @@ static uint32_t sb_new_state(sbuild *b)
 	return s;
 }
 
+static uint64_t members_hash(const uint32_t *m, uint32_t n, bool acc)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ acc;
+	for (uint32_t i = 0; i < n; i++) {
+		h ^= m[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+static void sb_rehash(sbuild *b)
+{
+	free(b->htab);
+	b->hcap = b->hcap ? 2 * b->hcap : 256;
+	b->htab = sc_xcalloc(b->hcap, sizeof *b->htab);
+	for (uint32_t s = 1; s < b->nstates; s++) {
+		size_t i = members_hash(b->members[s], b->nmembers[s], b->acc[s]) & (b->hcap - 1);
+		while (b->htab[i])
+			i = (i + 1) & (b->hcap - 1);
+		b->htab[i] = s + 1;
+	}
+}
+
 /* The state of b->tmp / b->accept.  Equal members, equal futures (only
- * the start closure passes '^').  Linear search is fine: at most
- * RE_MAX_STATES states, and most regexes have a few dozen. */
+ * the start closure passes '^'). */
 static uint32_t sb_intern(sbuild *b, uint32_t parent, uint8_t via, bool *too_big)
 {
 	if (!b->ntmp && !b->accept)
 		return 0;
 	qsort(b->tmp, b->ntmp, sizeof *b->tmp, cmp_u32);
-	for (uint32_t s = 1; s < b->nstates; s++)
+	if (2 * ((size_t)b->nstates + 1) > b->hcap)
+		sb_rehash(b);
+	size_t i = members_hash(b->tmp, b->ntmp, b->accept) & (b->hcap - 1);
+	for (uint32_t t; (t = b->htab[i]) != 0; i = (i + 1) & (b->hcap - 1)) {
+		uint32_t s = t - 1;
 		if (b->acc[s] == b->accept && b->nmembers[s] == b->ntmp &&
 		    memcmp(b->members[s], b->tmp, b->ntmp * sizeof *b->tmp) == 0)
 			return s;
+	}
 	if (b->nstates >= RE_MAX_STATES) {
 		*too_big = true;
 		return 0;
@@ -661,6 +692,7 @@ static uint32_t sb_intern(sbuild *b, uint32_t parent, uint8_t via, bool *too_big
 	b->acc[s] = b->accept;
 	b->parent[s] = parent;
 	b->via[s] = via;
+	b->htab[i] = s + 1;
 	return s;
 }
 
@@ -735,11 +767,13 @@ static bool self_check(const sbuild *b, const pcre2_code *code, pcre2_match_data
 	enum { CAP = 4096 };
 	unsigned char *buf = sc_xcalloc(CAP + 1, 1);
 	uint32_t checks = 0;
+	size_t bytes = 0;
 	bool ok = true;
-	for (uint32_t s = 1; s < b->nstates && ok && checks < RE_MAX_CHECKS; s++) {
+	for (uint32_t s = 1; s < b->nstates && ok && checks < RE_MAX_CHECKS && bytes < RE_MAX_CHECK_BYTES; s++) {
 		size_t n = path_of(b, s, buf, CAP);
 		if (n == SIZE_MAX)
 			continue;
+		bytes += (n + 1) * (b->ncls + 2);
 		for (uint32_t c = 0; c <= b->ncls && ok && checks < RE_MAX_CHECKS; c++, checks++) {
 			size_t len = n;
 			uint32_t want = s;
@@ -777,6 +811,7 @@ static void sbuild_free(sbuild *b)
 	free(b->mark);
 	free(b->stack);
 	free(b->tmp);
+	free(b->htab);
 }
 
 /* NFA to DFA into OUT; returns false when it has too many states. */
