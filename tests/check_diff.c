@@ -352,6 +352,15 @@ START_TEST(report_lines)
 	ck_assert_msg(rc == 1 && strstr(out, "undetermined: regex /(a)\\1/ on 'ticket' uses a backreference"), "%s", out);
 	free(out);
 	sides_free(&sa, &sb);
+	/* past the combination budget: undetermined, said so, never equivalent */
+	char big[2048] = "task t allows r when k0 like \"a*\"", more[2048];
+	for (int i = 1; i < 8; i++)
+		snprintf(big + strlen(big), sizeof big - strlen(big), " and (k%d like \"a*\" or k%d matches /b+/)", i, i);
+	snprintf(more, sizeof more, "%s\n  allows r when k0 == \"x\" and k0 == \"y\"", big);
+	rc = run_diff(big, more, &out, &sa, &sb);
+	ck_assert_msg(rc == 1 && strstr(out, "undetermined: too many attribute combinations"), "%s", out);
+	free(out);
+	sides_free(&sa, &sb);
 	/* a number equal to a bound but spelled differently from a constant */
 	rc = run_diff("task t allows r when n == \"2.5\"", "task t allows r when n == \"2.5\" or (n <= 2.5 and n >= 2.5)",
 		      &out, &sa, &sb);
