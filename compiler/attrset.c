@@ -29,9 +29,10 @@ void sc_preferred_bytes(unsigned char order[256])
 			order[n++] = (unsigned char)b;
 			used[b] = true;
 		}
-	for (unsigned b = 0; b < 256; b++)
+	for (unsigned b = 1; b < 256; b++) /* NUL last: a request cannot hold it */
 		if (!used[b])
 			order[n++] = (unsigned char)b;
+	order[n] = 0;
 }
 
 /* ---- regex cache ------------------------------------------------------- */

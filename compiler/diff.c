@@ -662,6 +662,7 @@ static const sc_item **label_items(const tdfa *t, uint32_t label, uint32_t *n)
 typedef struct found {
 	verdict v[SC_DIFF_MAX_OUTCOMES];
 	uint32_t n;
+	bool mismatch;           /* the whole policies decided an example otherwise */
 } found;
 
 
@@ -686,8 +687,10 @@ static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request
 	memset(&v, 0, sizeof v);
 	decide_whole(x, false, rq, &v.old);
 	decide_whole(x, true, rq, &v.new);
-	if (v.old.decision != ro.decision || v.new.decision != rn.decision)
+	if (v.old.decision != ro.decision || v.new.decision != rn.decision) {
+		f->mismatch = true; /* a bug somewhere: never let it read as "equivalent" */
 		return true;
+	}
 	for (uint32_t i = 0; i < f->n; i++)
 		if (same_outcome(&f->v[i], &v.old, &v.new))
 			return true;
@@ -758,6 +761,7 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 			 sc_str resource, found *f)
 {
 	f->n = 0;
+	f->mismatch = false;
 	uint32_t no, nn;
 	const sc_item **io = label_items(o, lo, &no), **in = label_items(n, ln, &nn);
 	if (!same_structure(io, no, in, nn)) {
@@ -766,7 +770,7 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 		sc_request rq = { x->task, action, resource, NULL, 0 };
 		bool exhaustive;
 		search_attrs(x, &c, &rq, io, no, in, nn, f, &exhaustive);
-		if (f->n == 0 && !(c.complete && exhaustive)) {
+		if (f->n == 0 && (f->mismatch || !(c.complete && exhaustive))) {
 			verdict *v = &f->v[f->n++];
 			memset(v, 0, sizeof *v);
 			v->kind = V_UNDETERMINED;
@@ -775,9 +779,14 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 			decide_whole(x, true, &rq, &v->new);
 			describe(x, v, &rq);
 			char why[600];
-			if (c.complete)
+			if (f->mismatch)
+				snprintf(why, sizeof why, "an example was decided differently by the whole policies "
+					 "than by the matching items (internal error)");
+			else if (c.complete)
 				snprintf(why, sizeof why, "too many attribute combinations (more than %u)", SC_DIFF_MAX_COMBOS);
-			v->reason = strdup(c.complete ? why : c.why);
+			else
+				snprintf(why, sizeof why, "%s", c.why);
+			v->reason = strdup(why);
 		}
 		cands_free(&c);
 	}

@@ -585,7 +585,7 @@ START_TEST(cells_cover_every_value)
 			for (uint32_t i = 0; i < cells.n && !found; i++)
 				found = strcmp(vec, wv[i]) == 0;
 			ck_assert_msg(found, "%s: no witness for '%.*s' (%s)", text, (int)len, s, vec);
-		} while (next_string(s, &len, "a1.-05\n", 4));
+		} while (next_string(s, &len, "a1.-05+\n", 4));
 		free(wv);
 		sc_cells_free(&cells);
 		sc_arena_free(a);
