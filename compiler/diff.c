@@ -2,6 +2,7 @@
  * product walk, attribute construction for conditions, and the report. */
 #include "diff.h"
 #include "arena.h"
+#include "attrset.h"
 #include "backend.h"
 #include "dfa.h"
 #include "explain.h"
@@ -17,7 +18,7 @@
 
 #define SC_DIFF_DEFAULT_STATES (1u << 21)
 #define SC_DIFF_MAX_NODES (8u * 1024 * 1024)   /* product states walked per task */
-#define SC_DIFF_MAX_COMBOS 4096u               /* attribute assignments tried */
+#define SC_DIFF_MAX_COMBOS 16384u              /* attribute assignments tried */
 
 /* ---- labelled task automata ------------------------------------------ */
 
@@ -121,32 +122,12 @@ static unsigned class_of(const tdfa *t, unsigned b)
 	return t->built ? t->dfa.cmap[b] : 0;
 }
 
-/* Bytes in the order examples prefer them: letters and digits read best. */
-static void preferred_bytes(unsigned char order[256])
-{
-	static const char first[] = "abcdefghijklmnopqrstuvwxyz0123456789-_.:/~+%ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	bool used[256] = { false };
-	size_t n = 0;
-	for (const char *c = first; *c; c++) {
-		order[n++] = (unsigned char)*c;
-		used[(unsigned char)*c] = true;
-	}
-	for (unsigned b = 0x21; b < 0x7f; b++)
-		if (!used[b] && b != '"' && b != '\\' && b != '=') {
-			order[n++] = (unsigned char)b;
-			used[b] = true;
-		}
-	for (unsigned b = 0; b < 256; b++)
-		if (!used[b])
-			order[n++] = (unsigned char)b;
-}
-
 /* One representative byte per pair of classes: every byte of a pair moves
  * both automata alike, so walking the representatives is exact. */
 static unsigned joint_classes(const tdfa *a, const tdfa *b, unsigned char *reps)
 {
 	unsigned char order[256];
-	preferred_bytes(order);
+	sc_preferred_bytes(order);
 	unsigned char *seen = sc_xcalloc(256 * 256, 1);
 	unsigned n = 0;
 	for (unsigned i = 0; i < 256; i++) {
@@ -334,19 +315,29 @@ static bool same_structure(const sc_item *const *a, uint32_t na, const sc_item *
 	return same;
 }
 
-/* Candidate values of one attribute key. */
+/* The tests on one attribute key, and the values that stand for it. */
 typedef struct kcand {
 	sc_str key;
-	sc_str *vals;
+	const sc_cond **tests;
+	uint32_t nt, capt;
+	sc_str *vals;            /* a witness per cell (attrset.h), then guesses */
 	uint32_t n, cap;
-	sc_str *nums;            /* literals of < <= > >= */
-	uint32_t nnums, capnums;
 } kcand;
+
+/* Cells computed once per distinct list of tests on a key: in a large
+ * policy the same conditions meet at many pairs of labels. */
+typedef struct cellcache {
+	sc_recache *rc;          /* regex automata */
+	sc_map map;              /* canonical tests -> sc_cells (arena) */
+	sc_vec keys;             /* the map's key storage */
+	sc_arena *a;             /* witnesses and sc_cells */
+} cellcache;
 
 typedef struct cands {
 	kcand *k;
 	uint32_t n, cap;
 	bool complete;           /* the values cover every outcome of every test */
+	char why[512];           /* when not complete: why (names the feature) */
 	sc_arena *a;             /* generated strings */
 } cands;
 
@@ -365,40 +356,26 @@ static kcand *key_entry(cands *c, sc_str key)
 	return k;
 }
 
-/* Adds V unless present; returns whether it was new. */
-static bool add_value(kcand *k, sc_str v)
+/* Adds V unless present. */
+static void add_value(kcand *k, sc_str v)
 {
 	for (uint32_t i = 0; i < k->n; i++)
 		if (sc_str_eq(k->vals[i], v))
-			return false;
+			return;
 	if (k->n == k->cap) {
 		k->cap = k->cap ? 2 * k->cap : 8;
 		k->vals = sc_xrealloc(k->vals, k->cap * sizeof *k->vals);
 	}
 	k->vals[k->n++] = v;
-	return true;
 }
 
-static void add_num(kcand *k, sc_str v)
+static void add_test(kcand *k, const sc_cond *t)
 {
-	if (k->nnums == k->capnums) {
-		k->capnums = k->capnums ? 2 * k->capnums : 8;
-		k->nums = sc_xrealloc(k->nums, k->capnums * sizeof *k->nums);
+	if (k->nt == k->capt) {
+		k->capt = k->capt ? 2 * k->capt : 8;
+		k->tests = sc_xrealloc(k->tests, k->capt * sizeof *k->tests);
 	}
-	k->nums[k->nnums++] = v;
-}
-
-/* A value matched by a glob: stars match nothing, ? an 'a'. */
-static sc_str like_witness(cands *c, sc_str pat)
-{
-	char *w = sc_arena_alloc(c->a, pat.n + 1);
-	size_t n = 0;
-	for (size_t i = 0; i < pat.n; i++)
-		if (pat.s[i] == '?')
-			w[n++] = 'a';
-		else if (pat.s[i] != '*')
-			w[n++] = pat.s[i];
-	return (sc_str){ w, n };
+	k->tests[k->nt++] = t;
 }
 
 /* A string a simple regex probably matches: anchors dropped, classes and
@@ -484,6 +461,7 @@ static sc_str regex_witness(cands *c, sc_str re)
 	return (sc_str){ w, n };
 }
 
+/* Depth is bounded (SC_MAX_COND_DEPTH), so recursion is too. */
 static void collect_tests(cands *c, const sc_cond *cond)
 {
 	if (cond->op == SC_C_AND || cond->op == SC_C_OR || cond->op == SC_C_NOT) {
@@ -491,123 +469,54 @@ static void collect_tests(cands *c, const sc_cond *cond)
 			collect_tests(c, cond->kids[i]);
 		return;
 	}
-	kcand *k = key_entry(c, cond->key);
-	switch (cond->op) {
-	case SC_C_EQ: case SC_C_NE: add_value(k, cond->value); break;
-	case SC_C_IN:
-		for (uint32_t i = 0; i < cond->nvalues; i++)
-			add_value(k, cond->values[i]);
-		break;
-	case SC_C_LT: case SC_C_LE: case SC_C_GT: case SC_C_GE: add_num(k, cond->value); break;
-	case SC_C_LIKE:
-		add_value(k, like_witness(c, cond->value));
-		c->complete = false;
-		break;
-	case SC_C_MATCHES: {
-		sc_str w = regex_witness(c, cond->value);
-		if (w.n)
-			add_value(k, w);
-		c->complete = false;
-		break;
-	}
-	default: break;
-	}
+	add_test(key_entry(c, cond->key), cond);
 }
 
-static int num_cmp(const void *a, const void *b)
+/* The cells of one key; where they are not exact (a regex feature that is
+ * not regular, too many states) the reason is kept and guesses for the
+ * regexes are added: the search may still find a change. */
+static const sc_cells *cached_cells(cellcache *cc, const kcand *k)
 {
-	const sc_str *x = a, *y = b;
-	return sc_number_cmp(x->s, x->n, y->s, y->n);
+	sc_buf b = { 0 };
+	for (uint32_t i = 0; i < k->nt; i++)
+		cond_repr(&b, k->tests[i]);
+	sc_str key = { b.s, b.n };
+	sc_cells *cells = sc_map_get(&cc->map, key);
+	if (cells) {
+		free(b.s);
+		return cells;
+	}
+	cells = sc_arena_alloc(cc->a, sizeof *cells);
+	sc_cells built;
+	sc_cells_build(&built, k->tests, k->nt, cc->rc, cc->a);
+	*cells = built;
+	cells->vals = sc_arena_array(cc->a, built.n + 1, sizeof *cells->vals);
+	memcpy(cells->vals, built.vals, built.n * sizeof *built.vals);
+	sc_cells_free(&built);
+	sc_map_put(&cc->map, key, cells);
+	sc_vec_push(&cc->keys, b.s);
+	return cells;
 }
 
-/* X + DELTA as decimal text, kept only if strictly between LO and HI
- * (either may be NULL); otherwise the search is marked incomplete. */
-static void add_number_near(cands *c, kcand *k, const sc_str *x, long double delta, int digits,
-			    const sc_str *lo, const sc_str *hi)
+static void key_values(cands *c, kcand *k, cellcache *cc)
 {
-	char tmp[128];
-	char *copy = sc_arena_strndup(c->a, x->s, x->n);
-	long double v = strtold(copy, NULL) + delta;
-	int n = snprintf(tmp, sizeof tmp, "%.*Lf", digits, v);
-	if (n <= 0 || (size_t)n >= sizeof tmp) {
+	const sc_cells *cells = cached_cells(cc, k);
+	for (uint32_t i = 0; i < cells->n; i++)
+		add_value(k, cells->vals[i]);
+	if (!cells->exact) {
+		if (c->complete)
+			snprintf(c->why, sizeof c->why, "%s", cells->why);
 		c->complete = false;
-		return;
-	}
-	sc_str s = { sc_arena_strndup(c->a, tmp, (size_t)n), (size_t)n };
-	if ((lo && sc_number_cmp(s.s, s.n, lo->s, lo->n) != 1) || (hi && sc_number_cmp(s.s, s.n, hi->s, hi->n) != -1)) {
-		c->complete = false;
-		return;
-	}
-	/* if it is also a constant of == or in, "in this interval and equal to
-	 * no constant" has no representative: the search is not complete */
-	if (!add_value(k, s))
-		c->complete = false;
-}
-
-/* The literal spelled differently ("2.5" -> "2.50", "3" -> "3.0"): equal as
- * a number, unequal as a string, for tests like n == "2.5" and n <= 2.5. */
-static void add_other_spelling(cands *c, kcand *k, const sc_str *x)
-{
-	bool frac = memchr(x->s, '.', x->n) != NULL;
-	char *w = sc_arena_alloc(c->a, x->n + 3);
-	memcpy(w, x->s, x->n);
-	memcpy(w + x->n, frac ? "0" : ".0", frac ? 2 : 3);
-	if (!add_value(k, (sc_str){ w, x->n + (frac ? 1 : 2) }))
-		c->complete = false;
-}
-
-static int frac_digits(sc_str s)
-{
-	const char *dot = memchr(s.s, '.', s.n);
-	return dot ? (int)(s.n - (size_t)(dot - s.s) - 1) : 0;
-}
-
-/* Every interval the numeric bounds of a key cut the line into gets one
- * value: the bounds themselves, one below, one above, one between each
- * pair. */
-static void number_values(cands *c, kcand *k)
-{
-	if (!k->nnums)
-		return;
-	qsort(k->nums, k->nnums, sizeof *k->nums, num_cmp);
-	uint32_t m = 0;
-	for (uint32_t i = 0; i < k->nnums; i++)
-		if (!m || num_cmp(&k->nums[m - 1], &k->nums[i]) != 0)
-			k->nums[m++] = k->nums[i];
-	k->nnums = m;
-	for (uint32_t i = 0; i < m; i++) {
-		add_value(k, k->nums[i]);
-		add_other_spelling(c, k, &k->nums[i]);
-	}
-	add_number_near(c, k, &k->nums[0], -1, frac_digits(k->nums[0]), NULL, &k->nums[0]);
-	add_number_near(c, k, &k->nums[m - 1], 1, frac_digits(k->nums[m - 1]), &k->nums[m - 1], NULL);
-	for (uint32_t i = 0; i + 1 < m; i++) {
-		int d = frac_digits(k->nums[i]) > frac_digits(k->nums[i + 1]) ? frac_digits(k->nums[i])
-									      : frac_digits(k->nums[i + 1]);
-		long double step = 0.5L;
-		for (int j = 0; j < d; j++)
-			step /= 10;
-		add_number_near(c, k, &k->nums[i], step, d + 1, &k->nums[i], &k->nums[i + 1]);
+		for (uint32_t i = 0; i < k->nt; i++) {
+			sc_str w = k->tests[i]->op == SC_C_MATCHES ? regex_witness(c, k->tests[i]->value) : (sc_str){ NULL, 0 };
+			if (w.n)
+				add_value(k, w);
+		}
 	}
 }
 
-/* A value equal to none of the constants (and not a number). */
-static void other_value(cands *c, kcand *k)
-{
-	char buf[64] = "other";
-	for (int i = 0; i < 8; i++) {
-		bool clash = false;
-		for (uint32_t j = 0; j < k->n; j++)
-			clash |= sc_str_eq(k->vals[j], sc_str_c(buf));
-		if (!clash)
-			break;
-		strcat(buf, "-x");
-	}
-	size_t n = strlen(buf);
-	add_value(k, (sc_str){ sc_arena_strndup(c->a, buf, n), n });
-}
-
-static void cands_build(cands *c, const sc_item *const *a, uint32_t na, const sc_item *const *b, uint32_t nb)
+static void cands_build(cands *c, const sc_item *const *a, uint32_t na, const sc_item *const *b, uint32_t nb,
+			cellcache *cc)
 {
 	memset(c, 0, sizeof *c);
 	c->complete = true;
@@ -618,17 +527,15 @@ static void cands_build(cands *c, const sc_item *const *a, uint32_t na, const sc
 	for (uint32_t i = 0; i < nb; i++)
 		if (b[i]->cond)
 			collect_tests(c, b[i]->cond);
-	for (uint32_t i = 0; i < c->n; i++) {
-		number_values(c, &c->k[i]);
-		other_value(c, &c->k[i]);
-	}
+	for (uint32_t i = 0; i < c->n; i++)
+		key_values(c, &c->k[i], cc);
 }
 
 static void cands_free(cands *c)
 {
 	for (uint32_t i = 0; i < c->n; i++) {
 		free(c->k[i].vals);
-		free(c->k[i].nums);
+		free(c->k[i].tests);
 	}
 	free(c->k);
 	sc_arena_free(c->a);
@@ -643,6 +550,7 @@ typedef struct verdict {
 	sc_result old, new;      /* decided by the whole policies (V_CHANGED) */
 	char *request;           /* the example, eval syntax (malloc'd) */
 	char *old_why, *new_why; /* explanations of old and new (malloc'd) */
+	char *reason;            /* V_UNDETERMINED: why (malloc'd) */
 } verdict;
 
 typedef struct dctx {
@@ -656,6 +564,7 @@ typedef struct dctx {
 	 * linear in the request; NULL falls back to the reference evaluator. */
 	scope_policy *co, *cn;
 	scope_scratch *scr;
+	cellcache cells;
 } dctx;
 
 /* The decision of the whole old (NEW false) or new policy on RQ. */
@@ -753,6 +662,7 @@ static const sc_item **label_items(const tdfa *t, uint32_t label, uint32_t *n)
 typedef struct found {
 	verdict v[SC_DIFF_MAX_OUTCOMES];
 	uint32_t n;
+	bool mismatch;           /* the whole policies decided an example otherwise */
 } found;
 
 
@@ -777,8 +687,10 @@ static bool try_combo(dctx *x, const cands *c, const uint32_t *combo, sc_request
 	memset(&v, 0, sizeof v);
 	decide_whole(x, false, rq, &v.old);
 	decide_whole(x, true, rq, &v.new);
-	if (v.old.decision != ro.decision || v.new.decision != rn.decision)
+	if (v.old.decision != ro.decision || v.new.decision != rn.decision) {
+		f->mismatch = true; /* a bug somewhere: never let it read as "equivalent" */
 		return true;
+	}
 	for (uint32_t i = 0; i < f->n; i++)
 		if (same_outcome(&f->v[i], &v.old, &v.new))
 			return true;
@@ -849,15 +761,16 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 			 sc_str resource, found *f)
 {
 	f->n = 0;
+	f->mismatch = false;
 	uint32_t no, nn;
 	const sc_item **io = label_items(o, lo, &no), **in = label_items(n, ln, &nn);
 	if (!same_structure(io, no, in, nn)) {
 		cands c;
-		cands_build(&c, io, no, in, nn);
+		cands_build(&c, io, no, in, nn, &x->cells);
 		sc_request rq = { x->task, action, resource, NULL, 0 };
 		bool exhaustive;
 		search_attrs(x, &c, &rq, io, no, in, nn, f, &exhaustive);
-		if (f->n == 0 && !(c.complete && exhaustive)) {
+		if (f->n == 0 && (f->mismatch || !(c.complete && exhaustive))) {
 			verdict *v = &f->v[f->n++];
 			memset(v, 0, sizeof *v);
 			v->kind = V_UNDETERMINED;
@@ -865,6 +778,15 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 			decide_whole(x, false, &rq, &v->old);
 			decide_whole(x, true, &rq, &v->new);
 			describe(x, v, &rq);
+			char why[600];
+			if (f->mismatch)
+				snprintf(why, sizeof why, "an example was decided differently by the whole policies "
+					 "than by the matching items (internal error)");
+			else if (c.complete)
+				snprintf(why, sizeof why, "too many attribute combinations (more than %u)", SC_DIFF_MAX_COMBOS);
+			else
+				snprintf(why, sizeof why, "%s", c.why);
+			v->reason = strdup(why);
 		}
 		cands_free(&c);
 	}
@@ -978,6 +900,7 @@ static int diff_task(dctx *x, report *rp, uint32_t max_states)
 					free(f.v[k].request);
 					free(f.v[k].old_why);
 					free(f.v[k].new_why);
+					free(f.v[k].reason);
 				}
 				free(action);
 				free(res);
@@ -1027,8 +950,7 @@ static void print_text(const report *rp, FILE *out)
 			fprintf(out, "%c %s -> %s: %s\n", c->v.new.decision < c->v.old.decision ? '+' : '-',
 				sc_kind_names[c->v.old.decision], sc_kind_names[c->v.new.decision], c->v.request);
 		else
-			fprintf(out, "? %s: undetermined: the decision depends on conditions that changed "
-				"(like/matches tests no example was found for)\n", c->v.request);
+			fprintf(out, "? %s: undetermined: %s\n", c->v.request, c->v.reason);
 		fprintf(out, "    old: %s\n    new: %s\n", c->v.old_why, c->v.new_why);
 	}
 }
@@ -1061,6 +983,7 @@ static void print_json(const report *rp, uint32_t ntasks, FILE *out)
 					    json_string(c->v.new.decision < c->v.old.decision ? "widen" : "narrow"));
 			json_array_append_new(changes, o);
 		} else {
+			json_object_set_new(o, "reason", json_string(c->v.reason));
 			json_array_append_new(undet, o);
 		}
 	}
@@ -1075,7 +998,8 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 	report rp;
 	memset(&rp, 0, sizeof rp);
 	sc_map_init(&rp.groups);
-	dctx x = { d, po, pn, sc_ref_new(), { NULL, 0 }, NULL, NULL, NULL };
+	dctx x = { d, po, pn, sc_ref_new(), { NULL, 0 }, NULL, NULL, NULL, { sc_recache_new(), { 0 }, { 0 }, sc_arena_new() } };
+	sc_map_init(&x.cells.map);
 	/* A policy the back end refuses (a task over its part limit) is
 	 * re-checked by the reference evaluator instead: its errors are not
 	 * the diff's, so they are collected and dropped. */
@@ -1116,6 +1040,7 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 		free(rp.c[k].v.request);
 		free(rp.c[k].v.old_why);
 		free(rp.c[k].v.new_why);
+		free(rp.c[k].v.reason);
 	}
 	free(rp.c);
 	for (size_t k = 0; k < rp.keys.n; k++)
@@ -1123,6 +1048,12 @@ int sc_diff(sc_diag *d, const sc_policy *po, const sc_policy *pn, const sc_diff_
 	sc_vec_free(&rp.keys);
 	sc_map_fini(&rp.groups);
 	sc_ref_free(x.ref);
+	sc_recache_free(x.cells.rc);
+	for (size_t k = 0; k < x.cells.keys.n; k++)
+		free(x.cells.keys.v[k]);
+	sc_vec_free(&x.cells.keys);
+	sc_map_fini(&x.cells.map);
+	sc_arena_free(x.cells.a);
 	scope_policy_destroy(x.co);
 	scope_policy_destroy(x.cn);
 	scope_scratch_destroy(x.scr);

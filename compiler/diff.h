@@ -6,15 +6,16 @@
  * states are labelled with the items that match there, and the product of
  * the two automata is walked breadth-first, so every reachable pair of
  * labels is visited once, with a shortest example request.  Where the
- * labels differ the decisions are compared; conditions are handled by
- * constructing attribute values from the tests involved (constants of ==,
- * != and in, numbers on both sides of every bound, `like` witnesses,
- * present and missing).  That search is complete for ==, !=, in, has and
- * numeric tests; where `like` or `matches` are involved and no difference
- * was found, the change is reported as undetermined with its conditions —
- * never as "equivalent".  Every example is re-checked against both whole
- * policies before it is printed, by the runtime on the compiled policies
- * (or the reference evaluator if one does not compile).
+ * labels differ the decisions are compared over attributes exactly too:
+ * the tests on each attribute cut its values into cells (attrset.h: the
+ * product of the automata of ==, !=, in, like, regular `matches` and
+ * numeric bounds), one witness per cell plus "absent" stands for every
+ * value, and every combination of cells is decided.  Undetermined remains
+ * only where that is not exact — a regex feature that is not regular
+ * (named in the report) or too many cells or combinations — and is never
+ * reported as "equivalent".  Every example is re-checked against both
+ * whole policies before it is printed, by the runtime on the compiled
+ * policies (or the reference evaluator if one does not compile).
  */
 #ifndef SC_DIFF_H
 #define SC_DIFF_H
