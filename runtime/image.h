@@ -63,6 +63,12 @@ static inline const char *scope_str(const scope_policy *p, uint32_t i, uint32_t 
 uint32_t scope_image_walk(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
 			  size_t len);
 
+/* The whole file PATH into a new buffer (*BUF, malloc'd, the caller
+ * frees): 0, -SCOPE_EIO, -SCOPE_ENOMEM, or -SCOPE_ELENGTH when it is longer
+ * than a signed image of the largest size can be.  The one file reader of
+ * scope_policy_load_file and libscope-enforce's signed load.  Internal. */
+int scope_image_read_file(const char *path, void **buf, size_t *len);
+
 /* Loads without compiling regexes (the disassembler).  Internal. */
 int scope_policy_load_unverified_regex(scope_policy **out, const void *image, size_t len,
 				       const char **why);

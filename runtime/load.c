@@ -114,10 +114,8 @@ int scope_policy_load_unverified_regex(scope_policy **out, const void *image, si
 	return load_common(out, image, len, false, why);
 }
 
-int scope_policy_load_file(scope_policy **out, const char *path)
+int scope_image_read_file(const char *path, void **out, size_t *outlen)
 {
-	if (!out || !path)
-		return -SCOPE_EINVAL;
 	*out = NULL;
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -127,7 +125,7 @@ int scope_policy_load_file(scope_policy **out, const char *path)
 	int rc = 0;
 	for (;;) {
 		if (len == cap) {
-			if (cap >= SCOPE_BC_MAX_IMAGE) {
+			if (cap >= SCOPE_BC_MAX_IMAGE + (size_t)SCOPE_SIG_TRAILER) {
 				rc = -SCOPE_ELENGTH;
 				break;
 			}
@@ -148,9 +146,26 @@ int scope_policy_load_file(scope_policy **out, const char *path)
 		}
 	}
 	fclose(f);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int scope_policy_load_file(scope_policy **out, const char *path)
+{
+	if (!out || !path)
+		return -SCOPE_EINVAL;
+	*out = NULL;
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = scope_image_read_file(path, &buf, &len);
 	if (rc == 0)
 		rc = scope_policy_load(out, buf, len);
-	free(buf);
+	free(buf); /* NULL when reading failed */
 	return rc;
 }
 

@@ -12,6 +12,8 @@
  */
 #include "sig.h"
 
+#include "image.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/base64.h>
@@ -218,34 +220,9 @@ int scope_policy_load_file_signed(scope_policy **out, const char *path, const vo
 	*out = NULL;
 	if (!path)
 		return -SCOPE_EINVAL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -SCOPE_EIO;
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	int rc = 0;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= SCOPE_BC_MAX_IMAGE + (size_t)SCOPE_SIG_TRAILER) {
-				rc = -SCOPE_ELENGTH;
-				break;
-			}
-			cap = cap ? cap * 2 : 65536;
-			uint8_t *nb = realloc(buf, cap);
-			if (!nb) {
-				rc = -SCOPE_ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			rc = ferror(f) ? -SCOPE_EIO : 0;
-			break;
-		}
-	}
-	fclose(f);
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = scope_image_read_file(path, &buf, &len);
 	if (rc == 0)
 		rc = scope_policy_load_signed(out, buf, len, pubkey, keylen);
 	free(buf);
