@@ -211,6 +211,9 @@ START_TEST(url_refused)
 	url_fails("http://h.com/\0x", 15);
 	url_fails("", 0);
 	url_fails("http://h.com/\\x", 15);
+	/* found by fuzz_form: dot removal would turn the path into a host */
+	url_fails("P:/.//Exm/a/./b/..", 18);
+	url_fails("x:/..//h/y", 10);
 }
 END_TEST
 

@@ -360,6 +360,22 @@ static int put_with_root(cbuf *out, const char *s, bool needs_host)
 	return rc ? rc : cbuf_put(out, s + at, strlen(s + at));
 }
 
+/* Removing dot segments can leave a path that starts with "//" in a URL
+ * without authority ("p:/.//h/x" -> "p://h/x"): written out, it would read
+ * as a host.  Such a URL has no canonical text that means the same thing,
+ * so it is refused rather than decided under a host it does not name. */
+static bool same_authority(const UriUriA *u, const char *s)
+{
+	UriUriA again;
+	const char *err = NULL;
+	if (uriParseSingleUriA(&again, s, &err) != URI_SUCCESS)
+		return false;
+	bool had = u->hostText.first != NULL, has = again.hostText.first != NULL;
+	bool same = had == has && range_len(&u->hostText) == range_len(&again.hostText);
+	uriFreeUriMembersA(&again);
+	return same;
+}
+
 static int canon_url_buf(const char *url, size_t len, cbuf *out)
 {
 	if (!url || !len || len > CANON_MAX_INPUT || memchr(url, '\0', len))
@@ -389,6 +405,8 @@ static int canon_url_buf(const char *url, size_t len, cbuf *out)
 	if (rc == 0 && !s)
 		rc = -SCOPE_ENOMEM;
 	if (rc == 0 && uriToStringA(s, &u, chars + 1, NULL) != URI_SUCCESS)
+		rc = -SCOPE_EURL;
+	if (rc == 0 && !same_authority(&u, s))
 		rc = -SCOPE_EURL;
 	if (rc == 0 && is_file && (!range_len(&u.hostText) || range_is(&u.hostText, "localhost")) &&
 	    strncmp(s, "file://", 7) == 0)
