@@ -174,7 +174,7 @@ fuzz:
 	  [ $$t = fuzz_form ] && { seeds=tests/fuzz/corpus/form; dict=-dict=tests/fuzz/form.dict; }; \
 	  [ $$t = fuzz_shell ] && { seeds=tests/cases/shell; dict=-dict=tests/fuzz/shell.dict; }; \
 	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 $(FUZZ_B)/corpus-$$t $$seeds policies > $(FUZZ_B)/$$t.log 2>&1; \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- $(FUZZ_B)/corpus-$$t $$seeds policies > $(FUZZ_B)/$$t.log 2>&1; \
 	  rc=$$?; tail -12 $(FUZZ_B)/$$t.log; [ $$rc = 0 ] || { echo "$$t failed (exit $$rc): $(FUZZ_B)/$$t.log"; exit 1; }; \
 	done
 

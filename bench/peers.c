@@ -35,6 +35,9 @@
  *   PEERS_ROUNDS=n              rounds (default 11)
  *   PEERS_ONLY=agent|bench      one workload
  *   PEERS_HS_MAX=n              skip Hyperscan when a task has more items (5000)
+ *   PEERS_SIZES=10,1000         only these sizes
+ *   PEERS_SPIN=s                decide with scope alone for s seconds, print
+ *                               the median, skip the peers (perf record/stat)
  */
 #include "backend.h"
 #include "diag.h"
@@ -808,6 +811,21 @@ static double run_batch(int peer, const scope_policy *sp, const model *m, const 
 	return dt;
 }
 
+/* PEERS_SPIN: scope alone, batches of 2 000 requests for S seconds; the
+ * median batch goes to OUT (the peers' columns stay 0). */
+static void scope_spin(const scope_policy *sp, const req *rq, double s, row *out)
+{
+	enum { MAXB = 100000 };
+	static double ns[MAXB];
+	unsigned nb = 0;
+	for (double until = now_s() + s; now_s() < until && nb < MAXB;)
+		ns[nb++] = run_batch(P_SCOPE, sp, NULL, rq, 1) * 1e9 / NREQ;
+	qsort(ns, nb, sizeof *ns, cmp_double);
+	out->ns[P_SCOPE] = nb ? ns[nb / 2] : 0;
+	fprintf(stderr, "bench-peers: scope alone, %u batches, median %.1f ns, min %.1f ns\n", nb,
+		out->ns[P_SCOPE], nb ? ns[0] : 0);
+}
+
 static void bench_one(const char *workload, unsigned n, row *out)
 {
 	model m;
@@ -839,6 +857,10 @@ static void bench_one(const char *workload, unsigned n, row *out)
 		die("scope counts %u items, the generator %zu", out->items, m.nitems);
 	out->image = scope_policy_image_size(sp);
 	out->naive_bytes = model_bytes(&m);
+	if (getenv("PEERS_SPIN")) {
+		scope_spin(sp, rq, atof(getenv("PEERS_SPIN")), out);
+		goto done;
+	}
 	out->hs = build_regex_peers(&m, &out->hs_s, &out->re2_s, &out->hs_bytes);
 
 	/* equality: every request, all four */
@@ -882,10 +904,20 @@ static void bench_one(const char *workload, unsigned n, row *out)
 		out->ns[p] = samples[p * rounds + rounds / 2];
 	}
 	free(samples);
+done:
 	scope_policy_destroy(sp);
 	model_free(&m);
 	free(src);
 	free(rq);
+}
+
+/* Is N in the comma-separated LIST? */
+static bool size_listed(const char *list, unsigned n)
+{
+	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',')
+		if (strtoul(p, NULL, 10) == n)
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -901,12 +933,15 @@ int main(int argc, char **argv)
 	static const unsigned sizes[] = { 10, 100, 1000, 10000, 100000 };
 	static const char *const workloads[] = { "agent", "bench" };
 	unsigned nsizes = quick ? 4 : 5;
+	const char *sizes_only = getenv("PEERS_SIZES");
 	row rows[10];
 	unsigned nrows = 0;
 	for (unsigned w = 0; w < 2; w++) {
 		if (only && strcmp(only, workloads[w]) != 0)
 			continue;
 		for (unsigned i = 0; i < nsizes; i++) {
+			if (sizes_only && !size_listed(sizes_only, sizes[i]))
+				continue;
 			double t0 = now_s();
 			bench_one(workloads[w], sizes[i], &rows[nrows++]);
 			fprintf(stderr, "bench-peers: %s %u items done (%.1f s)\n", workloads[w], sizes[i], now_s() - t0);
