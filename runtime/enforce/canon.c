@@ -361,19 +361,13 @@ static int put_with_root(cbuf *out, const char *s, bool needs_host)
 }
 
 /* Removing dot segments can leave a path that starts with "//" in a URL
- * without authority ("p:/.//h/x" -> "p://h/x"): written out, it would read
- * as a host.  Such a URL has no canonical text that means the same thing,
- * so it is refused rather than decided under a host it does not name. */
-static bool same_authority(const UriUriA *u, const char *s)
+ * without authority ("p:/.//h/x" -> "p://h/x"): written out, it reads as
+ * a host.  Such a URL has no canonical text that means the same thing, so
+ * it is refused rather than decided under a host it does not name.  S is
+ * U written out: the scheme, ':', then the path when there is no host. */
+static bool path_reads_as_host(const UriUriA *u, const char *s)
 {
-	UriUriA again;
-	const char *err = NULL;
-	if (uriParseSingleUriA(&again, s, &err) != URI_SUCCESS)
-		return false;
-	bool had = u->hostText.first != NULL, has = again.hostText.first != NULL;
-	bool same = had == has && range_len(&u->hostText) == range_len(&again.hostText);
-	uriFreeUriMembersA(&again);
-	return same;
+	return u->hostText.first == NULL && strncmp(s + range_len(&u->scheme) + 1, "//", 2) == 0;
 }
 
 static int canon_url_buf(const char *url, size_t len, cbuf *out)
@@ -406,7 +400,7 @@ static int canon_url_buf(const char *url, size_t len, cbuf *out)
 		rc = -SCOPE_ENOMEM;
 	if (rc == 0 && uriToStringA(s, &u, chars + 1, NULL) != URI_SUCCESS)
 		rc = -SCOPE_EURL;
-	if (rc == 0 && !same_authority(&u, s))
+	if (rc == 0 && path_reads_as_host(&u, s))
 		rc = -SCOPE_EURL;
 	if (rc == 0 && is_file && (!range_len(&u.hostText) || range_is(&u.hostText, "localhost")) &&
 	    strncmp(s, "file://", 7) == 0)
