@@ -109,7 +109,12 @@ $(B)/libscopec.a: $(COMPILER_OBJ) $(RUNTIME_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The scopec at the top is the one every test and the README use: only the
+# default build makes it.  A sanitizer sub-make (B=build/san, build/tsan, ...)
+# that asked for it would replace it with an instrumented binary that later
+# targets then run (a TSan scopec under the ASan Python tests failed CI).
 scopec: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
+	@[ "$(B)" = build ] || { echo "scopec: only B=build makes ./scopec (here B=$(B)): ask for $(B)/scopec-bin" >&2; exit 1; }
 	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(SCOPEC_LIBS)
 
 $(B)/check_scope: $(TEST_OBJ) $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a

@@ -34,8 +34,8 @@ gateway-sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(GW_TEST) --gateway build/san/scope-gateway --scopec build/san/scopec-bin
 	$(MAKE) B=build/tsan CC=clang EXTRA_LDFLAGS="-fsanitize=thread" \
-	  OPT="-O1 -g -fsanitize=thread" build/tsan/scope-gateway scopec
-	TSAN_OPTIONS=halt_on_error=1 $(GW_TEST) --gateway build/tsan/scope-gateway --scopec ./scopec
+	  OPT="-O1 -g -fsanitize=thread" build/tsan/scope-gateway build/tsan/scopec-bin
+	TSAN_OPTIONS=halt_on_error=1 $(GW_TEST) --gateway build/tsan/scope-gateway --scopec build/tsan/scopec-bin
 
 EXTRA_TESTS += gateway-check
 .PHONY: gateway gateway-check gateway-bench gateway-sanitize
