@@ -102,8 +102,10 @@ static int read_all(int fd, size_t max, unsigned char **data, size_t *len)
 }
 
 /* Source is compiled here (the hook links the compiler), bytecode only
- * loaded: either way the runtime's verifier checks the image. */
-static int load_policy(const char *path, bool digest, hook_policy *hp)
+ * loaded: either way the runtime's verifier checks the image.  With
+ * --trusted-key the services' rule applies (ep_load_image): only an image
+ * signed by one of the keys, and source is refused rather than compiled. */
+static int load_policy(const char *path, const ep_env *env, bool digest, hook_policy *hp)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	unsigned char *img = NULL;
@@ -113,7 +115,7 @@ static int load_policy(const char *path, bool digest, hook_policy *hp)
 		close(fd);
 	if (rc < 0)
 		return block("cannot read policy '%s': %s", path, strerror(-rc));
-	if (!scope_is_bytecode(img, len)) {
+	if (!env->ntrusted && !scope_is_bytecode(img, len)) {
 		free(img);
 		img = NULL;
 		sc_diag d;
@@ -127,11 +129,11 @@ static int load_policy(const char *path, bool digest, hook_policy *hp)
 		if (rc < 0 || !img)
 			return block("policy '%s' does not compile", path);
 	}
-	rc = scope_policy_load(&hp->p, img, len);
-	if (rc == 0 && digest) /* only the log shows it: no hashing without one */
-		ep_sha256_str(img, len, hp->digest);
+	char signer[SIG_KEYID_STR], err[1024];
+	/* only the log shows the digest: no hashing without one */
+	rc = ep_load_image(env, path, img, len, &hp->p, digest ? hp->digest : NULL, signer, err, sizeof err);
 	free(img);
-	return rc < 0 ? block("policy '%s' refused by the verifier: %s", path, scope_strerror(rc)) : 0;
+	return rc < 0 ? block("policy %s", err) : 0;
 }
 
 /* ---- the event -> requests ---------------------------------------------- */
@@ -387,7 +389,7 @@ static int answer(const hook_outcome *o)
 /* ---- the command --------------------------------------------------------- */
 
 const char sc_hook_usage[] =
-	"usage: scopec hook claude-code POLICY --task NAME [--log FILE]\n"
+	"usage: scopec hook claude-code POLICY --task NAME [--log FILE] [--trusted-key FILE]...\n"
 	"  A Claude Code PreToolUse hook: reads one event (JSON) on stdin, decides\n"
 	"  the tool call as task NAME of POLICY (.scope source or bytecode) and\n"
 	"  writes {\"hookSpecificOutput\": {\"permissionDecision\": allow|ask|deny, ...}}.\n"
@@ -396,20 +398,27 @@ const char sc_hook_usage[] =
 	"  fs.list of the canonical path), WebFetch (http.get URL), WebSearch\n"
 	"  (web.search), Task (agent.spawn TYPE), mcp__S__T (mcp.S.T), X (tool.X).\n"
 	"  --log FILE   append one decision record per request (the gateway's format)\n"
+	"  --trusted-key FILE  (repeatable, up to 16) decide only with a bytecode image\n"
+	"               signed by one of these Ed25519 public keys (`scopec sign`)\n"
 	"  exit: 0 with a decision; 2 on any failure (Claude Code blocks the call)\n";
 
 typedef struct hook_opts {
 	const char *policy, *task, *log;
+	ep_env env;              /* prog and the trusted keys only */
 } hook_opts;
 
 static int parse_args(int argc, char **argv, hook_opts *o)
 {
 	if (argc < 2 || strcmp(argv[1], "claude-code") != 0)
-		return block("usage: scopec hook claude-code POLICY --task NAME [--log FILE]");
+		return block("usage: scopec hook claude-code POLICY --task NAME [--log FILE] [--trusted-key FILE]...");
 	for (int i = 2; i < argc; i++) {
+		char err[1024];
 		if ((strcmp(argv[i], "--task") == 0 || strcmp(argv[i], "--log") == 0) && i + 1 < argc) {
 			*(argv[i][2] == 't' ? &o->task : &o->log) = argv[i + 1];
 			i++;
+		} else if (strcmp(argv[i], "--trusted-key") == 0 && i + 1 < argc) {
+			if (ep_env_trust(&o->env, argv[++i], err, sizeof err) < 0)
+				return block("%s", err);
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return block("unknown option '%s'; see 'scopec hook --help'", argv[i]);
 		} else if (o->policy) {
@@ -428,7 +437,9 @@ int sc_cmd_hook(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return fputs(sc_hook_usage, stdout) < 0;
-	hook_opts opt = { NULL, NULL, NULL };
+	hook_opts opt;
+	memset(&opt, 0, sizeof opt);
+	opt.env.prog = "scopec hook";
 	hook_policy hp = { NULL, "" };
 	hook_call c;
 	memset(&c, 0, sizeof c);
@@ -441,7 +452,7 @@ int sc_cmd_hook(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	int rc = parse_args(argc, argv, &opt);
 	if (rc == 0)
-		rc = load_policy(opt.policy, opt.log != NULL, &hp);
+		rc = load_policy(opt.policy, &opt.env, opt.log != NULL, &hp);
 	if (rc == 0 && (rc = read_all(0, HOOK_MAX_EVENT, &raw, &rawlen)) < 0)
 		rc = block("cannot read the event: %s", strerror(-rc));
 	json_error_t je;

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """hook_cases.py --scopec PATH — replays tests/cases/hook/*.events through
 `scopec hook claude-code`, once with the source policy and once with its
-bytecode, and checks each decision (see the header of claude-code.events).
+bytecode, and checks each decision (see the header of claude-code.events);
+then --trusted-key: a signed image decides, and every other policy (unsigned,
+source, another key's signature, a changed byte, a cut trailer, no usable
+key) blocks the call.
 
 The policy is policies/claude-code.scope with /work/repo replaced by a
 scratch repository (real files and symbolic links, so that canonical paths
@@ -89,6 +92,62 @@ def check_log(log, scopec):
     return None if recs else "the log is empty"
 
 
+TRUST_EVENT = {"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/", "tool_name": "Read",
+               "tool_input": {"file_path": "@REPO@/README.md"}}
+
+
+def hook(scopec, policy, repo, keys):
+    cmd = [scopec, "hook", "claude-code", policy, "--task", "claude-coder"]
+    for k in keys:
+        cmd += ["--trusted-key", k]
+    text = json.dumps(TRUST_EVENT).replace("@REPO@", repo)
+    return subprocess.run(cmd, input=text.encode(), capture_output=True, timeout=30)
+
+
+def check_trusted(scopec, tmp, src, img, repo):
+    """Yields (name, failure or None) for each --trusted-key case."""
+    d = os.path.join(tmp, "trust")
+    os.makedirs(d)
+    for k in ("ci", "evil"):
+        subprocess.run([scopec, "keygen", "--out", os.path.join(d, k)], check=True, capture_output=True)
+    def signed(name, key):
+        out = os.path.join(d, name)
+        shutil.copy(img, out)
+        subprocess.run([scopec, "sign", out, "--key", os.path.join(d, key + ".pem")], check=True,
+                       capture_output=True)
+        return out
+    good, evil = signed("good.scopec", "ci"), signed("evil.scopec", "evil")
+    with open(good, "rb") as fh:
+        data = bytearray(fh.read())
+    flipped, cut = os.path.join(d, "flipped.scopec"), os.path.join(d, "cut.scopec")
+    data[len(data) // 3] ^= 0x01
+    with open(flipped, "wb") as fh:
+        fh.write(bytes(data))
+    with open(cut, "wb") as fh:
+        fh.write(bytes(data[:-20]))
+    ci, ev = os.path.join(d, "ci.pub.pem"), os.path.join(d, "evil.pub.pem")
+    allowed = [("signed by the trusted key", good, [ci]),
+               ("signed by the second of two trusted keys (rotation)", good, [ev, ci])]
+    blocked = [("unsigned image", img, [ci], "image is not signed"),
+               ("source policy", src, [ci], "not a signed bytecode image"),
+               ("another key's signature", evil, [ci], "signed by key"),
+               ("a changed byte", flipped, [ci], "refused"),
+               ("a cut signature trailer", cut, [ci], "refused"),
+               ("a private key as trusted key", good, [os.path.join(d, "ci.pem")], "not an Ed25519 public key"),
+               ("a missing key file", good, [os.path.join(d, "none.pem")], "No such file")]
+    for name, policy, keys in allowed:
+        p = hook(scopec, policy, repo, keys)
+        out = p.stdout.decode(errors="replace")
+        ok = p.returncode == 0 and '"permissionDecision":"allow"' in out.replace(" ", "")
+        yield name, None if ok else "exit %d %r %r" % (p.returncode, out, p.stderr.decode()[:300])
+    for name, policy, keys, why in blocked:
+        p = hook(scopec, policy, repo, keys)
+        err = p.stderr.decode(errors="replace")
+        ok = p.returncode == 2 and not p.stdout and why in err
+        yield name, None if ok else "exit %d stdout %r stderr %r (want exit 2, %r)" % (
+            p.returncode, p.stdout, err[:300], why)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scopec", required=True)
@@ -114,6 +173,11 @@ def main():
                     if why:
                         failures += 1
                         print("FAIL %s:%d (%s): %s" % (name, lineno, os.path.basename(policy), why))
+        for name, why in check_trusted(scopec, tmp, src, img, repo):
+            total += 1
+            if why:
+                failures += 1
+                print("FAIL --trusted-key, %s: %s" % (name, why))
         why = check_log(log, scopec)
         total += 1
         if why:

@@ -25,7 +25,7 @@
       "libraries": [
         "<(scope_lib_dir)/libscope-enforce.a",
         "<(scope_lib_dir)/libscope.a",
-        "-luriparser", "-ljansson", "-lnettle", "-lpcre2-8"
+        "-luriparser", "-ljansson", "-lhogweed", "-lnettle", "-lpcre2-8"
       ]
     }
   ]

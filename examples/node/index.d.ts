@@ -63,9 +63,14 @@ export interface ItemInfo {
 
 export type PolicySource = string | URL | Buffer | Uint8Array | ArrayBuffer | DataView;
 
+/** Ed25519 public keys (`scopec keygen`): key file paths or PEM bytes. */
+export interface LoadOptions {
+	trustedKeys?: Array<string | Buffer | Uint8Array> | null;
+}
+
 export class Policy {
 	private constructor();
-	static load(source: PolicySource): Policy;
+	static load(source: PolicySource, options?: LoadOptions): Policy;
 	decide(request: Request): Result;
 	decideToolCall(call: ToolCall): ToolResult;
 	item(index: number): ItemInfo;
@@ -76,7 +81,7 @@ export class Policy {
 }
 
 export class Handle {
-	constructor(initial?: Policy | PolicySource | null);
+	constructor(initial?: Policy | PolicySource | null, options?: LoadOptions);
 	static attach(id: number): Handle;
 	readonly id: number;
 	swap(next: Policy | PolicySource | null): void;

@@ -195,26 +195,39 @@ function compile(file, { strip = false } = {}) {
 }
 
 // A path, bytes, or a source path (.scope) -> what the native loader takes.
-function loadable(source) {
+// SIGNED (trusted keys required): a source is not compiled but handed over
+// as it is, so that the loader refuses it (a source is never signed).
+function loadable(source, signed) {
 	if (typeof source === 'string') {
-		if (source.endsWith('.scope')) return compile(source);
+		if (source.endsWith('.scope') && !signed) return compile(source);
 		return source;
 	}
-	if (source instanceof URL) return loadable(source.protocol === 'file:' ? require('node:url').fileURLToPath(source) : String(source));
+	if (source instanceof URL) return loadable(source.protocol === 'file:' ? require('node:url').fileURLToPath(source) : String(source), signed);
 	return source;
+}
+
+// The trustedKeys of an options object (undefined: no signature check).
+function trustedKeys(options) {
+	if (options === undefined || options === null) return undefined;
+	if (typeof options !== 'object') throw new TypeError('options is an object: { trustedKeys }');
+	return options.trustedKeys === null ? undefined : options.trustedKeys;
 }
 
 // ---- Policy ------------------------------------------------------------------
 
 const kNative = Symbol('scope.native');
+const kSigned = Symbol('scope.signed');
 
 class Policy {
-	/** Policy.load(pathOrBuffer): a compiled image (path or Buffer /
-	 * Uint8Array / ArrayBuffer) or a `.scope` source (compiled with scopec
-	 * first); verified.  Throws ScopeError. */
-	static load(source) {
+	/** Policy.load(pathOrBuffer, {trustedKeys}?): a compiled image (path or
+	 * Buffer / Uint8Array / ArrayBuffer) or a `.scope` source (compiled with
+	 * scopec first); verified.  With trustedKeys (Ed25519 public keys: key
+	 * file paths or PEM buffers) only an image signed by one of them
+	 * (`scopec sign`) loads.  Throws ScopeError. */
+	static load(source, options) {
+		const keys = trustedKeys(options);
 		const p = Object.create(Policy.prototype);
-		p[kNative] = native.NativePolicy.load(loadable(source));
+		p[kNative] = native.NativePolicy.load(loadable(source, keys !== undefined), keys);
 		return p;
 	}
 
@@ -259,11 +272,15 @@ class Policy {
 // ---- Handle --------------------------------------------------------------------
 
 class Handle {
-	/** new Handle(initial?): INITIAL is a Policy (taken over: it is closed
-	 * afterwards), a path, bytes, or nothing (every decision is deny with
-	 * SCOPE_ENOPOLICY until a swap). */
-	constructor(initial) {
-		this[kNative] = native.NativeHandle.create();
+	/** new Handle(initial?, {trustedKeys}?): INITIAL is a Policy (taken over:
+	 * it is closed afterwards), a path, bytes, or nothing (every decision is
+	 * deny with SCOPE_ENOPOLICY until a swap).  With trustedKeys every policy
+	 * swapped in must be signed by one of them (a Policy: loaded with one of
+	 * them); the keys are the handle's, in every thread that attaches it. */
+	constructor(initial, options) {
+		const keys = trustedKeys(options);
+		this[kNative] = native.NativeHandle.create(keys);
+		this[kSigned] = keys !== undefined;
 		if (initial !== undefined && initial !== null) this.swap(initial);
 	}
 
@@ -288,7 +305,7 @@ class Handle {
 			this[kNative].swap(next[kNative]);
 			return;
 		}
-		this[kNative].swap(next === null || next === undefined ? null : loadable(next));
+		this[kNative].swap(next === null || next === undefined ? null : loadable(next, this[kSigned]));
 	}
 
 	decide(req) {

@@ -9,7 +9,8 @@ package carries no libscope.so:
                  first; with SCOPE_LIBDIR set, make is not run)
   SCOPE_SOURCE_DIR  the scope source tree (default: ../.. of this file)
 
-System libraries linked dynamically: libpcre2-8, libjansson, liburiparser.
+System libraries linked dynamically: libpcre2-8, libjansson, liburiparser,
+and Nettle's libhogweed and libnettle (the Ed25519 check of trusted_keys=).
 Only PyInit__scope is exported (a version script): the runtime's symbols
 stay private to the module, and the archives' position-independent
 (-fPIE, Debian's default) objects link into it.
@@ -68,7 +69,8 @@ ext = Extension(
     sources=["src/scope/_scope.c"],
     include_dirs=[os.path.join(ROOT, "runtime"), os.path.join(ROOT, "runtime", "enforce")],
     libraries=pkg_libs("liburiparser", "uriparser") + pkg_libs("jansson", "jansson")
-    + pkg_libs("libpcre2-8", "pcre2-8") + ["pthread"],
+    + pkg_libs("libpcre2-8", "pcre2-8") + pkg_libs("hogweed", "hogweed") + pkg_libs("nettle", "nettle")
+    + ["pthread"],
     extra_compile_args=["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-Wshadow",
                         "-Wstrict-prototypes", "-Wmissing-prototypes", "-fvisibility=hidden"],
     depends=[os.path.join(ROOT, "runtime", "scope.h"),

@@ -18,6 +18,7 @@
 
 #include "scope.h"
 #include "scope_enforce.h"
+#include "sig.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -81,6 +82,17 @@ typedef struct ep_env {
 /* Adds the public key of the PEM file PATH (`--trusted-key`) to E's
  * trusted keys.  0, or -1 with ERR filled in. */
 int ep_env_trust(ep_env *e, const char *path, char *err, size_t errsz);
+
+/* Loads the policy image IMG (LEN bytes, read from PATH: messages name it)
+ * under ENV's trust rule: with trusted keys only a bytecode image signed by
+ * one of them (source is refused, not compiled), else any image the
+ * verifier accepts.  0 with *OUT, DIGEST (sha256 of the image without a
+ * signature trailer; not computed if DIGEST is NULL) and SIGNER (the key
+ * id, "" when no key is trusted); -1 with ERR filled in.  The one place the
+ * rule lives: the gateway, scope-mcp and `scopec hook` all load through it. */
+int ep_load_image(const ep_env *env, const char *path, const unsigned char *img, size_t len,
+		  scope_policy **out, char digest[EP_DIGEST_STR], char signer[SIG_KEYID_STR], char *err,
+		  size_t errsz);
 
 /* The file state that tells a change: all of stat's identity fields. */
 typedef struct ep_fileid {

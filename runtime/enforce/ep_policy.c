@@ -268,30 +268,18 @@ static int load_signed(const ep_env *env, const char *path, const unsigned char 
 	return 0;
 }
 
-/* Reads (or compiles) and verifies PATH.  0 with *out, DIGEST (of the
- * image, without a signature trailer) and SIGNER (the key id, "" when no
- * key is trusted), or -1 with ERR filled in. */
-static int load_policy(const ep_env *env, const char *path, scope_policy **out,
-		       char digest[EP_DIGEST_STR], char signer[SIG_KEYID_STR], char *err, size_t errsz)
+int ep_load_image(const ep_env *env, const char *path, const unsigned char *img, size_t len,
+		  scope_policy **out, char digest[EP_DIGEST_STR], char signer[SIG_KEYID_STR], char *err,
+		  size_t errsz)
 {
-	unsigned char *img;
-	size_t len;
+	int rc;
 	signer[0] = '\0';
-	if (read_file(path, &img, &len, err, errsz) < 0)
-		return -1;
-	bool bytecode = scope_is_bytecode(img, len);
-	if (!bytecode && env->ntrusted) {
+	*out = NULL;
+	if (env->ntrusted && !scope_is_bytecode(img, len)) {
 		snprintf(err, errsz, "'%s' refused: not a signed bytecode image (a signature by a trusted key "
 			 "is required, and source policies are never signed: compile and `scopec sign` them)", path);
-		free(img);
 		return -1;
 	}
-	if (!bytecode) {
-		free(img);
-		if (compile_source(env, path, &img, &len, err, errsz) < 0)
-			return -1;
-	}
-	int rc;
 	if (env->ntrusted) {
 		rc = load_signed(env, path, img, len, out, signer, err, errsz);
 	} else {
@@ -299,10 +287,28 @@ static int load_policy(const ep_env *env, const char *path, scope_policy **out,
 		if (rc < 0)
 			snprintf(err, errsz, "'%s' refused by the verifier: %s", path, scope_strerror(rc));
 	}
-	if (rc == 0)
+	if (rc == 0 && digest)
 		ep_sha256_str(img, scope_policy_image_size(*out), digest);
-	free(img);
 	return rc < 0 ? -1 : 0;
+}
+
+/* Reads (or compiles, when no key is trusted) and verifies PATH.  0 with
+ * *out, DIGEST and SIGNER as ep_load_image(), or -1 with ERR filled in. */
+static int load_policy(const ep_env *env, const char *path, scope_policy **out,
+		       char digest[EP_DIGEST_STR], char signer[SIG_KEYID_STR], char *err, size_t errsz)
+{
+	unsigned char *img;
+	size_t len;
+	if (read_file(path, &img, &len, err, errsz) < 0)
+		return -1;
+	if (!env->ntrusted && !scope_is_bytecode(img, len)) {
+		free(img);
+		if (compile_source(env, path, &img, &len, err, errsz) < 0)
+			return -1;
+	}
+	int rc = ep_load_image(env, path, img, len, out, digest, signer, err, errsz);
+	free(img);
+	return rc;
 }
 
 static void log_and_print(ep_env *e, json_t *rec, const char *fmt, ...)

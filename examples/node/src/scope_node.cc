@@ -70,9 +70,19 @@ struct Addon;
 
 // ---- the process-wide registry of shared handles -------------------------
 
+// ---- trusted keys (signed images, `scopec sign`) ---------------------------
+
+constexpr size_t kMaxTrusted = 16;  // as the services' --trusted-key
+
+struct Keyset {
+	size_t n = 0;
+	unsigned char k[kMaxTrusted][SCOPE_ED25519_KEY_LEN];
+};
+
 struct SharedHandle {
 	scope_handle *h = nullptr;
 	uint32_t id = 0;
+	Keyset keys;  // set before the handle is registered, never changed
 	// Bumped by every swap of this binding before it publishes the new
 	// policy; readers pair it with the policy pointer to key their caches
 	// (a pointer alone could be reused by a later policy).
@@ -96,7 +106,7 @@ std::shared_ptr<SharedHandle> registry_find(uint32_t id)
 	return sp;
 }
 
-std::shared_ptr<SharedHandle> registry_new(scope_handle *h)
+std::shared_ptr<SharedHandle> registry_new(scope_handle *h, const Keyset &keys)
 {
 	auto sp = std::shared_ptr<SharedHandle>(new SharedHandle, [](SharedHandle *s) {
 		{
@@ -108,6 +118,7 @@ std::shared_ptr<SharedHandle> registry_new(scope_handle *h)
 		delete s;
 	});
 	sp->h = h;
+	sp->keys = keys;
 	std::lock_guard<std::mutex> lk(g_registry_mu);
 	do
 		sp->id = g_next_id++;
@@ -468,15 +479,72 @@ std::string string_arg(const Napi::CallbackInfo &info, size_t i, const char *wha
 	return s;
 }
 
-scope_policy *load_value(const Napi::CallbackInfo &info)
+// The trusted keys of argument I (undefined/null: none; else an array of
+// key file paths or PEM bytes).  An empty array throws rather than meaning
+// "no check": a key list that came out empty must not turn verification off.
+Keyset keys_arg(const Napi::CallbackInfo &info, size_t i)
+{
+	Napi::Env env = info.Env();
+	Keyset ks;
+	if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull())
+		return ks;
+	if (!info[i].IsArray())
+		throw_scope(env, SCOPE_EKEY, "trustedKeys is an array of key file paths or PEM buffers");
+	Napi::Array a = info[i].As<Napi::Array>();
+	if (a.Length() == 0)
+		throw_scope(env, SCOPE_EKEY, "trustedKeys is empty: give at least one key, or none for no check");
+	if (a.Length() > kMaxTrusted)
+		throw_scope(env, SCOPE_EKEY, "at most " + std::to_string(kMaxTrusted) + " trusted keys");
+	for (uint32_t j = 0; j < a.Length(); j++) {
+		Napi::Value v = a.Get(j);
+		const void *data = nullptr;
+		size_t len = 0;
+		int rc;
+		std::string what = "trusted key " + std::to_string(j);
+		if (v.IsString()) {
+			std::string path = v.As<Napi::String>().Utf8Value();
+			if (path.find('\0') != std::string::npos)
+				throw_scope(env, SCOPE_EKEY, what + ": the path contains a NUL byte");
+			rc = scope_key_read_public(path.c_str(), ks.k[ks.n]);
+			what += " '" + path + "'";
+		} else if (bytes_of(v, &data, &len)) {
+			rc = scope_key_parse_public(static_cast<const char *>(data), len, ks.k[ks.n]);
+		} else {
+			throw_scope(env, SCOPE_EKEY, what + ": a key file path or PEM bytes");
+		}
+		if (rc < 0)
+			throw_scope(env, rc, what);
+		ks.n++;
+	}
+	return ks;
+}
+
+// Loads an image (DATA, LEN) or the file PATH with a signature by one of
+// KS's keys, tried in turn while the answer is "another key's"; *WHICH is it.
+int load_signed(scope_policy **p, const void *data, size_t len, const char *path, const Keyset &ks, int *which)
+{
+	int rc = -SCOPE_ESIGNATURE;
+	for (size_t k = 0; k < ks.n && rc == -SCOPE_ESIGNATURE; k++) {
+		rc = path ? scope_policy_load_file_signed(p, path, ks.k[k], SCOPE_ED25519_KEY_LEN)
+			  : scope_policy_load_signed(p, data, len, ks.k[k], SCOPE_ED25519_KEY_LEN);
+		*which = static_cast<int>(k);
+	}
+	return rc;
+}
+
+// The policy of argument 0 (a path or bytes), signed by one of KS's keys if
+// it has any (*WHICH: that key's index, else -1).
+scope_policy *load_value(const Napi::CallbackInfo &info, const Keyset &ks, int *which)
 {
 	Napi::Env env = info.Env();
 	scope_policy *p = nullptr;
+	*which = -1;
 	if (info.Length() < 1)
 		throw_scope(env, SCOPE_EINVAL, "a policy is loaded from a path or a buffer");
 	if (info[0].IsString()) {
 		std::string path = string_arg(info, 0, "policy path");
-		int rc = scope_policy_load_file(&p, path.c_str());
+		int rc = ks.n ? load_signed(&p, nullptr, 0, path.c_str(), ks, which)
+			      : scope_policy_load_file(&p, path.c_str());
 		if (rc < 0) {
 			std::string d = path;
 			if (rc == -SCOPE_EFORMAT && path.size() > 6 && path.compare(path.size() - 6, 6, ".scope") == 0)
@@ -489,7 +557,7 @@ scope_policy *load_value(const Napi::CallbackInfo &info)
 	size_t len = 0;
 	if (!bytes_of(info[0], &data, &len))
 		throw_scope(env, SCOPE_EINVAL, "a policy is loaded from a path (string) or bytes (Buffer, Uint8Array)");
-	int rc = scope_policy_load(&p, data, len);
+	int rc = ks.n ? load_signed(&p, data, len, nullptr, ks, which) : scope_policy_load(&p, data, len);
 	if (rc < 0)
 		throw_scope(env, rc, std::to_string(len) + "-byte image");
 	return p;
@@ -737,6 +805,8 @@ Napi::Object item_object(Napi::Env env, const scope_policy *p, uint32_t i)
 
 struct PolicyBox {
 	scope_policy *p = nullptr;
+	bool signed_by_key = false;                   // loaded with trustedKeys
+	unsigned char key[SCOPE_ED25519_KEY_LEN] = {};  // the one that verified it
 	ExplainCache cache;
 	~PolicyBox() { scope_policy_destroy(p); }
 };
@@ -899,6 +969,15 @@ public:
 	{
 	}
 
+	// Whether this policy was verified with one of KS's keys.
+	bool trusted_by(const Keyset &ks) const
+	{
+		for (size_t k = 0; box_->signed_by_key && k < ks.n; k++)
+			if (memcmp(box_->key, ks.k[k], SCOPE_ED25519_KEY_LEN) == 0)
+				return true;
+		return false;
+	}
+
 	scope_policy *take()
 	{
 		scope_policy *p = box_->p;
@@ -924,10 +1003,16 @@ private:
 		Addon *a = addon_of(env);
 		if (!a)
 			throw_scope(env, SCOPE_EINVAL, "addon not initialised");
-		scope_policy *p = load_value(info);
+		Keyset ks = keys_arg(info, 1);
+		int which;
+		scope_policy *p = load_value(info, ks, &which);
 		Napi::Object o = a->policy_ctor.New({});
 		NativePolicy *np = NativePolicy::Unwrap(o);
 		np->box_->p = p;
+		if (which >= 0) {
+			np->box_->signed_by_key = true;
+			memcpy(np->box_->key, ks.k[which], SCOPE_ED25519_KEY_LEN);
+		}
 		napi_value d = box_function(env, "decide", policy_decide_cb, np->box_);
 		napi_value t = box_function(env, "decideToolCall", policy_tool_cb, np->box_);
 		if (!d || !t)
@@ -1018,11 +1103,12 @@ private:
 	static Napi::Value Create(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
+		Keyset ks = keys_arg(info, 0);
 		scope_handle *h = nullptr;
 		int rc = scope_handle_create(&h, nullptr);
 		if (rc < 0)
 			throw_scope(env, rc, "scope_handle_create");
-		return wrap(env, registry_new(h));
+		return wrap(env, registry_new(h, ks));
 	}
 
 	// attach(id): the handle with that id, from any thread of this process.
@@ -1054,11 +1140,15 @@ private:
 		scope_policy *next = nullptr;
 		if (info.Length() >= 1 && !info[0].IsNull() && !info[0].IsUndefined()) {
 			if (NativePolicy *np = NativePolicy::unwrap_policy(env, info[0])) {
+				if (sh->keys.n && !np->trusted_by(sh->keys))
+					throw_scope(env, SCOPE_EUNSIGNED, "this handle takes only policies signed by its "
+						    "trusted keys: load the Policy with trustedKeys (or swap in the image or path)");
 				next = np->take();
 				if (!next)
 					throw_scope(env, SCOPE_EINVAL, "policy closed (or already given to a handle)");
 			} else {
-				next = load_value(info);
+				int which;
+				next = load_value(info, sh->keys, &which);
 			}
 		}
 		// The generation moves before the new policy is published: a reader

@@ -455,3 +455,79 @@ test('canonicalPath and canonicalUrl', () => {
 	assert.equal(canonicalUrl(long), long);
 	assert.throws(() => canonicalUrl('https://example.com/' + 'a'.repeat(100000)), { code: 'SCOPE_EURL' }); // over the 64 KiB input limit
 });
+
+// ---- trustedKeys: signed images only (`scopec sign`) ----------------------------
+
+function scopec(...args) {
+	require('node:child_process').execFileSync(process.env.SCOPEC || path.join(ROOT, 'scopec'), args, { stdio: 'pipe' });
+}
+
+function signedSetup() {
+	const d = fs.mkdtempSync(path.join(tmp, 'signed-'));
+	for (const k of ['ci', 'other']) scopec('keygen', '--out', path.join(d, k));
+	const image = path.join(d, 'triage.scopec');
+	fs.writeFileSync(image, compile(TRIAGE));
+	const sign = (key) => {
+		const out = path.join(d, `triage-${key}.scopec`);
+		fs.copyFileSync(image, out);
+		scopec('sign', out, '--key', path.join(d, `${key}.pem`));
+		return out;
+	};
+	return { d, image, good: sign('ci'), other: sign('other'), ci: path.join(d, 'ci.pub.pem'),
+		 otherPub: path.join(d, 'other.pub.pem') };
+}
+
+test('trustedKeys: a signed image loads and decides like the unsigned one', () => {
+	const s = signedSetup();
+	const want = triage.decide({ task: 'triage', action: 'read', resource: 'forum.general.1' });
+	for (const keys of [[s.ci], [fs.readFileSync(s.ci)], [s.otherPub, s.ci]]) {
+		for (const src of [s.good, fs.readFileSync(s.good)]) {
+			const p = Policy.load(src, { trustedKeys: keys });
+			const r = p.decide({ task: 'triage', action: 'read', resource: 'forum.general.1' });
+			assert.equal(r.decision, want.decision);
+			assert.equal(r.item, want.item);
+		}
+	}
+});
+
+test('trustedKeys: unsigned, source, another key, changed bytes and bad key lists are refused', () => {
+	const s = signedSetup();
+	const ci = [s.ci];
+	const refuse = (src, keys, code) =>
+		assert.throws(() => Policy.load(src, { trustedKeys: keys }), { name: 'ScopeError', code });
+	refuse(s.image, ci, 'SCOPE_EUNSIGNED');
+	refuse(TRIAGE, ci, 'SCOPE_EFORMAT');                 // a source is never signed: not compiled
+	refuse(s.other, ci, 'SCOPE_ESIGNATURE');
+	const bytes = fs.readFileSync(s.good);
+	for (const at of [8, bytes.length >> 1, bytes.length - 70, bytes.length - 1]) {
+		const bad = Buffer.from(bytes);
+		bad[at] ^= 0x20;
+		refuse(bad, ci, 'SCOPE_ESIGNATURE');
+	}
+	refuse(bytes.subarray(0, bytes.length - 30), ci, 'SCOPE_ESIGNATURE');
+	refuse(s.good, [], 'SCOPE_EKEY');
+	refuse(s.good, s.ci, 'SCOPE_EKEY');                  // one key, not an array of keys
+	refuse(s.good, [path.join(s.d, 'ci.pem')], 'SCOPE_EKEY');   // a private key
+	refuse(s.good, [42], 'SCOPE_EKEY');
+	refuse(s.good, new Array(17).fill(s.ci), 'SCOPE_EKEY');
+	refuse(s.good, [path.join(s.d, 'missing.pem')], 'SCOPE_EIO');
+});
+
+test('trustedKeys: a handle takes only policies signed by its keys, the old one stays', () => {
+	const s = signedSetup();
+	const h = new Handle(s.good, { trustedKeys: [s.ci] });
+	const req = { task: 'triage', action: 'read', resource: 'forum.general.1' };
+	assert.equal(h.decide(req).decision, 'allow');
+	assert.throws(() => h.swap(s.image), { code: 'SCOPE_EUNSIGNED' });
+	assert.throws(() => h.swap(TRIAGE), { code: 'SCOPE_EFORMAT' });
+	assert.throws(() => h.swap(Policy.load(s.image)), { code: 'SCOPE_EUNSIGNED' });
+	assert.throws(() => h.swap(Policy.load(s.other, { trustedKeys: [s.otherPub] })), { code: 'SCOPE_EUNSIGNED' });
+	assert.equal(h.decide(req).decision, 'allow', 'the old policy stays');
+	h.swap(Policy.load(s.good, { trustedKeys: [s.ci] }));
+	h.swap(fs.readFileSync(s.good));
+	const again = Handle.attach(h.id);                    // the keys are the handle's, not the object's
+	assert.throws(() => again.swap(s.image), { code: 'SCOPE_EUNSIGNED' });
+	assert.equal(again.decide(req).decision, 'allow');
+	h.close();
+	assert.throws(() => new Handle(s.image, { trustedKeys: [s.ci] }), { code: 'SCOPE_EUNSIGNED' });
+});

@@ -4,6 +4,7 @@ scopec ($SCOPEC, else the tree's ./scopec, else PATH)."""
 import atexit
 import os
 import shutil
+import subprocess
 import tempfile
 
 import scope
@@ -84,3 +85,23 @@ def image_path(name, strip=False):
         with open(p, "wb") as f:
             f.write(image(name, strip))
     return p
+
+
+def key(name):
+    """(private, public) PEM paths of a key made with `scopec keygen`."""
+    base = os.path.join(_tmp, "key-" + name)
+    if not os.path.exists(base + ".pem"):
+        subprocess.run([scope._find_scopec(), "keygen", "--out", base], check=True, capture_output=True)
+    return base + ".pem", base + ".pub.pem"
+
+
+def signed_image(name, key_name):
+    """The bytecode of a policy signed with `scopec sign` by KEY_NAME (bytes)."""
+    p = os.path.join(_tmp, "%s-signed-%s.scopec" % (name, key_name))
+    if not os.path.exists(p):
+        with open(p, "wb") as f:
+            f.write(image(name))
+        subprocess.run([scope._find_scopec(), "sign", p, "--key", key(key_name)[0]], check=True,
+                       capture_output=True)
+    with open(p, "rb") as f:
+        return f.read()

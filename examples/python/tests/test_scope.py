@@ -59,6 +59,71 @@ class LoadTest(unittest.TestCase):
             Policy(42)
 
 
+class SignedTest(unittest.TestCase):
+    """trusted_keys=: only images signed by one of the keys load (`scopec sign`)."""
+
+    def test_signed_image_decides_like_the_unsigned_one(self):
+        signed = fx.signed_image("main.scope", "ci")
+        with open(fx.key("ci")[1], "rb") as f:
+            pem = f.read()
+        for keys in ([fx.key("ci")[1]], [pem],
+                     [__import__("pathlib").Path(fx.key("ci")[1])], [fx.key("other")[1], fx.key("ci")[1]]):
+            p = Policy(signed, trusted_keys=keys)
+            self.assertEqual(p.decide("triage", "read", "forum.x"), main_policy().decide("triage", "read", "forum.x"))
+        path = os.path.join(os.path.dirname(fx.path("main.scope")), "main.scope-signed-ci.scopec")
+        self.assertTrue(Policy(path, trusted_keys=[fx.key("ci")[1]]).decide("triage", "read", "forum.x").allowed)
+
+    def refused(self, code, source, keys):
+        with self.assertRaises(ScopeError) as cm:
+            Policy(source, trusted_keys=keys)
+        self.assertEqual(cm.exception.name, code, str(cm.exception))
+
+    def test_refusals(self):
+        ci = [fx.key("ci")[1]]
+        signed = bytearray(fx.signed_image("main.scope", "ci"))
+        self.refused("SCOPE_EUNSIGNED", fx.image("main.scope"), ci)
+        self.refused("SCOPE_EUNSIGNED", fx.image_path("main.scope"), ci)
+        self.refused("SCOPE_ESIGNATURE", fx.signed_image("main.scope", "other"), ci)
+        self.refused("SCOPE_EFORMAT", fx.path("main.scope"), ci)
+        self.refused("SCOPE_EFORMAT", fx.POLICIES["main.scope"].encode(), ci)
+        for at in (8, len(signed) // 2, len(signed) - 70, len(signed) - 1):
+            bad = bytearray(signed)
+            bad[at] ^= 0x20
+            self.refused("SCOPE_ESIGNATURE", bytes(bad), ci)
+        self.refused("SCOPE_ESIGNATURE", bytes(signed[:-30]), ci)      # a cut trailer: malformed
+
+    def test_bad_key_lists(self):
+        signed = fx.signed_image("main.scope", "ci")
+        self.refused("SCOPE_EKEY", signed, [])
+        self.refused("SCOPE_EKEY", signed, fx.key("ci")[1])            # one key, not a list of keys
+        self.refused("SCOPE_EKEY", signed, [fx.key("ci")[0]])          # a private key
+        self.refused("SCOPE_EKEY", signed, [b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+        self.refused("SCOPE_EKEY", signed, [fx.key("ci")[1]] * 17)
+        self.refused("SCOPE_EKEY", signed, [42])
+        self.refused("SCOPE_EIO", signed, [fx.key("ci")[1] + ".missing"])
+
+    def test_handle_takes_only_signed_policies(self):
+        ci = [fx.key("ci")[1]]
+        h = Handle(fx.signed_image("main.scope", "ci"), trusted_keys=ci)
+        self.assertTrue(h.decide("triage", "read", "forum.x").allowed)
+        with self.assertRaises(ScopeError) as cm:
+            h.swap(fx.image("a.scope"))                                  # unsigned bytes
+        self.assertEqual(cm.exception.name, "SCOPE_EUNSIGNED")
+        with self.assertRaises(ScopeError) as cm:
+            h.swap(Policy(fx.image("a.scope")))                          # a Policy loaded without a key
+        self.assertEqual(cm.exception.name, "SCOPE_EUNSIGNED")
+        other = Policy(fx.signed_image("a.scope", "other"), trusted_keys=[fx.key("other")[1]])
+        with self.assertRaises(ScopeError):
+            h.swap(other)                                                # verified, but by another key
+        self.assertTrue(h.decide("triage", "read", "forum.x").allowed, "the old policy stays")
+        h.swap(Policy(fx.signed_image("a.scope", "ci"), trusted_keys=ci))
+        self.assertEqual(h.decide("t", "read", "r.one").decision, Decision.ALLOW)
+        h.swap(fx.signed_image("b.scope", "ci"))
+        self.assertEqual(h.decide("t", "read", "r.one").decision, Decision.DENY)
+        with self.assertRaises(ScopeError):
+            Handle(fx.image("a.scope"), trusted_keys=ci)
+
+
 class CorruptImageTest(unittest.TestCase):
     def load_fails(self, data):
         with self.assertRaises(ScopeError) as cm:

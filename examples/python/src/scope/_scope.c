@@ -94,9 +94,11 @@ static scope_form *tls_form(tls *t)
 typedef struct core {
 	Py_ssize_t refs;
 	scope_policy *p;
+	bool signed_by_key;                       /* loaded with trusted_keys */
+	unsigned char key[SCOPE_ED25519_KEY_LEN]; /* the one that verified it */
 } core;
 
-static core *core_new(scope_policy *p)
+static core *core_new(scope_policy *p, const unsigned char *key)
 {
 	core *c = malloc(sizeof *c);
 	if (!c) {
@@ -106,6 +108,9 @@ static core *core_new(scope_policy *p)
 	}
 	c->refs = 1;
 	c->p = p;
+	c->signed_by_key = key != NULL;
+	if (key)
+		memcpy(c->key, key, SCOPE_ED25519_KEY_LEN);
 	return c;
 }
 
@@ -869,10 +874,98 @@ typedef struct {
 
 static PyTypeObject PolicyType;
 
-/* A new core from bytes-like (an image) or a path; NULL with an exception. */
-static core *load_source(PyObject *src)
+/* ---- trusted keys (signed images, `scopec sign`) ------------------------------- */
+
+#define MAX_TRUSTED 16 /* as the services' --trusted-key */
+
+typedef struct keyset {
+	size_t n;
+	unsigned char k[MAX_TRUSTED][SCOPE_ED25519_KEY_LEN];
+} keyset;
+
+/* One key: PEM bytes, or the path of a PEM file.  -1 with an exception. */
+static int key_parse(PyObject *o, unsigned char key[SCOPE_ED25519_KEY_LEN])
+{
+	int rc;
+	if (PyBytes_Check(o)) {
+		rc = scope_key_parse_public(PyBytes_AS_STRING(o), (size_t)PyBytes_GET_SIZE(o), key);
+	} else {
+		PyObject *b = NULL;
+		PyObject *path = PyOS_FSPath(o);
+		if (!path || !PyUnicode_FSConverter(path, &b)) {
+			Py_XDECREF(path);
+			PyErr_Clear();
+			raise_scopef(SCOPE_EKEY, "a trusted key is PEM bytes or a key file path, not %.100s",
+				     Py_TYPE(o)->tp_name);
+			return -1;
+		}
+		rc = scope_key_read_public(PyBytes_AS_STRING(b), key);
+		Py_DECREF(b);
+		Py_DECREF(path);
+	}
+	if (rc < 0) {
+		raise_scopef(rc, "trusted key %R", o);
+		return -1;
+	}
+	return 0;
+}
+
+/* KEYS (None, or an iterable of keys) into KS; -1 with an exception.  An
+ * empty iterable is an error, not "no check": a list that came out empty
+ * from configuration must not silently turn verification off. */
+static int keyset_parse(PyObject *keys, keyset *ks)
+{
+	ks->n = 0;
+	if (!keys || keys == Py_None)
+		return 0;
+	if (PyBytes_Check(keys) || PyUnicode_Check(keys) || PyObject_HasAttrString(keys, "__fspath__")) {
+		raise_scopef(SCOPE_EKEY, "trusted_keys is a list of keys, not one key");
+		return -1;
+	}
+	PyObject *it = PyObject_GetIter(keys);
+	if (!it)
+		return -1;
+	PyObject *o;
+	int rc = 0;
+	while (rc == 0 && (o = PyIter_Next(it))) {
+		if (ks->n == MAX_TRUSTED) {
+			raise_scopef(SCOPE_EKEY, "at most %d trusted keys", MAX_TRUSTED);
+			rc = -1;
+		} else if ((rc = key_parse(o, ks->k[ks->n])) == 0) {
+			ks->n++;
+		}
+		Py_DECREF(o);
+	}
+	Py_DECREF(it);
+	if (rc == 0 && PyErr_Occurred())
+		rc = -1;
+	if (rc == 0 && ks->n == 0) {
+		raise_scopef(SCOPE_EKEY, "trusted_keys is empty: give at least one key, or None for no check");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Loads an image or a file with a signature by one of KS's keys (tried in
+ * turn while the answer is "another key's signature"); *WHICH is the key. */
+static int load_signed(scope_policy **p, const char *data, size_t len, const char *path, const keyset *ks,
+		       size_t *which)
+{
+	int rc = -SCOPE_ESIGNATURE;
+	for (size_t k = 0; k < ks->n && rc == -SCOPE_ESIGNATURE; k++) {
+		rc = path ? scope_policy_load_file_signed(p, path, ks->k[k], SCOPE_ED25519_KEY_LEN)
+			  : scope_policy_load_signed(p, data, len, ks->k[k], SCOPE_ED25519_KEY_LEN);
+		*which = k;
+	}
+	return rc;
+}
+
+/* A new core from bytes-like (an image) or a path, with a signature by one
+ * of KS's keys if it has any; NULL with an exception. */
+static core *load_source(PyObject *src, const keyset *ks)
 {
 	scope_policy *p = NULL;
+	size_t which = 0;
 	int rc;
 	if (PyBytes_Check(src) || PyByteArray_Check(src) || PyMemoryView_Check(src)) {
 		/* bytes are immutable: safe to read while the GIL is released */
@@ -882,14 +975,14 @@ static core *load_source(PyObject *src)
 		const char *data = PyBytes_AS_STRING(b);
 		size_t len = (size_t)PyBytes_GET_SIZE(b);
 		Py_BEGIN_ALLOW_THREADS
-		rc = scope_policy_load(&p, data, len);
+		rc = ks->n ? load_signed(&p, data, len, NULL, ks, &which) : scope_policy_load(&p, data, len);
 		Py_END_ALLOW_THREADS
 		Py_DECREF(b);
 		if (rc < 0) {
 			raise_scopef(rc, "%zu-byte image", len);
 			return NULL;
 		}
-		return core_new(p);
+		return core_new(p, ks->n ? ks->k[which] : NULL);
 	}
 	PyObject *path = PyOS_FSPath(src);
 	if (!path) {
@@ -906,7 +999,7 @@ static core *load_source(PyObject *src)
 	}
 	const char *cpath = PyBytes_AS_STRING(b);
 	Py_BEGIN_ALLOW_THREADS
-	rc = scope_policy_load_file(&p, cpath);
+	rc = ks->n ? load_signed(&p, NULL, 0, cpath, ks, &which) : scope_policy_load_file(&p, cpath);
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
 		Py_ssize_t len = PyBytes_GET_SIZE(b);
@@ -922,7 +1015,7 @@ static core *load_source(PyObject *src)
 	}
 	Py_DECREF(b);
 	Py_DECREF(path);
-	return rc < 0 ? NULL : core_new(p);
+	return rc < 0 ? NULL : core_new(p, ks->n ? ks->k[which] : NULL);
 }
 
 static PolicyObject *policy_wrap(PyTypeObject *type, core *c, bool owned, const char *gone)
@@ -940,11 +1033,14 @@ static PolicyObject *policy_wrap(PyTypeObject *type, core *c, bool owned, const 
 
 static PyObject *Policy_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
-	PyObject *src;
-	static char *kwlist[] = { "source", NULL };
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O:Policy", kwlist, &src))
+	PyObject *src, *keys = Py_None;
+	static char *kwlist[] = { "source", "trusted_keys", NULL };
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O:Policy", kwlist, &src, &keys))
 		return NULL;
-	core *c = load_source(src);
+	keyset ks;
+	if (keyset_parse(keys, &ks) < 0)
+		return NULL;
+	core *c = load_source(src, &ks);
 	return c ? (PyObject *)policy_wrap(type, c, true, "closed") : NULL;
 }
 
@@ -1196,8 +1292,11 @@ static PyTypeObject PolicyType = {
 	.tp_dealloc = (destructor)Policy_dealloc,
 	.tp_repr = (reprfunc)Policy_repr,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "Policy(source): a loaded, verified, immutable policy.  SOURCE is the bytecode (bytes) "
-		  "or the path of a compiled policy (`scopec compile`); a bad image raises ScopeError.",
+	.tp_doc = "Policy(source, *, trusted_keys=None): a loaded, verified, immutable policy.  SOURCE is "
+		  "the bytecode (bytes) or the path of a compiled policy (`scopec compile`); a bad image "
+		  "raises ScopeError.  TRUSTED_KEYS (Ed25519 public keys: PEM bytes or key file paths) "
+		  "requires an image signed by one of them (`scopec sign`): else ScopeError EUNSIGNED, "
+		  "ESIGNATURE or EKEY.",
 	.tp_weaklistoffset = offsetof(PolicyObject, weakrefs),
 	.tp_methods = Policy_methods,
 	.tp_getset = Policy_getset,
@@ -1211,7 +1310,18 @@ typedef struct {
 	core *core; /* NULL: empty */
 	bool closed;
 	PyObject *weakrefs;
+	keyset keys; /* trusted_keys: every policy swapped in is signed by one */
 } HandleObject;
+
+/* Whether C was verified with one of KS's keys (a Policy given to a handle
+ * that requires signatures must have been loaded with one of its keys). */
+static bool core_trusted(const core *c, const keyset *ks)
+{
+	for (size_t k = 0; c->signed_by_key && k < ks->n; k++)
+		if (memcmp(c->key, ks->k[k], SCOPE_ED25519_KEY_LEN) == 0)
+			return true;
+	return false;
+}
 
 static PyObject *Handle_swap(HandleObject *self, PyObject *src)
 {
@@ -1224,10 +1334,13 @@ static PyObject *Handle_swap(HandleObject *self, PyObject *src)
 			return NULL;
 		if (!p->owned)
 			return raise_scopef(SCOPE_EINVAL, "a pinned policy belongs to its handle");
+		if (self->keys.n && !core_trusted(p->core, &self->keys))
+			return raise_scopef(SCOPE_EUNSIGNED, "this handle takes only policies signed by its "
+				"trusted keys: load the Policy with trusted_keys= (or swap in the image or path)");
 		next = p->core;
 		p->core = NULL;
 		p->gone = "given to a Handle";
-	} else if (src != Py_None && !(next = load_source(src))) {
+	} else if (src != Py_None && !(next = load_source(src, &self->keys))) {
 		return NULL;
 	}
 	if (self->closed) { /* (closed while the GIL was released) */
@@ -1242,13 +1355,17 @@ static PyObject *Handle_swap(HandleObject *self, PyObject *src)
 
 static PyObject *Handle_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
-	PyObject *initial = Py_None;
-	static char *kwlist[] = { "initial", NULL };
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:Handle", kwlist, &initial))
+	PyObject *initial = Py_None, *keys = Py_None;
+	static char *kwlist[] = { "initial", "trusted_keys", NULL };
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$O:Handle", kwlist, &initial, &keys))
 		return NULL;
 	HandleObject *o = (HandleObject *)type->tp_alloc(type, 0);
 	if (!o)
 		return NULL;
+	if (keyset_parse(keys, &o->keys) < 0) {
+		Py_DECREF(o);
+		return NULL;
+	}
 	if (initial != Py_None) {
 		PyObject *r = Handle_swap(o, initial);
 		if (!r) {
@@ -1362,7 +1479,9 @@ static PyTypeObject HandleType = {
 	.tp_flags = Py_TPFLAGS_DEFAULT,
 	.tp_doc = "Handle(initial=None): the policy a service enforces, replaceable while other threads "
 		  "decide.  INITIAL is a Policy (taken over), bytes, a path or None (then every decision is "
-		  "deny with SCOPE_ENOPOLICY until a swap).",
+		  "deny with SCOPE_ENOPOLICY until a swap).  With trusted_keys=, every policy swapped in "
+		  "must be signed by one of them (a Policy object: loaded with one of them); a refused "
+		  "swap raises ScopeError and the old policy stays.",
 	.tp_weaklistoffset = offsetof(HandleObject, weakrefs),
 	.tp_methods = Handle_methods,
 	.tp_getset = Handle_getset,

@@ -1,7 +1,7 @@
 """Type stubs of the extension module scope._scope (libscope + libscope-enforce)."""
 
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
 
 from ._types import Decision, ItemInfo, Why, ScopeError
 
@@ -55,7 +55,8 @@ class Result:
 
 
 class Policy:
-    def __init__(self, source: Union[bytes, bytearray, memoryview, _Path]) -> None: ...
+    def __init__(self, source: Union[bytes, bytearray, memoryview, _Path], *,
+                 trusted_keys: Optional[Iterable[Union[bytes, _Path]]] = None) -> None: ...
     @classmethod
     def from_file(cls, path: _Path) -> "Policy": ...
     @classmethod
@@ -85,7 +86,8 @@ class Policy:
 
 
 class Handle:
-    def __init__(self, initial: Union[None, Policy, bytes, bytearray, memoryview, _Path] = None) -> None: ...
+    def __init__(self, initial: Union[None, Policy, bytes, bytearray, memoryview, _Path] = None, *,
+                 trusted_keys: Optional[Iterable[Union[bytes, _Path]]] = None) -> None: ...
     def decide(self, task: _Text, action: _Text, resource: _Text = "",
                attrs: Optional[Mapping[_Text, _Text]] = None, /, **attributes: _Text) -> Result: ...
     def decide_tool_call(self, task: _Text, action: _Text, arguments: Optional[Dict[str, _Json]] = None,
