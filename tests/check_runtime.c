@@ -5,6 +5,8 @@
 #include "suites.h"
 #include "backend_test.h"
 #include "bytecode.h"
+#include "image.h"
+#include "refeval.h"
 #include "resolve.h"
 #include "scope.h"
 
@@ -35,6 +37,20 @@ static unsigned char *compile_src(const char *src, bool strip, size_t *len)
 	sc_policy_free(p);
 	sc_diag_fini(&d);
 	return img;
+}
+
+/* A policy whose automaton has DENSE state records (see dense_states). */
+static void dense_source(char *src, size_t cap)
+{
+	snprintf(src, cap, "task t\n");
+	static const char acts[] = "abcdefghijklmnopqrst";
+	for (const char *c = acts; *c; c++)
+		snprintf(src + strlen(src), cap - strlen(src), "  %s %c%s.*\n", *c % 3 ? "allows" : "denies", *c,
+			 *c % 2 ? "x" : "yz");
+	static const char res[] = "0123456789ABCDEF";
+	for (const char *c = res; *c; c++)
+		snprintf(src + strlen(src), cap - strlen(src), "  %s read %c**\n", *c % 4 ? "allows" : "asks", *c);
+	snprintf(src + strlen(src), cap - strlen(src), "  denies read 7secret.**\n");
 }
 
 static scope_request req(const char *task, const char *action, const char *resource,
@@ -148,8 +164,8 @@ static int try_image(const unsigned char *img, size_t len, uint64_t *seed, scope
 	for (int i = 0; i < 20; i++) {
 		sc_bt_req r;
 		sc_bt_random_request(seed, &r);
-		static const char *const tasks[] = { "triage", "reader", "oncall", "t0", "t1" };
-		const char *task = tasks[sc_bt_rand(seed) % 5];
+		static const char *const tasks[] = { "triage", "reader", "oncall", "t0", "t1", "t" };
+		const char *task = tasks[sc_bt_rand(seed) % 6];
 		scope_attr at[3];
 		for (size_t k = 0; k < r.nattrs; k++)
 			at[k] = (scope_attr){ r.attrs[k].key.s, r.attrs[k].key.n, r.attrs[k].value.s,
@@ -225,6 +241,11 @@ START_TEST(hostile_images)
 	unsigned loaded = 0, tried = 0;
 	size_t len;
 	unsigned char *img = compile_src(spec_src, false, &len);
+	corrupt_all(img, len, &seed, &loaded, &tried);
+	free(img);
+	char dense[4096]; /* DENSE records: their own checks */
+	dense_source(dense, sizeof dense);
+	img = compile_src(dense, false, &len);
 	corrupt_all(img, len, &seed, &loaded, &tried);
 	free(img);
 	for (int i = 0; i < 6; i++) {
@@ -369,6 +390,55 @@ START_TEST(explain_unknown)
 }
 END_TEST
 
+/* DENSE state records (more than 12 bytes leave a state for somewhere other
+ * than its default) are what large policies walk, yet small test policies
+ * never make one: this policy has 20 action first bytes at the start and 16
+ * resource first bytes after `read`, and every request over that alphabet
+ * is decided by the compiled and the reference evaluator alike. */
+START_TEST(dense_states)
+{
+	char src[4096];
+	dense_source(src, sizeof src);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	sc_policy *sp = sc_resolve_text(&d, "dense.scope", src, strlen(src));
+	ck_assert_ptr_nonnull(sp);
+	size_t len;
+	unsigned char *img = sc_bt_compile(sp, &d, false, 0, &len);
+	scope_policy *p;
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	const uint32_t *task = SC_TASKS(p);
+	const uint32_t *a = SC_AUTOMATA(p) + (size_t)task[1] * SCOPE_BC_AUTOMATON_WORDS;
+	ck_assert_msg(SCOPE_REF_TYPE(a[2]) == SCOPE_ST_DENSE, "the start state is not DENSE: the test tests nothing");
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	sc_ref_ctx *ref = sc_ref_new();
+	static const char *const actions[] = { "read", "reads", "rea", "", "ax.q", "byz.q", "bx.q", "cx", "t",
+					       "tyz.a.b", "u", "zzz", "ex.", "kyz.1", "sx.s.x" };
+	static const char *const resources[] = { "", "0", "0a", "7", "7secret", "7secret.x", "7secrets", "9/x",
+						 "A", "Fz", "G", "a", "z0", "\xff", "Bq.r.s" };
+	unsigned n = 0;
+	for (size_t i = 0; i < sizeof actions / sizeof *actions; i++)
+		for (size_t j = 0; j < sizeof resources / sizeof *resources; j++) {
+			sc_request rq = { { "t", 1 }, { actions[i], strlen(actions[i]) },
+					  { resources[j], strlen(resources[j]) }, NULL, 0 };
+			sc_result want, got;
+			sc_ref_decide(ref, sp, &rq, &want);
+			sc_backend_decide(p, s, sp, &rq, &got);
+			ck_assert_msg(sc_bt_same(&want, &got), "'%s' '%s': reference %d, compiled %d", actions[i],
+				      resources[j], want.decision, got.decision);
+			n += want.decision != SC_DENY;
+		}
+	ck_assert_uint_gt(n, 20); /* not all deny: the walk reached items */
+	sc_ref_free(ref);
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
+	free(img);
+	sc_policy_free(sp);
+	sc_diag_fini(&d);
+}
+END_TEST
+
 Suite *sc_suite_runtime(void)
 {
 	Suite *s = suite_create("runtime");
@@ -378,6 +448,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, hostile_images);
 	tcase_add_test(tc, hot_swap);
 	tcase_add_test(tc, explain_unknown);
+	tcase_add_test(tc, dense_states);
 	suite_add_tcase(s, tc);
 	return s;
 }
