@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char spec_src[] =
 	"let mutating = delete **, config.*\n"
@@ -390,6 +391,83 @@ START_TEST(explain_unknown)
 }
 END_TEST
 
+/* Every argument check of the API answers EINVAL (and a decision, deny), and
+ * the file reader's edge cases: a directory, an empty file, bytes that are
+ * not an image.  An embedder's bug must never read as an allow. */
+START_TEST(argument_checks)
+{
+	size_t len;
+	unsigned char *img = compile_src(spec_src, false, &len);
+	scope_policy *p = (scope_policy *)1;
+	ck_assert_int_eq(scope_policy_load(&p, NULL, 5), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_file(NULL, "x"), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_file(&p, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_file(&p, "/"), -SCOPE_EIO); /* a directory */
+	ck_assert_ptr_null(p);
+	char tmpl[] = "/tmp/scope-check-XXXXXX";
+	int fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(scope_policy_load_file(&p, tmpl), -SCOPE_EFORMAT); /* empty */
+	ck_assert_int_eq(write(fd, img, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(scope_policy_load_file(&p, tmpl), 0);
+	unlink(tmpl);
+	ck_assert_int_eq(scope_scratch_create(NULL), -SCOPE_EINVAL);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_item_info info;
+	ck_assert_int_eq(scope_policy_item(NULL, 0, &info), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_item(p, 0, NULL), -SCOPE_EINVAL);
+	/* a request whose attribute has a NULL text with a length */
+	scope_attr bad_attr = { "k", 1, NULL, 4 };
+	scope_request rq = req("triage", "read", "forum.x", &bad_attr, 1);
+	scope_result r;
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), -SCOPE_EINVAL);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(r.why, SCOPE_WHY_ERROR);
+	/* explanations: bad arguments, an item not in the policy, an error result */
+	char buf[128];
+	size_t blen = sizeof buf;
+	ck_assert_int_eq(scope_explain(p, NULL, buf, &blen), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_explain(p, &r, NULL, &blen), -SCOPE_EINVAL);
+	blen = 0;
+	ck_assert_int_eq(scope_explain(p, &r, buf, &blen), -SCOPE_EINVAL);
+	blen = sizeof buf;
+	ck_assert_int_eq(scope_explain(p, &r, buf, &blen), 0);
+	ck_assert_str_eq(buf, "error (fail closed: deny)");
+	scope_result ghost = { SCOPE_ALLOW, SCOPE_WHY_ITEM, 1u << 20, false };
+	blen = sizeof buf;
+	ck_assert_int_eq(scope_explain(p, &ghost, buf, &blen), 0);
+	ck_assert_str_eq(buf, "item 1048576 (not in this policy)");
+	rq = req("triage", "read", "forum.x", NULL, 0);
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	blen = sizeof buf;
+	ck_assert_int_eq(scope_explain_request(NULL, s, &rq, &r, buf, &blen), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_explain_request(p, s, &rq, NULL, buf, &blen), -SCOPE_EINVAL);
+	/* an item without a condition: the plain explanation */
+	ck_assert_int_eq(scope_explain_request(p, s, &rq, &r, buf, &blen), 0);
+	ck_assert_str_eq(buf, "spec.scope:3:10: allows read forum.**");
+	/* handles */
+	ck_assert_int_eq(scope_handle_create(NULL, p), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_handle_swap(NULL, NULL), -SCOPE_EINVAL);
+	scope_handle *h;
+	ck_assert_int_eq(scope_handle_create(&h, NULL), 0);
+	const scope_policy *pin;
+	unsigned ticket;
+	ck_assert_int_eq(scope_handle_acquire(NULL, &pin, &ticket), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_handle_acquire(h, NULL, &ticket), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_handle_acquire(h, &pin, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), -SCOPE_ENOPOLICY);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(scope_handle_swap(h, p), 0); /* the handle owns P now */
+	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_ALLOW);
+	scope_handle_destroy(h);
+	scope_scratch_destroy(s);
+	free(img);
+}
+END_TEST
+
 /* DENSE state records (more than 12 bytes leave a state for somewhere other
  * than its default) are what large policies walk, yet small test policies
  * never make one: this policy has 20 action first bytes at the start and 16
@@ -449,6 +527,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, hot_swap);
 	tcase_add_test(tc, explain_unknown);
 	tcase_add_test(tc, dense_states);
+	tcase_add_test(tc, argument_checks);
 	suite_add_tcase(s, tc);
 	return s;
 }
