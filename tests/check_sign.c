@@ -121,6 +121,56 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* A set of trusted keys (rotation): the image loads with the key that
+ * signed it wherever it is in the set, and not at all without it; an empty
+ * set is an error, never "no check". */
+START_TEST(key_sets)
+{
+	size_t len, slen;
+	unsigned char *img = compile_src(&len);
+	uint8_t *s = signed_image(img, len, 7, &slen);
+	unsigned char keys[3][SCOPE_ED25519_KEY_LEN];
+	uint8_t priv[SIG_KEY];
+	keypair(1, priv, keys[0]);
+	keypair(2, priv, keys[1]);
+	keypair(7, priv, keys[2]);
+	scope_policy *p = (scope_policy *)1;
+	size_t which = 99;
+	ck_assert_int_eq(scope_policy_load_signed_any(&p, s, slen, (const unsigned char (*)[32])keys, 3, &which), 0);
+	ck_assert_uint_eq(which, 2);
+	scope_policy_destroy(p);
+	ck_assert_int_eq(scope_policy_load_signed_any(&p, s, slen, (const unsigned char (*)[32])keys + 2, 1, NULL), 0);
+	scope_policy_destroy(p);
+	ck_assert_int_eq(scope_policy_load_signed_any(&p, s, slen, (const unsigned char (*)[32])keys, 2, &which),
+			 -SCOPE_ESIGNATURE);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(scope_policy_load_signed_any(&p, s, slen, (const unsigned char (*)[32])keys, 0, NULL),
+			 -SCOPE_EKEY);
+	ck_assert_int_eq(scope_policy_load_signed_any(&p, s, slen, NULL, 3, NULL), -SCOPE_EKEY);
+	ck_assert_int_eq(scope_policy_load_signed_any(NULL, s, slen, (const unsigned char (*)[32])keys, 3, NULL),
+			 -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_signed_any(&p, img, len, (const unsigned char (*)[32])keys, 3, NULL),
+			 -SCOPE_EUNSIGNED);
+	char path[] = "/tmp/check_sign_XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, s, slen), (ssize_t)slen);
+	close(fd);
+	ck_assert_int_eq(scope_policy_load_file_signed_any(&p, path, (const unsigned char (*)[32])keys, 3, &which), 0);
+	ck_assert_uint_eq(which, 2);
+	scope_policy_destroy(p);
+	ck_assert_int_eq(scope_policy_load_file_signed_any(&p, path, (const unsigned char (*)[32])keys, 2, NULL),
+			 -SCOPE_ESIGNATURE);
+	ck_assert_int_eq(scope_policy_load_file_signed_any(&p, NULL, (const unsigned char (*)[32])keys, 2, NULL),
+			 -SCOPE_EINVAL);
+	unlink(path);
+	ck_assert_int_eq(scope_policy_load_file_signed_any(&p, path, (const unsigned char (*)[32])keys, 3, NULL),
+			 -SCOPE_EIO);
+	free(s);
+	free(img);
+}
+END_TEST
+
 START_TEST(refused)
 {
 	size_t len, slen;
@@ -248,6 +298,7 @@ Suite *sc_suite_sign(void)
 	TCase *tc = tcase_create("sign");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, key_sets);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, key_files);
 	tcase_add_test(tc, error_texts);

@@ -257,9 +257,7 @@ static void signature_error(const ep_env *env, const char *path, const unsigned 
 static int load_signed(const ep_env *env, const char *path, const unsigned char *img, size_t len,
 		       scope_policy **out, char signer[SIG_KEYID_STR], char *err, size_t errsz)
 {
-	int rc = -SCOPE_ESIGNATURE;
-	for (size_t k = 0; k < env->ntrusted && rc == -SCOPE_ESIGNATURE; k++)
-		rc = scope_policy_load_signed(out, img, len, env->trusted[k], SCOPE_ED25519_KEY_LEN);
+	int rc = scope_policy_load_signed_any(out, img, len, env->trusted, env->ntrusted, NULL);
 	if (rc < 0) {
 		signature_error(env, path, img, len, rc, err, errsz);
 		return rc;

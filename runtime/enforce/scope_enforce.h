@@ -144,6 +144,18 @@ int scope_policy_load_signed(scope_policy **out, const void *image, size_t len, 
 int scope_policy_load_file_signed(scope_policy **out, const char *path, const void *pubkey,
 				  size_t keylen);
 
+/* The same with a set of trusted keys (rotation: up to any number): the
+ * image must be signed by one of the NKEYS keys of KEYS, tried in turn
+ * while the answer is "another key's signature"; *WHICH (may be NULL) is
+ * the index of the key that verified it.  -SCOPE_EKEY if NKEYS is 0 (an
+ * empty key set never means "no check").  The one implementation of the
+ * rule for every enforcement point and binding. */
+int scope_policy_load_signed_any(scope_policy **out, const void *image, size_t len,
+				 const unsigned char (*keys)[SCOPE_ED25519_KEY_LEN], size_t nkeys, size_t *which);
+int scope_policy_load_file_signed_any(scope_policy **out, const char *path,
+				      const unsigned char (*keys)[SCOPE_ED25519_KEY_LEN], size_t nkeys,
+				      size_t *which);
+
 /* The Ed25519 public key of a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo,
  * as `scopec keygen` and `openssl pkey -pubout` write it) in PEM (LEN
  * bytes), or in the file at PATH (at most 4 KiB), into KEY.  -SCOPE_EKEY if

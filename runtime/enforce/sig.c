@@ -229,6 +229,41 @@ int scope_policy_load_file_signed(scope_policy **out, const char *path, const vo
 	return rc;
 }
 
+int scope_policy_load_signed_any(scope_policy **out, const void *image, size_t len,
+				 const unsigned char (*keys)[SCOPE_ED25519_KEY_LEN], size_t nkeys, size_t *which)
+{
+	if (!out)
+		return -SCOPE_EINVAL;
+	*out = NULL;
+	if (!keys || !nkeys)
+		return -SCOPE_EKEY;
+	int rc = -SCOPE_ESIGNATURE;
+	size_t k;
+	for (k = 0; k < nkeys && rc == -SCOPE_ESIGNATURE; k++)
+		rc = scope_policy_load_signed(out, image, len, keys[k], SCOPE_ED25519_KEY_LEN);
+	if (rc == 0 && which)
+		*which = k - 1;
+	return rc;
+}
+
+int scope_policy_load_file_signed_any(scope_policy **out, const char *path,
+				      const unsigned char (*keys)[SCOPE_ED25519_KEY_LEN], size_t nkeys,
+				      size_t *which)
+{
+	if (!out)
+		return -SCOPE_EINVAL;
+	*out = NULL;
+	if (!path)
+		return -SCOPE_EINVAL;
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = scope_image_read_file(path, &buf, &len);
+	if (rc == 0)
+		rc = scope_policy_load_signed_any(out, buf, len, keys, nkeys, which);
+	free(buf);
+	return rc;
+}
+
 int scope_key_parse_public(const char *pem, size_t len, unsigned char key[SCOPE_ED25519_KEY_LEN])
 {
 	if (!pem || !key)

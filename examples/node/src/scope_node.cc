@@ -519,19 +519,6 @@ Keyset keys_arg(const Napi::CallbackInfo &info, size_t i)
 	return ks;
 }
 
-// Loads an image (DATA, LEN) or the file PATH with a signature by one of
-// KS's keys, tried in turn while the answer is "another key's"; *WHICH is it.
-int load_signed(scope_policy **p, const void *data, size_t len, const char *path, const Keyset &ks, int *which)
-{
-	int rc = -SCOPE_ESIGNATURE;
-	for (size_t k = 0; k < ks.n && rc == -SCOPE_ESIGNATURE; k++) {
-		rc = path ? scope_policy_load_file_signed(p, path, ks.k[k], SCOPE_ED25519_KEY_LEN)
-			  : scope_policy_load_signed(p, data, len, ks.k[k], SCOPE_ED25519_KEY_LEN);
-		*which = static_cast<int>(k);
-	}
-	return rc;
-}
-
 // The policy of argument 0 (a path or bytes), signed by one of KS's keys if
 // it has any (*WHICH: that key's index, else -1).
 scope_policy *load_value(const Napi::CallbackInfo &info, const Keyset &ks, int *which)
@@ -543,8 +530,11 @@ scope_policy *load_value(const Napi::CallbackInfo &info, const Keyset &ks, int *
 		throw_scope(env, SCOPE_EINVAL, "a policy is loaded from a path or a buffer");
 	if (info[0].IsString()) {
 		std::string path = string_arg(info, 0, "policy path");
-		int rc = ks.n ? load_signed(&p, nullptr, 0, path.c_str(), ks, which)
+		size_t k = 0;
+		int rc = ks.n ? scope_policy_load_file_signed_any(&p, path.c_str(), ks.k, ks.n, &k)
 			      : scope_policy_load_file(&p, path.c_str());
+		if (rc == 0 && ks.n)
+			*which = static_cast<int>(k);
 		if (rc < 0) {
 			std::string d = path;
 			if (rc == -SCOPE_EFORMAT && path.size() > 6 && path.compare(path.size() - 6, 6, ".scope") == 0)
@@ -557,7 +547,10 @@ scope_policy *load_value(const Napi::CallbackInfo &info, const Keyset &ks, int *
 	size_t len = 0;
 	if (!bytes_of(info[0], &data, &len))
 		throw_scope(env, SCOPE_EINVAL, "a policy is loaded from a path (string) or bytes (Buffer, Uint8Array)");
-	int rc = ks.n ? load_signed(&p, data, len, nullptr, ks, which) : scope_policy_load(&p, data, len);
+	size_t k = 0;
+	int rc = ks.n ? scope_policy_load_signed_any(&p, data, len, ks.k, ks.n, &k) : scope_policy_load(&p, data, len);
+	if (rc == 0 && ks.n)
+		*which = static_cast<int>(k);
 	if (rc < 0)
 		throw_scope(env, rc, std::to_string(len) + "-byte image");
 	return p;

@@ -946,20 +946,6 @@ static int keyset_parse(PyObject *keys, keyset *ks)
 	return rc;
 }
 
-/* Loads an image or a file with a signature by one of KS's keys (tried in
- * turn while the answer is "another key's signature"); *WHICH is the key. */
-static int load_signed(scope_policy **p, const char *data, size_t len, const char *path, const keyset *ks,
-		       size_t *which)
-{
-	int rc = -SCOPE_ESIGNATURE;
-	for (size_t k = 0; k < ks->n && rc == -SCOPE_ESIGNATURE; k++) {
-		rc = path ? scope_policy_load_file_signed(p, path, ks->k[k], SCOPE_ED25519_KEY_LEN)
-			  : scope_policy_load_signed(p, data, len, ks->k[k], SCOPE_ED25519_KEY_LEN);
-		*which = k;
-	}
-	return rc;
-}
-
 /* A new core from bytes-like (an image) or a path, with a signature by one
  * of KS's keys if it has any; NULL with an exception. */
 static core *load_source(PyObject *src, const keyset *ks)
@@ -975,7 +961,8 @@ static core *load_source(PyObject *src, const keyset *ks)
 		const char *data = PyBytes_AS_STRING(b);
 		size_t len = (size_t)PyBytes_GET_SIZE(b);
 		Py_BEGIN_ALLOW_THREADS
-		rc = ks->n ? load_signed(&p, data, len, NULL, ks, &which) : scope_policy_load(&p, data, len);
+		rc = ks->n ? scope_policy_load_signed_any(&p, data, len, ks->k, ks->n, &which)
+			   : scope_policy_load(&p, data, len);
 		Py_END_ALLOW_THREADS
 		Py_DECREF(b);
 		if (rc < 0) {
@@ -999,7 +986,8 @@ static core *load_source(PyObject *src, const keyset *ks)
 	}
 	const char *cpath = PyBytes_AS_STRING(b);
 	Py_BEGIN_ALLOW_THREADS
-	rc = ks->n ? load_signed(&p, NULL, 0, cpath, ks, &which) : scope_policy_load_file(&p, cpath);
+	rc = ks->n ? scope_policy_load_file_signed_any(&p, cpath, ks->k, ks->n, &which)
+		   : scope_policy_load_file(&p, cpath);
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
 		Py_ssize_t len = PyBytes_GET_SIZE(b);
