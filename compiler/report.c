@@ -1,6 +1,7 @@
 /* report.c — see report.h. */
 #include "report.h"
 #include "lint.h"
+#include "arena.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -39,10 +40,10 @@ void sc_report_document(void *value, FILE *out)
 {
 	json_t *v = value;
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (s) {
-		fputs(s, out);
-		fputc('\n', out);
-	}
+	if (!s) /* not an empty document with exit status 0 or 1 */
+		sc_fatal_oom();
+	fputs(s, out);
+	fputc('\n', out);
 	free(s);
 	json_decref(v);
 }

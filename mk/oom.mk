@@ -16,7 +16,7 @@ OOM_DIR  := tests/oom
 OOM_SRC  := $(wildcard $(OOM_DIR)/*.c)
 OOM_OBJ  := $(OOM_SRC:%.c=$(B)/%.o) $(B)/$(OOM_DIR)/scopec_main.o
 OOM_PROD := $(B)/examples/gateway/gw_serve.o $(filter-out $(B)/examples/mcp/scope_mcp.o,$(MCP_OBJ))
-OOM_WRAPS = -Wl,--wrap=write
+OOM_WRAPS = -Wl,--wrap=write,--wrap=json_loadb -rdynamic
 OOM_SITES ?=
 
 $(OOM_OBJ): EXTRA_CFLAGS += -Iruntime/enforce -Iexamples/gateway -Iexamples/mcp -I$(OOM_DIR)
@@ -34,7 +34,7 @@ oom: $(B)/oom-driver
 OOM_SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 oom-sanitize:
 	$(MAKE) B=build/oom-san CC=clang OPT="$(OOM_SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-	  OOM_WRAPS="-Wl,--wrap=write,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup" \
+	  OOM_WRAPS="-Wl,--wrap=write,--wrap=json_loadb,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup" \
 	  OOM_SHIM_FLAGS=-DOOM_WRAP build/oom-san/oom-driver
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  OOM_DENSE=$${OOM_DENSE:-40} OOM_SPARSE=$${OOM_SPARSE:-20} OOM_FULL=$(OOM_FULL) \

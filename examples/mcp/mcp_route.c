@@ -81,6 +81,8 @@ static bool blank(const char *s, size_t n)
 
 /* ---- towards the server ----------------------------------------------------- */
 
+static void free_pending(mcp_pending *p);
+
 bool mcp_forward_request(mcp_ctx *m, json_t *req, json_t *client_id, mcp_rkind kind)
 {
 	if (m->server.gone || m->server_exited) {
@@ -97,7 +99,14 @@ bool mcp_forward_request(mcp_ctx *m, json_t *req, json_t *client_id, mcp_rkind k
 	p->sid = sid;
 	p->client_id = json_incref(client_id);
 	p->kind = kind;
-	json_object_set_new(req, "id", json_integer((json_int_t)sid));
+	/* unchecked, a failure here forwarded the request under the client's
+	 * own id, which the server's answer could then be matched against
+	 * nothing (or, reused, against another request) */
+	if (json_object_set_new(req, "id", json_integer((json_int_t)sid)) < 0) {
+		free_pending(mcp_map_take(&m->to_server, sid));
+		mcp_reply(m, mcp_error(client_id, -32603, MCP_PROG ": out of memory"));
+		return false;
+	}
 	mcp_peer_send_json(&m->server, json_incref(req));
 	return true;
 }

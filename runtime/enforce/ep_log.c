@@ -88,6 +88,20 @@ bool ep_write_all(int fd, const char *buf, size_t n)
 	return true;
 }
 
+char *ep_json_dumps(const json_t *v, size_t flags)
+{
+	int saved = errno;
+	errno = 0;
+	char *s = json_dumps(v, flags);
+	if (s && errno == ENOMEM) {
+		free(s);
+		s = NULL;
+	}
+	if (s)
+		errno = saved;
+	return s;
+}
+
 bool ep_log_on(const ep_log *l)
 {
 	return l && l->on;
@@ -96,7 +110,7 @@ bool ep_log_on(const ep_log *l)
 /* Appends "RECORD\n" to *BUF (grown as needed).  False on failure. */
 static bool append_record(char **buf, size_t *len, size_t *cap, const json_t *rec)
 {
-	char *line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	char *line = ep_json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	if (!line)
 		return false;
 	size_t n = strlen(line);

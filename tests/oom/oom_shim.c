@@ -6,6 +6,10 @@
 #include "oom_shim.h"
 
 #include <errno.h>
+#include <execinfo.h>
+#include <gmp.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,10 +83,25 @@ size_t oom_live_bytes(void)
 	return st.live_bytes;
 }
 
+static long trace_at;
+static int trace_fd = -1;
+
+void oom_trace(long n, int fd)
+{
+	void *warm[4];
+	backtrace(warm, 4); /* loads libgcc's unwinder now, not inside a run */
+	trace_at = n;
+	trace_fd = fd;
+}
+
 /* True if this allocation is to fail. */
 static bool fail_now(void)
 {
 	st.count++;
+	if (st.count == st.target && st.count == trace_at) { /* the one that fails */
+		void *frames[32];
+		backtrace_symbols_fd(frames, backtrace(frames, 32), trace_fd);
+	}
 	if (!st.target || (st.count != st.target && !(st.persistent && st.count > st.target)))
 		return false;
 	st.fired = true;
@@ -249,4 +268,65 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n)
 	if (w > 0)
 		wf.written += (size_t)w;
 	return w;
+}
+
+/* ---- GMP ------------------------------------------------------------------ */
+
+/* GMP (under Nettle's Ed25519, the signed load) answers a failed
+ * allocation with abort(): its contract, which no caller can change
+ * without a process-wide hook of its own.  Its allocations bypass the
+ * shim, so that the rest of the signed load is what gets failed. */
+static void *gmp_alloc(size_t n)
+{
+	return REAL(malloc)(n);
+}
+
+static void *gmp_realloc(void *p, size_t old, size_t n)
+{
+	(void)old;
+	return REAL(realloc)(p, n);
+}
+
+static void gmp_free(void *p, size_t n)
+{
+	(void)n;
+	REAL(free)(p);
+}
+
+void oom_exempt_gmp(void)
+{
+	mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
+}
+
+/* ---- jansson's loader ------------------------------------------------------ */
+
+/* jansson 2.14's lexer asserts (abort) when some allocations of a string
+ * token fail: it does not check strbuffer_append_byte.  That is jansson's
+ * bug, not the product's, and the product cannot avoid it; so the shim
+ * makes json_loadb (ld --wrap) fail as a correct loader would: when the
+ * N-th allocation falls inside a call, the call runs with nothing failing
+ * and then returns NULL, error "out of memory", errno ENOMEM. */
+json_t *__real_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error);
+json_t *__wrap_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error);
+
+json_t *__wrap_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error)
+{
+	long target = st.target, from = st.count;
+	bool persistent = st.persistent;
+	if (!target || (target <= from && !persistent))
+		return __real_json_loadb(buf, len, flags, error);
+	st.target = 0;
+	json_t *v = __real_json_loadb(buf, len, flags, error);
+	st.target = target;
+	if (st.count < target && !(persistent && target <= from))
+		return v;
+	json_decref(v);
+	st.fired = true;
+	if (error) {
+		memset(error, 0, sizeof *error);
+		snprintf(error->text, sizeof error->text, "%s", "out of memory");
+		error->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_out_of_memory;
+	}
+	errno = ENOMEM;
+	return NULL;
 }

@@ -39,6 +39,12 @@ size_t oom_live_bytes(void);
 void *oom_malloc(size_t n);
 void oom_free(void *p);
 
+/* When allocation N of an armed run is made, its stack to FD (OOM_TRACE). */
+void oom_trace(long n, int fd);
+
+/* GMP's allocations (it aborts when one fails) bypass the shim. */
+void oom_exempt_gmp(void);
+
 /* write(2) faults on FD (-1: none; OOM_FDS_ALL: every fd from 3 up, not
  * stdin, stdout or stderr): every write is cut to at most CHUNK
  * bytes (0: not cut); every EINTR_EVERY-th call fails with EINTR first (0:

@@ -143,11 +143,14 @@ int oom_setup(const char *dir)
 	/* jansson's allocations through the shim by name (they already go
 	 * there in the default build; in the --wrap build this is the only way) */
 	json_set_alloc_funcs(oom_malloc, oom_free);
+	oom_exempt_gmp();
 	/* stdout's buffer is made here, not by the first run that prints */
 	setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
 	saved_out = dup(1);
 	saved_err = dup(2);
 	oom_report_fd = saved_err;
+	if (getenv("OOM_TRACE"))
+		oom_trace(strtol(getenv("OOM_TRACE"), NULL, 10), saved_err);
 	cap_out = open(oom_path("stdout"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cap_err = open(oom_path("stderr"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (saved_out < 0 || saved_err < 0 || cap_out < 0 || cap_err < 0) {
