@@ -54,8 +54,29 @@ json_t *mcp_result(json_t *id, json_t *result)
 	return r;
 }
 
+/* An error response for ID as text, built without jansson's setters. */
+static void send_oom_error(mcp_peer *p, const json_t *id)
+{
+	char *ids = id ? ep_json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char buf[512];
+	int k = snprintf(buf, sizeof buf,
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":-32603,\"message\":\"" MCP_PROG
+			 ": out of memory\"}}", ids && strlen(ids) < 256 ? ids : "null");
+	free(ids);
+	mcp_peer_send(p, buf, (size_t)k);
+}
+
 void mcp_reply(mcp_ctx *m, json_t *msg)
 {
+	/* jansson's setters fail silently for want of memory: a response that
+	 * lost both its result and its error is no answer at all (a client
+	 * may read it as success); it goes out as an error for its id */
+	if (json_object_get(msg, "id") && !json_object_get(msg, "method") && !json_object_get(msg, "result") &&
+	    !json_object_get(msg, "error")) {
+		send_oom_error(&m->client, json_object_get(msg, "id"));
+		json_decref(msg);
+		return;
+	}
 	mcp_peer_send_json(&m->client, msg);
 }
 

@@ -238,6 +238,8 @@ static bool run_gateway(void *arg, long n, bool persistent)
 	if (!gw_connection(n, persistent))
 		return false;
 	if (n == 0) {
+		if (getenv("OOM_DUMP"))
+			oom_say("replies:\n%s\nlog:\n%s\n", gw_out.s, gw_log.s);
 		oom_write_file(oom_gateway_log(), gw_log.s, gw_log.len);
 		return oom_keep(&gw_ref, &gw_out) && gw_check(n);
 	}
@@ -342,6 +344,22 @@ static void take_queue(const mcp_peer *p, oom_buf *b)
 		b->len = 0;
 }
 
+/* A tools/call of the reference with PARAMS (the id may differ: a
+ * request that failed earlier took no id). */
+static bool ref_call(const json_t *params)
+{
+	const char *s;
+	size_t n;
+	bool found = false;
+	for (size_t i = 0; !found && nth_line(&mcp_ref_server, i, &s, &n); i++) {
+		json_t *v = json_loadb(s, n, 0, NULL);
+		found = strcmp(str_field(v, "method"), "tools/call") == 0 &&
+			json_equal(json_object_get(v, "params"), params);
+		json_decref(v);
+	}
+	return found;
+}
+
 /* What reached the server: whole JSON lines; requests under proxy ids;
  * responses under the server's id; tools/call only as in the reference. */
 static bool mcp_server_ok(bool fired)
@@ -356,7 +374,7 @@ static bool mcp_server_ok(bool fired)
 			ok = false, oom_say("oom: mcp: a request reached the server without a proxy id\n");
 		else if (!method && id && strcmp(str_field(v, "id"), "s1") != 0)
 			ok = false, oom_say("oom: mcp: a response reached the server under another id\n");
-		else if (method && strcmp(method, "tools/call") == 0 && !has_line(&mcp_ref_server, s, n))
+		else if (method && strcmp(method, "tools/call") == 0 && !ref_call(json_object_get(v, "params")))
 			ok = false, oom_say("oom: mcp: a call reached the server that the reference did not send\n");
 		else if (memmem(s, n, "private", 7))
 			ok = false, oom_say("oom: mcp: the denied call reached the server\n");
@@ -397,6 +415,8 @@ static bool run_mcp(void *arg, long n, bool persistent)
 	mcp_close();
 	if (n == 0 && (!oom_keep(&mcp_ref_client, &mcp_to_client) || !oom_keep(&mcp_ref_server, &mcp_to_server)))
 		return false;
+	if (n == 0 && getenv("OOM_DUMP"))
+		oom_say("to the client:\n%s\nto the server:\n%s\n", mcp_to_client.s, mcp_to_server.s);
 	bool fired = n > 0 && oom_run_fired;
 	if (!whole_json_lines("mcp to the client", &mcp_to_client) ||
 	    !whole_json_lines("mcp to the server", &mcp_to_server) || !mcp_server_ok(fired) || !mcp_client_ok())
@@ -458,7 +478,10 @@ void oom_enforce_sites(oom_site *out, size_t *n)
 int oom_enforce_setup(void)
 {
 	char dir[700], policy[1200];
-	snprintf(mcp_dir, sizeof mcp_dir, "%s", oom_path("notes"));
+	char abs[512];
+	if (!realpath(oom_path(""), abs))
+		return -1;
+	snprintf(mcp_dir, sizeof mcp_dir, "%s/notes", abs); /* absolute: relative paths are refused */
 	snprintf(dir, sizeof dir, "%s/private", mcp_dir);
 	mkdir(mcp_dir, 0755);
 	mkdir(dir, 0755);
