@@ -125,6 +125,7 @@ OOM_BUF(gw_ref, 1 << 16);
 OOM_BUF(gw_out, 1 << 16);
 OOM_BUF(gw_log, 1 << 20);
 static gw_ctx gw;
+static size_t gw_ref_log_lines;
 
 static int gw_open(void)
 {
@@ -157,6 +158,8 @@ static void gw_close(void)
 
 /* One connection over the request file; the replies into gw_out and the
  * log into gw_log. */
+static void (*gw_faults)(void); /* the write tests' faults, set after opening */
+
 static bool gw_connection(long n, bool persistent)
 {
 	if (gw_open() < 0)
@@ -164,7 +167,10 @@ static bool gw_connection(long n, bool persistent)
 	int in = open(oom_path("gw-requests"), O_RDONLY | O_CLOEXEC);
 	int out = open(oom_path("gw-replies"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	oom_begin(n, persistent);
+	if (gw_faults)
+		gw_faults();
 	gw_serve(&gw, in, out);
+	oom_write_faults(-1, 0, 0, 0);
 	oom_end();
 	close(in);
 	close(out);
@@ -241,6 +247,7 @@ static bool run_gateway(void *arg, long n, bool persistent)
 		if (getenv("OOM_DUMP"))
 			oom_say("replies:\n%s\nlog:\n%s\n", gw_out.s, gw_log.s);
 		oom_write_file(oom_gateway_log(), gw_log.s, gw_log.len);
+		gw_ref_log_lines = count_lines(&gw_log);
 		return oom_keep(&gw_ref, &gw_out) && gw_check(n);
 	}
 	return gw_check(n);
@@ -511,7 +518,108 @@ void oom_enforce_teardown(void)
 {
 }
 
+/* ---- short writes, EINTR, a full disk ------------------------------------------------ */
+
+/* The descriptor of the open file whose path ends in NAME, or -1. */
+static int fd_of(const char *name)
+{
+	char link[64], target[1024];
+	for (int fd = 3; fd < 256; fd++) {
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t k = readlink(link, target, sizeof target - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		size_t n = strlen(name);
+		if ((size_t)k >= n && strcmp(target + k - n, name) == 0)
+			return fd;
+	}
+	return -1;
+}
+
+static void faults_short(void)
+{
+	oom_write_faults(OOM_FDS_ALL, 3, 2, 0);
+}
+
+static void faults_log_full(void)
+{
+	oom_write_faults(fd_of("/gw-run.log"), 0, 0, 100);
+}
+
+/* Replies and log through writes of at most 3 bytes, every other one
+ * EINTR first: the same replies, the same whole lines in the log. */
+static bool gw_short_writes(void)
+{
+	gw_faults = faults_short;
+	bool ok = gw_connection(-1, false);
+	gw_faults = NULL;
+	if (!ok || !whole_json_lines("gateway log (short writes)", &gw_log))
+		return false;
+	if (!oom_same(&gw_out, &gw_ref))
+		return oom_say("oom: writes: the gateway's replies through short writes differ:\n%s\n", gw_out.s), false;
+	if (count_lines(&gw_log) != gw_ref_log_lines)
+		return oom_say("oom: writes: the log through short writes has %zu lines\n", count_lines(&gw_log)), false;
+	return true;
+}
+
+/* The disk under the log is full 100 bytes into the first decision: that
+ * record is cut back off the file, and every reply is a deny. */
+static bool gw_log_full(void)
+{
+	gw_faults = faults_log_full;
+	bool ok = gw_connection(-1, false);
+	gw_faults = NULL;
+	if (!ok || !whole_json_lines("gateway log (disk full)", &gw_log))
+		return false;
+	if (count_lines(&gw_log) != 2)
+		return oom_say("oom: writes: with the disk full the log has %zu lines\n", count_lines(&gw_log)), false;
+	const char *s;
+	size_t n, i;
+	for (i = 0; nth_line(&gw_out, i, &s, &n); i++)
+		if (!memmem(s, n, "\"decision\":\"deny\"", 17))
+			return oom_say("oom: writes: a reply without its log record: %.*s\n", (int)n, s), false;
+	if (i != count_lines(&gw_ref))
+		return oom_say("oom: writes: %zu replies with the log full\n", i), false;
+	return true;
+}
+
+/* The proxy's queue to the client (the MCP reference) through a file
+ * with short writes and EINTR: every byte, in order; a full disk: the
+ * peer is gone (-1), nothing is retried forever. */
+static bool mcp_flush_faults(size_t chunk, unsigned eintr, size_t full)
+{
+	OOM_BUF(got, 1 << 16);
+	mcp_peer p;
+	int fd = open(oom_path("mcp-flush"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || mcp_peer_init(&p, "client", -1, fd, 1 << 20) < 0 || !mcp_ref_client.len)
+		return oom_say("oom: writes: no MCP queue to flush\n"), false;
+	mcp_peer_send(&p, mcp_ref_client.s, mcp_ref_client.len - 1);
+	oom_write_faults(fd, chunk, eintr, full);
+	int rc = 0;
+	for (int k = 0; k < 100000 && rc == 0 && p.out.len; k++)
+		rc = mcp_peer_flush(&p);
+	oom_write_faults(-1, 0, 0, 0);
+	close(fd);
+	mcp_peer_fini(&p);
+	oom_read(oom_path("mcp-flush"), &got);
+	if (full)
+		return rc == -1 && got.len == full ? true
+		       : (oom_say("oom: writes: flush on a full disk: %d, %zu bytes\n", rc, got.len), false);
+	if (rc != 0 || !oom_same(&got, &mcp_ref_client))
+		return oom_say("oom: writes: the MCP queue through short writes: %d, %zu of %zu bytes\n", rc, got.len,
+			       mcp_ref_client.len), false;
+	return true;
+}
+
 bool oom_write_tests(void)
 {
-	return true;
+	if (!gw_ref.len && !run_gateway(NULL, 0, false))
+		return false;
+	if (!mcp_ref_client.len && !run_mcp(NULL, 0, false))
+		return false;
+	bool ok = gw_short_writes() && gw_log_full() && mcp_flush_faults(5, 3, 0) && mcp_flush_faults(1, 0, 0) &&
+		  mcp_flush_faults(0, 0, 100);
+	oom_say("oom: %-28s %s\n", "writes (short, EINTR, full)", ok ? "ok" : "FAILED");
+	return ok;
 }
