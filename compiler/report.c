@@ -3,6 +3,7 @@
 #include "lint.h"
 #include "arena.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -39,8 +40,12 @@ static json_t *fix_json(sc_diag *d, const sc_diag_record *r)
 void sc_report_document(void *value, FILE *out)
 {
 	json_t *v = value;
+	/* not an empty document with exit status 0 or 1; and jansson 2.14
+	 * may return a text with a part left out when an allocation failed,
+	 * which only malloc's ENOMEM tells */
+	errno = 0;
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (!s) /* not an empty document with exit status 0 or 1 */
+	if (!s || errno == ENOMEM)
 		sc_fatal_oom();
 	fputs(s, out);
 	fputc('\n', out);

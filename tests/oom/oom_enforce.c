@@ -474,9 +474,9 @@ static bool run_reload(void *arg, long n, bool persistent)
 
 void oom_enforce_sites(oom_site *out, size_t *n)
 {
-	out[0] = (oom_site){ "gateway connection", run_gateway, NULL };
-	out[1] = (oom_site){ "mcp messages", run_mcp, NULL };
-	out[2] = (oom_site){ "policy reload", run_reload, NULL };
+	out[0] = (oom_site){ .name = "gateway connection", .run = run_gateway, .arg = NULL, .dense = OOM_EVERY_N };
+	out[1] = (oom_site){ .name = "mcp messages", .run = run_mcp, .arg = NULL, .dense = OOM_EVERY_N };
+	out[2] = (oom_site){ .name = "policy reload", .run = run_reload, .arg = NULL, .dense = OOM_EVERY_N };
 	*n = 3;
 }
 
@@ -620,6 +620,6 @@ bool oom_write_tests(void)
 		return false;
 	bool ok = gw_short_writes() && gw_log_full() && mcp_flush_faults(5, 3, 0) && mcp_flush_faults(1, 0, 0) &&
 		  mcp_flush_faults(0, 0, 100);
-	oom_say("oom: %-28s %s\n", "writes (short, EINTR, full)", ok ? "ok" : "FAILED");
+	oom_say("oom: %-36s %s\n", "writes (short, EINTR, full)", ok ? "ok" : "FAILED");
 	return ok;
 }

@@ -99,9 +99,9 @@ void oom_runtime_sites(oom_site *out, size_t *n)
 	snprintf(loads[2].image, sizeof loads[2].image, "%s", oom_path("agent.signed"));
 	if (oom_read(loads[0].image, &img_buf) < 0 || scope_key_read_public(oom_path("key.pub.pem"), pubkey) < 0)
 		oom_say("oom: the images of the load sites are missing\n");
-	out[0] = (oom_site){ "load (memory)", run_load, &loads[0] };
-	out[1] = (oom_site){ "load (file)", run_load, &loads[1] };
-	out[2] = (oom_site){ "load (signed file)", run_load, &loads[2] };
-	out[3] = (oom_site){ "scope_scratch_create", run_scratch, NULL };
+	out[0] = (oom_site){ .name = "load (memory)", .run = run_load, .arg = &loads[0], .dense = OOM_EVERY_N };
+	out[1] = (oom_site){ .name = "load (file)", .run = run_load, .arg = &loads[1], .dense = OOM_EVERY_N };
+	out[2] = (oom_site){ .name = "load (signed file)", .run = run_load, .arg = &loads[2], .dense = OOM_EVERY_N };
+	out[3] = (oom_site){ .name = "scope_scratch_create", .run = run_scratch, .arg = NULL, .dense = OOM_EVERY_N };
 	*n = 4;
 }

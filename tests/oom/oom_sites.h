@@ -19,6 +19,7 @@ typedef struct oom_site {
 	const char *name;
 	bool (*run)(void *arg, long n, bool persistent);
 	void *arg;
+	long dense, sparse;      /* this site's OOM_DENSE / OOM_SPARSE (0: those) */
 } oom_site;
 
 /* What the last run did: allocations, and whether one was failed (set by
@@ -67,6 +68,8 @@ void oom_enforce_teardown(void);
 const char *oom_gateway_log(void);
 
 #define OOM_MAX_SITES 64
+/* A site's dense bound that covers every N of any small site. */
+#define OOM_EVERY_N 1000000
 #define OOM_BUF(name, size) static char name##_mem[size]; static oom_buf name = { name##_mem, 0, size }
 
 #endif
