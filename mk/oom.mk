@@ -1,7 +1,8 @@
 # oom.mk — allocation-failure injection (tests/oom, SQLite test_malloc style).
 #
 #   make oom            every site with allocation N failing, N = 1, 2, ...
-#                       (run by `make test`; about 40 s on a 2-core machine)
+#                       (run by `make test`; 12 s alone, up to 50 s on a busy
+#                       2-core machine)
 #   make oom OOM_FULL=1 every N of every site (no stride; minutes)
 #   make oom-sanitize   the same under ASan + UBSan (clang), the leak check by
 #                       ASan's allocated-bytes counter; fewer N (OOM_DENSE=40)

@@ -192,10 +192,11 @@ void oom_compiler_sites(oom_site *out, size_t *n)
 	arg(c, "shadow-report");
 	arg(c, oom_gateway_log());
 	/* a compile makes 70 000 to 210 000 allocations, and a run that fails
-	 * late costs up to 0.5 s: 12 + 3 points each (the shared front end is
-	 * failed densely by every policy); the others the defaults */
+	 * late costs up to 0.5 s: 10 + 2 points each (the shared front end is
+	 * failed densely by every policy); the others (a fork and a few ms per
+	 * run) 100 + 40 */
 	for (size_t i = 0; i < ncmds; i++)
-		out[i] = (oom_site){ cmds[i].name, run_cmd, &cmds[i], i < ncompile ? 12 : 0, i < ncompile ? 3 : 0,
+		out[i] = (oom_site){ cmds[i].name, run_cmd, &cmds[i], i < ncompile ? 10 : 100, i < ncompile ? 2 : 40,
 				     i < ncompile };
 	*n = ncmds;
 }

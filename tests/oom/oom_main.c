@@ -16,12 +16,12 @@
  *     decision was due, that decision is a deny;
  *   - and it never crashed (a crash prints the site and N, then dies).
  *
- * Cost: every N up to OOM_DENSE (default 150; every N for the in-process
- * sites, which make < 1200 allocations; 12 for `scopec compile`, whose
- * runs cost up to 0.5 s and number 70 000 to 210 000 allocations), then
- * OOM_SPARSE (default 60; 3 for compile) more N spread evenly up to the
- * last allocation of the clean run, and that last one; persistent mode
- * the same with a quarter of each.  OOM_DENSE / OOM_SPARSE in the environment
+ * Cost: every N up to OOM_DENSE (every N for the in-process sites, which
+ * make < 1200 allocations; 100 for the other scopec commands, a fork per
+ * run; 10 for `scopec compile`, whose runs cost up to 0.5 s and number
+ * 70 000 to 210 000 allocations), then OOM_SPARSE (40; 2 for compile)
+ * more N spread evenly up to the last allocation of the clean run, and
+ * that last one; persistent mode the same with a quarter of each.  OOM_DENSE / OOM_SPARSE in the environment
  * set both for every site.  OOM_FULL=1 runs every N in both modes (hours
  * for the compile sites: pick sites by name on the command line).
  * The compile sites (one clean run each; the child checks every run for

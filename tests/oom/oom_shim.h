@@ -32,7 +32,8 @@ void oom_disarm(void);
 /* Allocations since oom_arm, and whether one was failed. */
 long oom_count(void);
 bool oom_fired(void);
-/* Blocks that are allocated now, and their usable bytes. */
+/* Blocks that are allocated now, and their usable bytes (OOM_WRAP: both
+ * are the bytes ASan counts as allocated). */
 long oom_live(void);
 size_t oom_live_bytes(void);
 /* The shim's own allocator, for json_set_alloc_funcs. */
