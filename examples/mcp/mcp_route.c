@@ -207,8 +207,12 @@ static void client_cancel(mcp_ctx *m, json_t *msg)
 		if (!p || !json_equal(p->client_id, rid))
 			continue;
 		json_t *c = json_deep_copy(msg);
-		json_object_set_new(json_object_get(c, "params"), "requestId", json_integer((json_int_t)p->sid));
-		mcp_peer_send_json(&m->server, c);
+		/* unchecked, a failed set sent the client's requestId on, which
+		 * names another of the server's requests (ids are the proxy's) */
+		if (json_object_set_new(json_object_get(c, "params"), "requestId", json_integer((json_int_t)p->sid)) == 0)
+			mcp_peer_send_json(&m->server, c);
+		else
+			json_decref(c); /* out of memory: the cancel is dropped */
 	}
 	/* no match: it names nothing the server knows by that id; dropped */
 }
@@ -347,7 +351,12 @@ static void server_request(mcp_ctx *m, json_t *msg, json_t *id)
 	}
 	c->cid = cid;
 	c->server_id = json_incref(id);
-	json_object_set_new(msg, "id", json_integer((json_int_t)cid));
+	/* as in mcp_forward_request: never the server's own id to the client */
+	if (json_object_set_new(msg, "id", json_integer((json_int_t)cid)) < 0) {
+		free_creq(mcp_map_take(&m->to_client, cid), NULL);
+		mcp_peer_send_json(&m->server, mcp_error(id, -32603, MCP_PROG ": out of memory"));
+		return;
+	}
 	mcp_reply(m, json_incref(msg));
 }
 
@@ -360,8 +369,11 @@ static void server_cancel(mcp_ctx *m, json_t *msg)
 		if (!c || c->ask || !json_equal(c->server_id, rid))
 			continue;
 		json_t *copy = json_deep_copy(msg);
-		json_object_set_new(json_object_get(copy, "params"), "requestId", json_integer((json_int_t)c->cid));
-		mcp_reply(m, copy);
+		/* as in client_cancel: never the server's requestId to the client */
+		if (json_object_set_new(json_object_get(copy, "params"), "requestId", json_integer((json_int_t)c->cid)) == 0)
+			mcp_reply(m, copy);
+		else
+			json_decref(copy);
 	}
 }
 

@@ -291,6 +291,8 @@ static const char *const mcp_script[] = {
 	"C{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"action\":\"accept\",\"content\":{\"approve\":true}}}",
 	"C{\"jsonrpc\":\"2.0\",\"id\":\"c6\",\"method\":\"resources/read\",\"params\":{\"uri\":\"file://@/todo.txt\"}}",
 	"C{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"c6\"}}",
+	"C{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}",
+	"C{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}",
 	"C{\"jsonrpc\":",
 	"C[{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"ping\"}]",
 	"S{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}",
@@ -383,6 +385,9 @@ static bool mcp_server_ok(bool fired)
 			ok = false, oom_say("oom: mcp: a response reached the server under another id\n");
 		else if (method && strcmp(method, "tools/call") == 0 && !ref_call(json_object_get(v, "params")))
 			ok = false, oom_say("oom: mcp: a call reached the server that the reference did not send\n");
+		else if (method && strcmp(method, "notifications/cancelled") == 0 &&
+			 json_integer_value(json_object_get(json_object_get(v, "params"), "requestId")) < 1)
+			ok = false, oom_say("oom: mcp: a cancel reached the server without a proxy id\n");
 		else if (memmem(s, n, "private", 7))
 			ok = false, oom_say("oom: mcp: the denied call reached the server\n");
 		if (!ok || (!fired && !has_line(&mcp_ref_server, s, n)))
