@@ -5,7 +5,7 @@
 #                       2-core machine)
 #   make oom OOM_FULL=1 every N of every site (no stride; minutes)
 #   make oom-sanitize   the same under ASan + UBSan (clang), the leak check by
-#                       ASan's allocated-bytes counter; fewer N (OOM_DENSE=40)
+#                       ASan's allocated-bytes counter (not in `make test`)
 #   make oom OOM_SITES="gateway mcp"   only sites whose name contains a word
 #
 # The driver (build/oom-driver) links the product's objects with a shim
@@ -37,8 +37,7 @@ oom-sanitize:
 	$(MAKE) B=build/oom-san CC=clang OPT="$(OOM_SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 	  OOM_WRAPS="-Wl,--wrap=write,--wrap=json_loadb,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup" \
 	  OOM_SHIM_FLAGS=-DOOM_WRAP build/oom-san/oom-driver
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  OOM_DENSE=$${OOM_DENSE:-40} OOM_SPARSE=$${OOM_SPARSE:-20} OOM_FULL=$(OOM_FULL) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 OOM_FULL=$(OOM_FULL) \
 	  build/oom-san/oom-driver build/oom-san/oom-work $(OOM_SITES)
 
 $(B)/$(OOM_DIR)/oom_shim.o: EXTRA_CFLAGS += $(OOM_SHIM_FLAGS)
