@@ -511,6 +511,7 @@ int oom_enforce_setup(void)
 	    scopec((const char *[]){ "compile", "examples/gateway/candidate.scope", "-o", oom_path("candidate.scopec"),
 				     NULL }) ||
 	    scopec((const char *[]){ "compile", oom_path("notes.scope"), "-o", oom_path("notes.scopec"), NULL }) ||
+	    scopec((const char *[]){ "compile", "examples/review/after.scope", "-o", oom_path("regex.scopec"), NULL }) ||
 	    scopec((const char *[]){ "keygen", "--out", oom_path("key"), NULL }) ||
 	    scopec((const char *[]){ "sign", oom_path("agent.scopec"), "--key", oom_path("key.pem"), "-o",
 				     oom_path("agent.signed"), NULL }))

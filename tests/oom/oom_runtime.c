@@ -90,18 +90,21 @@ static bool run_scratch(void *arg, long n, bool persistent)
 	return ok;
 }
 
-static load_site loads[3] = { { .kind = LOAD_MEM }, { .kind = LOAD_FILE }, { .kind = LOAD_SIGNED } };
+static load_site loads[4] = { { .kind = LOAD_MEM }, { .kind = LOAD_FILE }, { .kind = LOAD_SIGNED }, { .kind = LOAD_FILE } };
 
 void oom_runtime_sites(oom_site *out, size_t *n)
 {
 	snprintf(loads[0].image, sizeof loads[0].image, "%s", oom_path("agent.scopec"));
 	snprintf(loads[1].image, sizeof loads[1].image, "%s", oom_path("agent.scopec"));
 	snprintf(loads[2].image, sizeof loads[2].image, "%s", oom_path("agent.signed"));
+	/* examples/review/after.scope has a regex: pcre2_compile at load */
+	snprintf(loads[3].image, sizeof loads[3].image, "%s", oom_path("regex.scopec"));
 	if (oom_read(loads[0].image, &img_buf) < 0 || scope_key_read_public(oom_path("key.pub.pem"), pubkey) < 0)
 		oom_say("oom: the images of the load sites are missing\n");
 	out[0] = (oom_site){ .name = "load (memory)", .run = run_load, .arg = &loads[0], .dense = OOM_EVERY_N };
 	out[1] = (oom_site){ .name = "load (file)", .run = run_load, .arg = &loads[1], .dense = OOM_EVERY_N };
 	out[2] = (oom_site){ .name = "load (signed file)", .run = run_load, .arg = &loads[2], .dense = OOM_EVERY_N };
-	out[3] = (oom_site){ .name = "scope_scratch_create", .run = run_scratch, .arg = NULL, .dense = OOM_EVERY_N };
-	*n = 4;
+	out[3] = (oom_site){ .name = "load (file, a regex)", .run = run_load, .arg = &loads[3], .dense = OOM_EVERY_N };
+	out[4] = (oom_site){ .name = "scope_scratch_create", .run = run_scratch, .arg = NULL, .dense = OOM_EVERY_N };
+	*n = 5;
 }
