@@ -376,7 +376,9 @@ static int answer(const hook_outcome *o)
 	json_t *out = json_pack("{s:{s:s, s:s, s:o}}", "hookSpecificOutput", "hookEventName", "PreToolUse",
 				"permissionDecision", ep_decision_name(o->decision), "permissionDecisionReason",
 				ep_json_text(o->reason, strlen(o->reason)));
-	char *s = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	/* ep_json_dumps: jansson 2.14 printed {":{"hookEventName":... here when
+	 * an allocation failed -- text Claude Code cannot read as a decision */
+	char *s = out ? ep_json_dumps(out, JSON_COMPACT) : NULL;
 	json_decref(out);
 	if (!s)
 		return block("out of memory");

@@ -16,6 +16,7 @@
 #include "oom_sites.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ typedef struct cmd_site {
 	char args[CMD_MAX_ARGS][512];
 	int argc;
 	char outfile[512];       /* a file the command writes, or "" */
+	char input[512];         /* its stdin, or "" */
 	int min_err;             /* a failing run exits with at least this */
 	int ref_rc;
 	oom_buf ref_out, ref_file;
@@ -49,6 +51,9 @@ static void child(cmd_site *c, long n, bool persistent)
 	for (int i = 0; i < c->argc; i++)
 		argv[i] = c->args[i];
 	argv[c->argc] = NULL;
+	int in = c->input[0] ? open(c->input, O_RDONLY | O_CLOEXEC) : -1;
+	if (in >= 0)
+		dup2(in, 0);
 	long live = oom_live();
 	oom_begin(n, persistent);
 	int rc = scopec_main(c->argc, argv);
@@ -191,6 +196,21 @@ void oom_compiler_sites(oom_site *out, size_t *n)
 	arg(c, "scopec");
 	arg(c, "shadow-report");
 	arg(c, oom_gateway_log());
+	/* the Claude Code hook: a shell line (libscope-enforce's splitter) and
+	 * a file read, decided and logged; exit 2 is its "blocked" */
+	static const char *const events[2] = { "hook-bash.json", "hook-read.json" };
+	for (int i = 0; i < 2; i++) {
+		c = add(i ? "scopec hook (Read)" : "scopec hook (Bash)", 2, NULL);
+		snprintf(c->input, sizeof c->input, "%s", oom_path(events[i]));
+		arg(c, "scopec");
+		arg(c, "hook");
+		arg(c, "claude-code");
+		arg(c, oom_path("claude.scopec"));
+		arg(c, "--task");
+		arg(c, "claude-coder");
+		arg(c, "--log");
+		arg(c, oom_path("hook.log"));
+	}
 	/* a compile makes 70 000 to 210 000 allocations, and a run that fails
 	 * late costs up to 0.5 s: 10 + 2 points each (the shared front end is
 	 * failed densely by every policy); the others (a fork and a few ms per

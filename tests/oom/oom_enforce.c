@@ -487,6 +487,13 @@ void oom_enforce_sites(oom_site *out, size_t *n)
 
 /* ---- setup: images, keys, files ------------------------------------------------------ */
 
+static const char hook_bash[] =
+	"{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":"
+	"\"git status && ls src | grep -v x > /work/repo/out.txt; cat \\\"a b\\\"\"},\"cwd\":\"/work/repo\"}\n";
+static const char hook_read[] =
+	"{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\",\"tool_input\":"
+	"{\"file_path\":\"/work/repo/README.md\"},\"cwd\":\"/work/repo\"}\n";
+
 int oom_enforce_setup(void)
 {
 	char dir[700], policy[1200];
@@ -512,6 +519,9 @@ int oom_enforce_setup(void)
 				     NULL }) ||
 	    scopec((const char *[]){ "compile", oom_path("notes.scope"), "-o", oom_path("notes.scopec"), NULL }) ||
 	    scopec((const char *[]){ "compile", "examples/review/after.scope", "-o", oom_path("regex.scopec"), NULL }) ||
+	    scopec((const char *[]){ "compile", "policies/claude-code.scope", "-o", oom_path("claude.scopec"), NULL }) ||
+	    oom_write_file(oom_path("hook-bash.json"), hook_bash, sizeof hook_bash - 1) < 0 ||
+	    oom_write_file(oom_path("hook-read.json"), hook_read, sizeof hook_read - 1) < 0 ||
 	    scopec((const char *[]){ "keygen", "--out", oom_path("key"), NULL }) ||
 	    scopec((const char *[]){ "sign", oom_path("agent.scopec"), "--key", oom_path("key.pem"), "-o",
 				     oom_path("agent.signed"), NULL }))
