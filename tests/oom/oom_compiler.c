@@ -1,7 +1,7 @@
 /*
  * oom_compiler.c — sites of scopec: `compile` of every policy in
  * policies/, `fmt`, `diff` (text and JSON), `suggest` and `shadow-report`
- * over a decision log.  Each runs scopec's own main (compiler/scopec.c
+ * over a decision log, `hook claude-code` (a Bash line and a Read).  Each runs scopec's own main (compiler/scopec.c
  * built with main renamed) in a child process: the compiler's answer to
  * an allocation failure inside its tables is sc_fatal_oom(), "scopec: out
  * of memory" and exit 2, which is a clean error for a command but would

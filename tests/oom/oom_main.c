@@ -3,9 +3,11 @@
  *
  *   oom-driver WORKDIR [SITE...]
  *
- * For every site (a piece of the product that allocates: compiling a
- * policy, loading an image, one gateway connection, MCP messages, diff,
- * fmt, suggest, ...) the driver first runs it cleanly, keeping its output
+ * For every site (a piece of the product that allocates: compiling each
+ * policy of policies/, loading an image (from memory, a file, signed,
+ * with a regex), scope_scratch_create, one gateway connection, a scripted
+ * MCP conversation, a policy reload, scopec fmt, diff, suggest,
+ * shadow-report and the Claude Code hook) the driver first runs it cleanly, keeping its output
  * as the reference and its number of allocations, then again with
  * allocation N failing, for N = 1, 2, ... (oom_shim.c), once failing that
  * one allocation only and once failing every allocation from N on
