@@ -5,7 +5,10 @@
 #                       2-core machine)
 #   make oom OOM_FULL=1 every N of every site (no stride; minutes)
 #   make oom-sanitize   the same under ASan + UBSan (clang), the leak check by
-#                       ASan's allocated-bytes counter (not in `make test`)
+#                       ASan's allocated-bytes counter (not in `make test`); a
+#                       fork of an ASan process costs ~0.5 s here, so the forked
+#                       scopec sites get OOM_FORK_DENSE=6 OOM_FORK_SPARSE=2
+#                       (every in-process N still; ~4 minutes)
 #   make oom OOM_SITES="gateway mcp"   only sites whose name contains a word
 #
 # The driver (build/oom-driver) links the product's objects with a shim
@@ -38,6 +41,7 @@ oom-sanitize:
 	  OOM_WRAPS="-Wl,--wrap=write,--wrap=json_loadb,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup" \
 	  OOM_SHIM_FLAGS=-DOOM_WRAP build/oom-san/oom-driver
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 OOM_FULL=$(OOM_FULL) \
+	  OOM_FORK_DENSE=$${OOM_FORK_DENSE:-6} OOM_FORK_SPARSE=$${OOM_FORK_SPARSE:-2} \
 	  build/oom-san/oom-driver build/oom-san/oom-work $(OOM_SITES)
 
 $(B)/$(OOM_DIR)/oom_shim.o: EXTRA_CFLAGS += $(OOM_SHIM_FLAGS)

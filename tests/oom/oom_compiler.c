@@ -217,6 +217,6 @@ void oom_compiler_sites(oom_site *out, size_t *n)
 	 * run) 100 + 40 */
 	for (size_t i = 0; i < ncmds; i++)
 		out[i] = (oom_site){ cmds[i].name, run_cmd, &cmds[i], i < ncompile ? 10 : 100, i < ncompile ? 2 : 40,
-				     i < ncompile };
+				     true, i < ncompile };
 	*n = ncmds;
 }

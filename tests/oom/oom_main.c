@@ -24,7 +24,8 @@
  * 70 000 to 210 000 allocations), then OOM_SPARSE (40; 2 for compile)
  * more N spread evenly up to the last allocation of the clean run, and
  * that last one; persistent mode the same with a quarter of each.  OOM_DENSE / OOM_SPARSE in the environment
- * set both for every site.  OOM_FULL=1 runs every N in both modes (hours
+ * set both for every site, OOM_FORK_DENSE / OOM_FORK_SPARSE for the
+ * forked (scopec) sites only.  OOM_FULL=1 runs every N in both modes (hours
  * for the compile sites: pick sites by name on the command line).
  * The compile sites (one clean run each; the child checks every run for
  * leaks itself) skip the last allocation, whose run is a whole compile.
@@ -125,8 +126,8 @@ static bool run_site(const oom_site *s, long *runs)
 {
 	bool full = env_long("OOM_FULL", 0) != 0;
 	long dense = s->dense ? s->dense : 150, sparse = s->sparse ? s->sparse : 60;
-	dense = env_long("OOM_DENSE", dense);
-	sparse = env_long("OOM_SPARSE", sparse);
+	dense = env_long(s->forked ? "OOM_FORK_DENSE" : "OOM_DENSE", env_long("OOM_DENSE", dense));
+	sparse = env_long(s->forked ? "OOM_FORK_SPARSE" : "OOM_SPARSE", env_long("OOM_SPARSE", sparse));
 	now.site = s->name;
 	now.n = 0;
 	now.persistent = false;

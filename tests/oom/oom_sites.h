@@ -20,6 +20,7 @@ typedef struct oom_site {
 	bool (*run)(void *arg, long n, bool persistent);
 	void *arg;
 	long dense, sparse;      /* this site's OOM_DENSE / OOM_SPARSE (0: those) */
+	bool forked;             /* a child per run (OOM_FORK_DENSE / _SPARSE) */
 	bool one_clean;          /* an expensive site: no second clean run (each
 				  * run checks itself), no run at the last N */
 } oom_site;
