@@ -1,9 +1,10 @@
 # oom.mk — allocation-failure injection (tests/oom, SQLite test_malloc style).
 #
 #   make oom            every site with allocation N failing, N = 1, 2, ...
-#                       (run by `make test`; 12 s alone, up to 50 s on a busy
-#                       2-core machine)
-#   make oom OOM_FULL=1 every N of every site (no stride; minutes)
+#                       (run by `make test`; 7 s alone on this 2-core machine,
+#                       three or four times that inside a busy `make -j2 test`)
+#   make oom OOM_FULL=1 every N of every site (no stride; hours for the compile
+#                       sites: add OOM_SITES=...)
 #   make oom-sanitize   the same under ASan + UBSan (clang), the leak check by
 #                       ASan's allocated-bytes counter (not in `make test`); a
 #                       fork of an ASan process costs ~0.5 s here, so the forked

@@ -212,11 +212,11 @@ void oom_compiler_sites(oom_site *out, size_t *n)
 		arg(c, oom_path("hook.log"));
 	}
 	/* a compile makes 70 000 to 210 000 allocations, and a run that fails
-	 * late costs up to 0.5 s: 10 + 2 points each (the shared front end is
-	 * failed densely by every policy); the others (a fork and a few ms per
-	 * run) 100 + 40 */
+	 * late costs up to 0.5 s: 6 + 1 points each (the shared front end is
+	 * failed densely by every policy, and fmt, diff and check share it);
+	 * the others (a fork and a few ms per run) 60 + 25 */
 	for (size_t i = 0; i < ncmds; i++)
-		out[i] = (oom_site){ cmds[i].name, run_cmd, &cmds[i], i < ncompile ? 10 : 100, i < ncompile ? 2 : 40,
+		out[i] = (oom_site){ cmds[i].name, run_cmd, &cmds[i], i < ncompile ? 6 : 60, i < ncompile ? 1 : 25,
 				     true, i < ncompile };
 	*n = ncmds;
 }

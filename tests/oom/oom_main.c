@@ -19,11 +19,12 @@
  *   - and it never crashed (a crash prints the site and N, then dies).
  *
  * Cost: every N up to OOM_DENSE (every N for the in-process sites, which
- * make < 1200 allocations; 100 for the other scopec commands, a fork per
- * run; 10 for `scopec compile`, whose runs cost up to 0.5 s and number
- * 70 000 to 210 000 allocations), then OOM_SPARSE (40; 2 for compile)
- * more N spread evenly up to the last allocation of the clean run, and
- * that last one; persistent mode the same with a quarter of each.  OOM_DENSE / OOM_SPARSE in the environment
+ * make < 1300 allocations; 60 for the other scopec commands, a fork per
+ * run; 6 for `scopec compile`, whose runs cost up to 0.5 s and number
+ * 70 000 to 210 000 allocations), then OOM_SPARSE (60; 25 for scopec; 1
+ * for compile) more N spread evenly up to the last allocation of the
+ * clean run, and that last one; persistent mode the same with a quarter
+ * of each (of at most 300 dense).  OOM_DENSE / OOM_SPARSE in the environment
  * set both for every site, OOM_FORK_DENSE / OOM_FORK_SPARSE for the
  * forked (scopec) sites only.  OOM_FULL=1 runs every N in both modes (hours
  * for the compile sites: pick sites by name on the command line).
@@ -138,8 +139,10 @@ static bool run_site(const oom_site *s, long *runs)
 	long live = oom_live(), total = oom_run_count;
 	if (!s->one_clean && (!s->run(s->arg, -1, false) || oom_live() != live || oom_run_count != total))
 		return oom_say("oom: FAIL in site %s: a second clean run differs or leaks\n", s->name), false;
+	/* persistent failures take the same paths as single ones after the
+	 * first, mostly: a quarter of the points, the dense part at most 75 */
 	if (!sweep(s, total, false, dense, sparse, full, runs) ||
-	    !sweep(s, total, true, dense / 4, sparse / 4, full, runs))
+	    !sweep(s, total, true, (dense < 300 ? dense : 300) / 4, sparse / 4, full, runs))
 		return false;
 	oom_say("oom: %-36s %6ld allocations, %5ld runs so far, %5.1f s\n", s->name, total, *runs, seconds());
 	return true;
