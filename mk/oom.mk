@@ -9,7 +9,7 @@
 #                       ASan's allocated-bytes counter (not in `make test`); a
 #                       fork of an ASan process costs ~0.5 s here, so the forked
 #                       scopec sites get OOM_FORK_DENSE=6 OOM_FORK_SPARSE=2
-#                       (every in-process N still; ~4 minutes)
+#                       (every in-process N still; ~90 s)
 #   make oom OOM_SITES="gateway mcp"   only sites whose name contains a word
 #
 # The driver (build/oom-driver) links the product's objects with a shim
