@@ -125,6 +125,7 @@ int sc_declog_read(const char *cmd, const char *path, sc_logrec_fn fn, void *arg
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t got;
+	errno = 0;
 	while ((got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		size_t n = (size_t)got;
@@ -134,7 +135,14 @@ int sc_declog_read(const char *cmd, const char *path, sc_logrec_fn fn, void *arg
 			continue;
 		st->lines++;
 		json_error_t je;
+		errno = 0;
 		json_t *rec = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+		/* out of memory is not a bad line: skipping it would learn from
+		 * (or report on) part of the log as if it were all of it.  (Where
+		 * an allocation failed jansson may leave the error unset: every
+		 * syntax error has a text.) */
+		if (!rec && (json_error_code(&je) == json_error_out_of_memory || errno == ENOMEM))
+			sc_fatal_oom();
 		if (!rec) {
 			warn(path, lineno, je.text, st);
 			continue;
@@ -149,7 +157,12 @@ int sc_declog_read(const char *cmd, const char *path, sc_logrec_fn fn, void *arg
 		else if (use)
 			fn(arg, &r);
 		json_decref(rec);
+		errno = 0;
 	}
+	/* getline's -1 is EOF, or ENOMEM for a line it could not hold: that
+	 * is not the end of the log */
+	if (errno == ENOMEM)
+		sc_fatal_oom();
 	bool ioerr = ferror(f);
 	free(line);
 	free(attrs);

@@ -578,11 +578,22 @@ static void decide_whole(dctx *x, bool new, const sc_request *rq, sc_result *out
 		sc_ref_decide(x->ref, p, rq, out);
 }
 
+/* A copy of S.  The texts of a change were strdup'd unchecked: a NULL
+ * was printed as "(null)", or made the JSON writer drop the change; out
+ * of memory is fatal, as everywhere in scopec. */
+static char *text_dup(const char *s)
+{
+	char *c = strdup(s);
+	if (!c)
+		sc_fatal_oom();
+	return c;
+}
+
 static char *why_text(dctx *x, const sc_result *r, const sc_request *rq)
 {
 	char buf[PATH_MAX + 512];
 	sc_explain(x->d, r, rq, buf, sizeof buf);
-	return strdup(buf);
+	return text_dup(buf);
 }
 
 static bool same_outcome(const verdict *a, const sc_result *o, const sc_result *n)
@@ -640,7 +651,7 @@ static void describe(dctx *x, verdict *v, const sc_request *orig)
 	fill_gaps(x, rq, &rq->action, v, abuf, sizeof abuf);
 	char buf[4096];
 	sc_request_format(rq, buf, sizeof buf);
-	v->request = strdup(buf);
+	v->request = text_dup(buf);
 	v->old_why = why_text(x, &v->old, rq);
 	v->new_why = why_text(x, &v->new, rq);
 }
@@ -786,7 +797,7 @@ static void verdicts_for(dctx *x, const tdfa *o, const tdfa *n, uint32_t lo, uin
 				snprintf(why, sizeof why, "too many attribute combinations (more than %u)", SC_DIFF_MAX_COMBOS);
 			else
 				snprintf(why, sizeof why, "%s", c.why);
-			v->reason = strdup(why);
+			v->reason = text_dup(why);
 		}
 		cands_free(&c);
 	}
@@ -969,27 +980,43 @@ static void print_summary(const report *rp, uint32_t ntasks, FILE *out)
 	fputc('\n', out);
 }
 
+/* jansson tells of a failed allocation only by what it returns; ignored,
+ * a change silently went missing from the document while its summary
+ * still counted it.  Out of memory is fatal here as everywhere in scopec. */
+static json_t *json_must(json_t *v)
+{
+	if (!v)
+		sc_fatal_oom();
+	return v;
+}
+
+static void json_must_ok(int rc)
+{
+	if (rc < 0)
+		sc_fatal_oom();
+}
+
 static void print_json(const report *rp, uint32_t ntasks, FILE *out)
 {
-	json_t *changes = json_array(), *undet = json_array();
+	json_t *changes = json_must(json_array()), *undet = json_must(json_array());
 	for (size_t i = 0; i < rp->n; i++) {
 		const change *c = &rp->c[i];
-		json_t *o = json_pack("{s:s%,s:s,s:s,s:s,s:s}", "task", c->task.s, c->task.n, "request", c->v.request,
-				      "old", sc_kind_names[c->v.old.decision], "old_reason", c->v.old_why,
-				      "new_reason", c->v.new_why);
+		json_t *o = json_must(json_pack("{s:s%,s:s,s:s,s:s,s:s}", "task", c->task.s, c->task.n, "request",
+						c->v.request, "old", sc_kind_names[c->v.old.decision], "old_reason",
+						c->v.old_why, "new_reason", c->v.new_why));
 		if (c->kind == V_CHANGED) {
-			json_object_set_new(o, "new", json_string(sc_kind_names[c->v.new.decision]));
-			json_object_set_new(o, "direction",
-					    json_string(c->v.new.decision < c->v.old.decision ? "widen" : "narrow"));
-			json_array_append_new(changes, o);
+			json_must_ok(json_object_set_new(o, "new", json_string(sc_kind_names[c->v.new.decision])));
+			json_must_ok(json_object_set_new(o, "direction",
+				json_string(c->v.new.decision < c->v.old.decision ? "widen" : "narrow")));
+			json_must_ok(json_array_append_new(changes, o));
 		} else {
-			json_object_set_new(o, "reason", json_string(c->v.reason));
-			json_array_append_new(undet, o);
+			json_must_ok(json_object_set_new(o, "reason", json_string(c->v.reason)));
+			json_must_ok(json_array_append_new(undet, o));
 		}
 	}
-	json_t *doc = json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i}}", "changes", changes, "undetermined", undet,
-				"summary", "tasks_compared", ntasks, "widen", rp->widen, "narrow", rp->narrow,
-				"undetermined", rp->undetermined);
+	json_t *doc = json_must(json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i}}", "changes", changes, "undetermined",
+					  undet, "summary", "tasks_compared", ntasks, "widen", rp->widen, "narrow",
+					  rp->narrow, "undetermined", rp->undetermined));
 	sc_report_document(doc, out);
 }
 

@@ -333,8 +333,9 @@ static int decide(const hook_policy *hp, scope_scratch *s, scope_form *f, const 
 	o->n = scope_form_count(f);
 	if (log && !(o->recs = calloc(2 * o->n, sizeof *o->recs)))
 		return block("out of memory");
-	if (ep_decide_form(&pin, NULL, s, f, NULL, o->recs, &o->best, &o->which) < 0)
-		return block("no request was formed");
+	int rc = ep_decide_form(&pin, NULL, s, f, NULL, o->recs, &o->best, &o->which);
+	if (rc < 0) /* ENOMEM: a decision record could not be made */
+		return block("%s", rc == -SCOPE_ENOMEM ? "out of memory" : "no request was formed");
 	const scope_request *rq = scope_form_request(f, o->which);
 	o->decision = o->best.r.decision;
 	int n = snprintf(o->reason, sizeof o->reason, "scope: %s %.*s %.*s: %s", ep_decision_name(o->decision),
@@ -377,7 +378,9 @@ static int answer(const hook_outcome *o)
 	json_t *out = json_pack("{s:{s:s, s:s, s:o}}", "hookSpecificOutput", "hookEventName", "PreToolUse",
 				"permissionDecision", ep_decision_name(o->decision), "permissionDecisionReason",
 				ep_json_text(o->reason, strlen(o->reason)));
-	char *s = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	/* ep_json_dumps: jansson 2.14 printed {":{"hookEventName":... here when
+	 * an allocation failed -- text Claude Code cannot read as a decision */
+	char *s = out ? ep_json_dumps(out, JSON_COMPACT) : NULL;
 	json_decref(out);
 	if (!s)
 		return block("out of memory");

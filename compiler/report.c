@@ -1,7 +1,9 @@
 /* report.c — see report.h. */
 #include "report.h"
 #include "lint.h"
+#include "arena.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -38,11 +40,15 @@ static json_t *fix_json(sc_diag *d, const sc_diag_record *r)
 void sc_report_document(void *value, FILE *out)
 {
 	json_t *v = value;
+	/* not an empty document with exit status 0 or 1; and jansson 2.14
+	 * may return a text with a part left out when an allocation failed,
+	 * which only malloc's ENOMEM tells */
+	errno = 0;
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (s) {
-		fputs(s, out);
-		fputc('\n', out);
-	}
+	if (!s || errno == ENOMEM)
+		sc_fatal_oom();
+	fputs(s, out);
+	fputc('\n', out);
 	free(s);
 	json_decref(v);
 }

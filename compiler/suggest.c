@@ -623,7 +623,11 @@ int sc_cmd_suggest(int argc, char **argv)
 	if (!f)
 		sc_fatal_oom();
 	write_policy(f, &s, path, &st);
-	fclose(f);
+	/* a memstream that could not grow drops what did not fit, and says
+	 * so only by ferror or fclose: a cut suggestion is not printed */
+	bool cut = ferror(f) != 0;
+	if (fclose(f) != 0 || cut || !text)
+		sc_fatal_oom();
 	int status = 0;
 	if (self_check(text, len) < 0) {
 		fprintf(stderr, "scopec suggest: internal error: the suggestion fails its own expects\n");

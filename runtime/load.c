@@ -87,8 +87,12 @@ static int load_common(scope_policy **out, const void *image, size_t len, bool r
 			PCRE2_SIZE off;
 			pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &err, &off, NULL);
 			if (!code) {
-				rc = -SCOPE_EREGEX;
-				*why = "regex does not compile";
+				/* the verifier accepted the image, so a failure for want of
+				 * memory is not a bad regex: the caller must not refuse a
+				 * good policy as corrupt */
+				bool oom = err == PCRE2_ERROR_HEAP_FAILED || err == PCRE2_ERROR_NOMEMORY;
+				rc = oom ? -SCOPE_ENOMEM : -SCOPE_EREGEX;
+				*why = oom ? "out of memory compiling a regex" : "regex does not compile";
 				break;
 			}
 			(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
@@ -118,8 +122,8 @@ int scope_image_read_file(const char *path, void **out, size_t *outlen)
 {
 	*out = NULL;
 	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -SCOPE_EIO;
+	if (!f) /* fopen allocates its FILE: ENOMEM is not an unreadable file */
+		return errno == ENOMEM ? -SCOPE_ENOMEM : -SCOPE_EIO;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int rc = 0;

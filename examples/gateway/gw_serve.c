@@ -288,7 +288,10 @@ static json_t *decide_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, ep_outcome
 		ep_decide(&g->candidate, scr, &q->rq, co);
 		recs[1] = ep_shadow_record(q->id, &q->rq, q->attrs, eo, co);
 	}
-	bool logged = ep_log_records(g->env.log, recs, 2) == 0;
+	/* ep_log_records skips a NULL record: one that could not be made is
+	 * a log failure here (the shadow record is NULL when both agree) */
+	bool made = recs[0] || !ep_log_on(g->env.log);
+	bool logged = ep_log_records(g->env.log, recs, 2) == 0 && made;
 	json_t *rep = json_object();
 	json_object_set(rep, "id", q->id ? q->id : json_null());
 	if (!logged) { /* no unlogged authority */
@@ -327,8 +330,10 @@ static json_t *tool_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, scope_form *
 	ep_outcome best;
 	bool pinned = recs && ep_slot_pin(&g->enforced, &pin) == 0;
 	bool cand = pinned && g->shadow && ep_slot_pin(&g->candidate, &cpin) == 0;
-	if (!pinned || ep_decide_form(&pin, cand ? &cpin : NULL, scr, f, q->id, recs, &best, &which) < 0)
-		ep_outcome_error(&best, recs ? "no policy could be pinned" : "out of memory");
+	int rc = !recs ? -SCOPE_ENOMEM : !pinned ? -SCOPE_ENOPOLICY
+		 : ep_decide_form(&pin, cand ? &cpin : NULL, scr, f, q->id, recs, &best, &which);
+	if (rc < 0)
+		ep_outcome_error(&best, rc == -SCOPE_ENOPOLICY ? "no policy could be pinned" : scope_strerror(rc));
 	if (cand)
 		ep_slot_unpin(&g->candidate, &cpin);
 	if (pinned)
@@ -354,12 +359,34 @@ static json_t *tool_reply(gw_ctx *g, gw_req *q, scope_scratch *scr, scope_form *
 	return rep;
 }
 
+/* The answer when the reply itself could not be built: a whole line
+ * (sizeof, not a counted length, which once dropped the newline and ran
+ * this reply into the next). */
+static const char fallback_deny[] = "{\"id\":null,\"decision\":\"deny\",\"reason\":\"error\"}\n";
+
+/* True if REP may be sent: it has a decision, and an allow or ask has
+ * every field of ep_put_outcome besides. */
+static bool reply_whole(json_t *rep)
+{
+	static const char *const grant[] = { "id", "reason", "item", "explain", "policy" };
+	const char *d = json_string_value(json_object_get(rep, "decision"));
+	if (!d)
+		return false;
+	for (size_t i = 0; strcmp(d, "deny") != 0 && i < sizeof grant / sizeof grant[0]; i++)
+		if (!json_object_get(rep, grant[i]))
+			return false;
+	return true;
+}
+
 static bool send_reply(int out, json_t *rep)
 {
-	char *s = json_dumps(rep, JSON_COMPACT);
+	/* jansson's setters fail silently when memory runs out: a reply that
+	 * lost its decision (or is not there at all), or a grant that lost any
+	 * field, must not go out as if it were complete; it is a deny */
+	char *s = reply_whole(rep) ? ep_json_dumps(rep, JSON_COMPACT) : NULL;
 	json_decref(rep);
 	if (!s) /* out of memory: still answer, and answer deny */
-		return ep_write_all(out, "{\"id\":null,\"decision\":\"deny\",\"reason\":\"error\"}\n", 46);
+		return ep_write_all(out, fallback_deny, sizeof fallback_deny - 1);
 	size_t n = strlen(s);
 	s[n] = '\n'; /* over the NUL: json_dumps' buffer is n+1 bytes */
 	bool ok = ep_write_all(out, s, n + 1);

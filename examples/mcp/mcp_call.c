@@ -49,7 +49,13 @@ json_t *mcp_refusal(json_t *id, mcp_rkind kind, const char *text, json_t *meta)
 	json_object_set_new(item, "text", ep_json_text(text, strlen(text)));
 	json_array_append_new(content, item);
 	json_object_set_new(res, "content", content);
-	json_object_set_new(res, "isError", json_true());
+	/* without isError a refusal reads as the tool's own success: then no
+	 * result at all, which mcp_reply turns into an error response */
+	if (json_object_set_new(res, "isError", json_true()) < 0) {
+		json_decref(res);
+		json_decref(meta);
+		return mcp_result(id, NULL);
+	}
 	if (meta)
 		json_object_set_new(res, "_meta", json_pack("{s:o}", "scope", meta));
 	return mcp_result(id, res);

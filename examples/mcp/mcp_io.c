@@ -165,7 +165,7 @@ void mcp_peer_send(mcp_peer *p, const char *s, size_t n)
 
 void mcp_peer_send_json(mcp_peer *p, json_t *msg)
 {
-	char *s = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *s = msg ? ep_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(msg);
 	if (!s) {
 		fprintf(stderr, MCP_PROG ": cannot serialise a message for the %s\n", p->name);

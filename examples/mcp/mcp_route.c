@@ -54,8 +54,29 @@ json_t *mcp_result(json_t *id, json_t *result)
 	return r;
 }
 
+/* An error response for ID as text, built without jansson's setters. */
+static void send_oom_error(mcp_peer *p, const json_t *id)
+{
+	char *ids = id ? ep_json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char buf[512];
+	int k = snprintf(buf, sizeof buf,
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":-32603,\"message\":\"" MCP_PROG
+			 ": out of memory\"}}", ids && strlen(ids) < 256 ? ids : "null");
+	free(ids);
+	mcp_peer_send(p, buf, (size_t)k);
+}
+
 void mcp_reply(mcp_ctx *m, json_t *msg)
 {
+	/* jansson's setters fail silently for want of memory: a response that
+	 * lost both its result and its error is no answer at all (a client
+	 * may read it as success); it goes out as an error for its id */
+	if (json_object_get(msg, "id") && !json_object_get(msg, "method") && !json_object_get(msg, "result") &&
+	    !json_object_get(msg, "error")) {
+		send_oom_error(&m->client, json_object_get(msg, "id"));
+		json_decref(msg);
+		return;
+	}
 	mcp_peer_send_json(&m->client, msg);
 }
 
@@ -81,6 +102,8 @@ static bool blank(const char *s, size_t n)
 
 /* ---- towards the server ----------------------------------------------------- */
 
+static void free_pending(mcp_pending *p);
+
 bool mcp_forward_request(mcp_ctx *m, json_t *req, json_t *client_id, mcp_rkind kind)
 {
 	if (m->server.gone || m->server_exited) {
@@ -97,7 +120,14 @@ bool mcp_forward_request(mcp_ctx *m, json_t *req, json_t *client_id, mcp_rkind k
 	p->sid = sid;
 	p->client_id = json_incref(client_id);
 	p->kind = kind;
-	json_object_set_new(req, "id", json_integer((json_int_t)sid));
+	/* unchecked, a failure here forwarded the request under the client's
+	 * own id, which the server's answer could then be matched against
+	 * nothing (or, reused, against another request) */
+	if (json_object_set_new(req, "id", json_integer((json_int_t)sid)) < 0) {
+		free_pending(mcp_map_take(&m->to_server, sid));
+		mcp_reply(m, mcp_error(client_id, -32603, MCP_PROG ": out of memory"));
+		return false;
+	}
 	mcp_peer_send_json(&m->server, json_incref(req));
 	return true;
 }
@@ -177,8 +207,12 @@ static void client_cancel(mcp_ctx *m, json_t *msg)
 		if (!p || !json_equal(p->client_id, rid))
 			continue;
 		json_t *c = json_deep_copy(msg);
-		json_object_set_new(json_object_get(c, "params"), "requestId", json_integer((json_int_t)p->sid));
-		mcp_peer_send_json(&m->server, c);
+		/* unchecked, a failed set sent the client's requestId on, which
+		 * names another of the server's requests (ids are the proxy's) */
+		if (json_object_set_new(json_object_get(c, "params"), "requestId", json_integer((json_int_t)p->sid)) == 0)
+			mcp_peer_send_json(&m->server, c);
+		else
+			json_decref(c); /* out of memory: the cancel is dropped */
 	}
 	/* no match: it names nothing the server knows by that id; dropped */
 }
@@ -317,7 +351,12 @@ static void server_request(mcp_ctx *m, json_t *msg, json_t *id)
 	}
 	c->cid = cid;
 	c->server_id = json_incref(id);
-	json_object_set_new(msg, "id", json_integer((json_int_t)cid));
+	/* as in mcp_forward_request: never the server's own id to the client */
+	if (json_object_set_new(msg, "id", json_integer((json_int_t)cid)) < 0) {
+		free_creq(mcp_map_take(&m->to_client, cid), NULL);
+		mcp_peer_send_json(&m->server, mcp_error(id, -32603, MCP_PROG ": out of memory"));
+		return;
+	}
 	mcp_reply(m, json_incref(msg));
 }
 
@@ -330,8 +369,11 @@ static void server_cancel(mcp_ctx *m, json_t *msg)
 		if (!c || c->ask || !json_equal(c->server_id, rid))
 			continue;
 		json_t *copy = json_deep_copy(msg);
-		json_object_set_new(json_object_get(copy, "params"), "requestId", json_integer((json_int_t)c->cid));
-		mcp_reply(m, copy);
+		/* as in client_cancel: never the server's requestId to the client */
+		if (json_object_set_new(json_object_get(copy, "params"), "requestId", json_integer((json_int_t)c->cid)) == 0)
+			mcp_reply(m, copy);
+		else
+			json_decref(copy);
 	}
 }
 

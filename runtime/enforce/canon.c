@@ -391,6 +391,12 @@ static int canon_url_buf(const char *url, size_t len, cbuf *out)
 	if (default_port(&u))
 		u.portText.first = u.portText.afterLast = NULL;
 	int chars = 0;
+	/* The URI owns its parts before it is normalised: uriparser 0.9.7's
+	 * normaliser, when an allocation fails half-way, leaves the parts it
+	 * already copied unowned, and uriFreeUriMembersA never frees them
+	 * (a leak found by allocation-failure injection). */
+	if (rc == 0 && uriMakeOwnerA(&u) != URI_SUCCESS)
+		rc = -SCOPE_ENOMEM;
 	if (rc == 0 && uriNormalizeSyntaxA(&u) != URI_SUCCESS)
 		rc = -SCOPE_ENOMEM;
 	if (rc == 0 && (uriToStringCharsRequiredA(&u, &chars) != URI_SUCCESS || chars < 0))

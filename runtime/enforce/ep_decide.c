@@ -82,6 +82,13 @@ int ep_decide_form(const ep_pin *pin, const ep_pin *cpin, scope_scratch *scr, co
 			*which = i;
 		}
 	}
+	/* a decision that cannot be recorded is not granted: the records
+	 * were asked for, and a NULL one would be skipped by the log */
+	for (size_t i = 0; recs && i < n; i++)
+		if (!recs[2 * i]) {
+			ep_outcome_error(out, "out of memory (decision record)");
+			return -SCOPE_ENOMEM;
+		}
 	return n ? 0 : -SCOPE_EINVAL;
 }
 
@@ -126,10 +133,22 @@ json_t *ep_request_record(const char *type, json_t *id, const scope_request *rq,
 	return r;
 }
 
+/* The fields every decision record has. */
+static const char *const decision_fields[] = { "type", "time", "id", "task", "action", "resource", "attributes",
+					       "decision", "reason", "item", "location", "explain", "policy" };
+
 json_t *ep_decision_record(json_t *id, const scope_request *rq, json_t *attrs, const ep_outcome *eo)
 {
 	json_t *r = ep_request_record("decision", id, rq, attrs);
 	ep_put_outcome(r, eo, true);
+	/* jansson's setters fail silently for want of memory: a record without
+	 * its decision or request would log an allow that no one can read
+	 * back, so it is all or nothing (NULL: the caller fails closed) */
+	for (size_t i = 0; r && i < sizeof decision_fields / sizeof decision_fields[0]; i++)
+		if (!json_object_get(r, decision_fields[i])) {
+			json_decref(r);
+			r = NULL;
+		}
 	return r;
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,8 +75,10 @@ int ep_log_reopen(ep_log *l)
 	return 0;
 }
 
-bool ep_write_all(int fd, const char *buf, size_t n)
+/* ep_write_all, and how many bytes went out (*DONE), also on failure. */
+static bool write_counted(int fd, const char *buf, size_t n, size_t *done)
 {
+	*done = 0;
 	while (n) {
 		ssize_t w = write(fd, buf, n);
 		if (w < 0 && errno == EINTR)
@@ -84,8 +87,41 @@ bool ep_write_all(int fd, const char *buf, size_t n)
 			return false;
 		buf += w;
 		n -= (size_t)w;
+		*done += (size_t)w;
 	}
 	return true;
+}
+
+bool ep_write_all(int fd, const char *buf, size_t n)
+{
+	size_t done;
+	return write_counted(fd, buf, n, &done);
+}
+
+/* After a write of the log failed part-way (a full disk): the DONE bytes
+ * of it that reached the file are cut off again, so that the log never
+ * holds a cut line -- a reader would take it for a corrupt record, and the
+ * next record would be glued to it.  Under the log mutex; only this
+ * process appends to the file. */
+static void cut_back(int fd, size_t done)
+{
+	struct stat st;
+	if (done && fstat(fd, &st) == 0 && (size_t)st.st_size >= done)
+		(void)!ftruncate(fd, st.st_size - (off_t)done);
+}
+
+char *ep_json_dumps(const json_t *v, size_t flags)
+{
+	int saved = errno;
+	errno = 0;
+	char *s = json_dumps(v, flags);
+	if (s && errno == ENOMEM) {
+		free(s);
+		s = NULL;
+	}
+	if (s)
+		errno = saved;
+	return s;
 }
 
 bool ep_log_on(const ep_log *l)
@@ -96,7 +132,7 @@ bool ep_log_on(const ep_log *l)
 /* Appends "RECORD\n" to *BUF (grown as needed).  False on failure. */
 static bool append_record(char **buf, size_t *len, size_t *cap, const json_t *rec)
 {
-	char *line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	char *line = ep_json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	if (!line)
 		return false;
 	size_t n = strlen(line);
@@ -130,8 +166,11 @@ int ep_log_records(ep_log *l, json_t *const *recs, size_t n)
 		json_decref(recs[i]);
 	}
 	if (ok && len) {
+		size_t done;
 		pthread_mutex_lock(&l->mu);
-		ok = ep_write_all(l->fd, buf, len);
+		ok = write_counted(l->fd, buf, len, &done);
+		if (!ok)
+			cut_back(l->fd, done);
 		pthread_mutex_unlock(&l->mu);
 	}
 	free(buf);
