@@ -44,7 +44,7 @@ DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev liburiparser
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 COMPILER_SRC := $(filter-out compiler/scopec.c,$(wildcard compiler/*.c))
 GEN_SRC      := $(B)/scope_lex.c $(B)/scope_parse.c $(B)/request_lex.c
-TEST_SRC     := $(wildcard tests/check_*.c)
+TEST_SRC     := $(wildcard tests/check_*.c) tests/policygen.c
 
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(B)/%.o)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o) $(GEN_SRC:.c=.o)
