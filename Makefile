@@ -162,29 +162,7 @@ tsan:
 $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
 	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
-# ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
-FUZZ_SECONDS ?= 30
-FUZZ_B := build/fuzz
-FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image fuzz_form fuzz_shell
-
-fuzz:
-	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	  $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
-	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(FUZZ_B)/corpus-$$t; \
-	  echo "== $$t for $(FUZZ_SECONDS)s"; \
-	  seeds=tests/cases/decide; dict=-dict=tests/fuzz/scope.dict; \
-	  [ $$t = fuzz_request ] && { seeds=tests/cases/eval; dict=; }; \
-	  [ $$t = fuzz_image ] && { seeds=; dict=; }; \
-	  [ $$t = fuzz_form ] && { seeds=tests/fuzz/corpus/form; dict=-dict=tests/fuzz/form.dict; }; \
-	  [ $$t = fuzz_shell ] && { seeds=tests/cases/shell; dict=-dict=tests/fuzz/shell.dict; }; \
-	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- $(FUZZ_B)/corpus-$$t $$seeds policies > $(FUZZ_B)/$$t.log 2>&1; \
-	  rc=$$?; tail -12 $(FUZZ_B)/$$t.log; [ $$rc = 0 ] || { echo "$$t failed (exit $$rc): $(FUZZ_B)/$$t.log"; exit 1; }; \
-	done
-
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
-	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -Iruntime/enforce -fsanitize=fuzzer -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
+# (fuzzing: mk/fuzz.mk — make fuzz, fuzz-long, fuzz-merge, fuzz-replay)
 
 demo: scopec
 	@echo '== scopec check examples/triage.scope        (parse, resolve, lint)'

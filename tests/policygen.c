@@ -71,11 +71,13 @@ static void gen_pattern(sc_buf *b, sc_pg_src *s)
 }
 
 /* A pattern, bare or (one time in six) quoted, which also lets it hold a
- * blank or an escaped quote that no bare word can. */
+ * blank or an escaped quote that no bare word can.  (Here and below the
+ * rarer spelling is the last choice: choice 0, all that an input that ran
+ * out of bytes makes, is the plain one.) */
 static void gen_name(sc_buf *b, sc_pg_src *s)
 {
 	static const char *const odd[] = { " ", "\\\"", "\\\\", "a b", "-", "~:%+" };
-	if (PICK(s, 6)) {
+	if (PICK(s, 6) != 5) {
 		gen_pattern(b, s);
 		return;
 	}
@@ -93,7 +95,7 @@ static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y
 static void gen_key(sc_buf *b, sc_pg_src *s)
 {
 	const char *k = PICK_OF(s, keys);
-	sc_buf_printf(b, PICK(s, 8) ? "%s" : "\"%s\"", k);
+	sc_buf_printf(b, PICK(s, 8) != 7 ? "%s" : "\"%s\"", k);
 }
 
 static void gen_cond(sc_buf *b, sc_pg_src *s, int depth);
@@ -153,7 +155,7 @@ static void gen_items(sc_buf *b, sc_pg_src *s, unsigned nsets)
 			sc_buf_puts(b, ", ");
 		if (nsets && PICK(s, 6) == 0) {
 			unsigned k = PICK(s, nsets);
-			sc_buf_printf(b, PICK(s, 4) ? "@s%u" : "@\"s%u\"", k);
+			sc_buf_printf(b, PICK(s, 4) != 3 ? "@s%u" : "@\"s%u\"", k);
 		} else {
 			gen_name(b, s);
 			if (PICK(s, 3)) {
@@ -198,9 +200,9 @@ char *sc_pg_policy(sc_pg_src *s)
 	unsigned nsets = PICK(s, 3);
 	for (unsigned i = 0; i < nsets; i++) {
 		/* `let s0 = ...` or `let s0=...` (a KEYEQ token) */
-		sc_buf_printf(&b, PICK(s, 4) ? "let s%u = " : "let s%u=", i);
+		sc_buf_printf(&b, PICK(s, 4) != 3 ? "let s%u = " : "let s%u=", i);
 		gen_items(&b, s, i); /* only earlier sets: acyclic */
-		sc_buf_puts(&b, PICK(s, 8) ? "\n" : "  # a comment\n");
+		sc_buf_puts(&b, PICK(s, 8) != 7 ? "\n" : "  # a comment\n");
 	}
 	unsigned ntasks = 1 + PICK(s, 4);
 	for (unsigned t = 0; t < ntasks; t++) {
