@@ -89,7 +89,9 @@ static void gen_name(sc_buf *b, sc_pg_src *s)
 }
 
 static const char *const keys[] = { "k", "j", "n" };
-static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y" };
+/* condition values as policy text: the last two are a"b and a\b */
+static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y", "", "A", "a b", "a\\\"b",
+				    "a\\\\b", "+1", "0" };
 
 /* A key, bare or quoted (the same name either way). */
 static void gen_key(sc_buf *b, sc_pg_src *s)
@@ -103,9 +105,11 @@ static void gen_cond(sc_buf *b, sc_pg_src *s, int depth);
 static void gen_test(sc_buf *b, sc_pg_src *s, unsigned r)
 {
 	static const char *const cmp[] = { "<", "<=", ">", ">=" };
-	static const char *const nums[] = { "5", "1", "-3", "2.5", "10", "-0", "2.50", "007" };
+	static const char *const nums[] = { "5", "1", "-3", "2.5", "10", "-0", "2.50", "007", "0", "-0.0", "+1",
+					    "99999999999999999999.5" };
 	static const char *const res[] = { "a.*", "[0-9]+", "(a|b)b?", "x\\.y", "", "A+", "\\d{1,2}",
-					   "[^.]*\\.?", "(?:ab)*", "-?[0-9]+(\\.5)?", "a|\\/" };
+					   "[^.]*\\.?", "(?:ab)*", "-?[0-9]+(\\.5)?", "a|\\/", "a\"b", "\\s|=",
+					   "[a-c]{2,}", "(a|)b", "\\x41.", "^a$", "a\\\\b", "[+-]?0*1(\\.0*)?" };
 	gen_key(b, s);
 	switch (r) {
 	case 0: case 7: sc_buf_printf(b, " == \"%s\"", PICK_OF(s, vals)); break;
@@ -221,9 +225,11 @@ char *sc_pg_policy(sc_pg_src *s)
 
 /* ---- requests -------------------------------------------------------------- */
 
-static const char *const rsegs[] = { "a", "b", "ab", ".", "/", "x", "aa", "" };
+static const char *const rsegs[] = { "a", "b", "ab", ".", "/", "x", "aa", "", "A", " ", "=", "\"", "\\", "-" };
 /* the values of the conditions, numbers spelled otherwise, and case */
-static const char *const rvals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y", "2.50", "-0", "AB", "" };
+static const char *const rvals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y", "2.50", "-0", "AB", "",
+				     "a b", "a\"b", "a\\b", "+1", "1.", ".5", "-", "00", "-0.0", "1.000", "1e3",
+				     " 1", "0x10", "99999999999999999999.50" };
 
 static void gen_string(sc_pg_src *s, char *buf)
 {
