@@ -22,13 +22,18 @@
  *       old decision on A, its new one on B; an undetermined change has
  *       its old decision on A and is never diff's internal error;
  *   (d) when diff A B says "equivalent", A and B decide every request
- *       alike.
+ *       alike;
+ *   (e) diff B A says "equivalent" exactly when diff A B does (both are
+ *       exact here: nothing is undetermined);
+ *   (f) A formatted by `scopec fmt` resolves, and diff says it is
+ *       equivalent to A (fmt never changes a decision).
  * Build and run: make fuzz FUZZ_TARGETS=fuzz_diff (mk/fuzz.mk).  With
  * FUZZ_DIFF_SHOW set, each input's policies and diff report go to stderr
  * (build/replay_diff FILE shows what a corpus file tests).
  */
 #include "backend.h"
 #include "diff.h"
+#include "fmt.h"
 #include "policygen.h"
 #include "request.h"
 #include "resolve.h"
@@ -212,6 +217,27 @@ static void check_report(fuzz *z, const char *out)
 	json_decref(doc);
 }
 
+/* (f): A is file 1 of the diag (resolved first, with no includes). */
+static void check_fmt(fuzz *z)
+{
+	char *text = NULL, *out = NULL;
+	size_t n = 0;
+	if (sc_fmt(&z->d, 1, &text, &n) != 0)
+		fail(z, "(f) fmt refused a policy that resolves", NULL);
+	sc_policy *f = sc_resolve_text(&z->d, "fmt.scope", text, n);
+	if (!f) {
+		fprintf(stderr, "--- formatted:\n%s", text);
+		fail(z, "(f) the formatted policy does not resolve", NULL);
+	}
+	if (run_diff(z, z->a.p, f, &out) != 0) {
+		fprintf(stderr, "--- formatted:\n%s%s\n", text, out);
+		fail(z, "(f) the formatted policy is not equivalent", NULL);
+	}
+	free(out);
+	sc_policy_free(f);
+	free(text);
+}
+
 static void check_all(fuzz *z)
 {
 	/* (a) both policies, every request */
@@ -235,10 +261,19 @@ static void check_all(fuzz *z)
 	if (rc < 0)
 		fail(z, "(c) diff found a task of a small policy too big to compare", NULL);
 	check_report(z, out);
-	free(out);
 	for (size_t i = 0; rc == 0 && i < NREQUESTS; i++)
 		if (da[i] != db[i])
 			fail(z, "(d) diff says \"equivalent\", but a request is decided otherwise", &z->reqs[i].rq);
+	/* (e) */
+	bool undetermined = strstr(out, "\"reason\"") != NULL;
+	free(out);
+	int back = run_diff(z, z->b.p, z->a.p, &out);
+	if (!undetermined && !strstr(out, "\"reason\"") && back != rc) {
+		fprintf(stderr, "%s\n", out);
+		fail(z, "(e) diff B A and diff A B disagree on equivalence", NULL);
+	}
+	free(out);
+	check_fmt(z);
 }
 
 static uint64_t hash(const uint8_t *data, size_t size)
