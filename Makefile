@@ -4,7 +4,7 @@
 #   make test       build and run every test (unit, case files, policies)
 #   make sanitize   the whole test suite under ASan + UBSan
 #   make tsan       the runtime suite (hot swap under readers) under TSan
-#   make fuzz       short libFuzzer runs of the parser (clang)
+#   make fuzz       short libFuzzer runs of every fuzz target (clang; mk/fuzz.mk)
 #
 # Pipeline, by file name:
 #   grammar/scope.re  -> tokens         (re2c:  build/scope_lex.c)
@@ -145,7 +145,8 @@ sanitize:
 	$(MAKE) B=build/san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" CC=clang san-test
 
-san-test: $(B)/check_scope $(B)/scopec-bin
+# (fuzz-replay: the fuzz corpora, this time under the sanitizers)
+san-test: $(B)/check_scope $(B)/scopec-bin fuzz-replay
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  SCOPEC=$(B)/scopec-bin CK_FORK=no $(B)/check_scope
 	ASAN_OPTIONS=detect_leaks=1 tests/run_cases.sh $(B)/scopec-bin

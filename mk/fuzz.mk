@@ -10,8 +10,10 @@
 #                                  N s; logs in build/fuzz/long-T/fuzz-J.log);
 #                                  prints the executions of every target
 #   make fuzz-merge                minimises tests/fuzz/corpus/S (S = T without
-#                                  "fuzz_") with -merge=1 over itself and
-#                                  build/fuzz/corpus-T; regress-* files stay
+#                                  "fuzz_") with -merge=1 over itself,
+#                                  build/fuzz/corpus-T and the seed directories
+#                                  (so the replay covers them too); regress-*
+#                                  files stay
 #   make fuzz-replay               (part of `make test`) every file of
 #                                  tests/fuzz/corpus/S through its target, built
 #                                  with $(CC) and tests/fuzz/replay.c instead of
@@ -83,7 +85,8 @@ define fuzz_merge_one
 { c=$(call fuzz_corpus,$(1)); m=$(FUZZ_B)/merge-$(1); rm -rf $$m; \
   mkdir -p $$m/in $$m/out $$c $(FUZZ_B)/corpus-$(1) && \
   find $$c -maxdepth 1 -type f ! -name 'regress-*' -exec cp {} $$m/in/ \; && \
-  { $(FUZZ_B)/$(1) -merge=1 $(FUZZ_FLAGS) $$m/out $$m/in $(FUZZ_B)/corpus-$(1) > $$m/merge.log 2>&1 || \
+  { $(FUZZ_B)/$(1) -merge=1 $(FUZZ_FLAGS) $$m/out $$m/in $(FUZZ_B)/corpus-$(1) $(fuzz_seeds_$(1)) \
+      > $$m/merge.log 2>&1 || \
     { tail -20 $$m/merge.log; echo "$(1): merge failed: $$m/merge.log"; false; }; } && \
   find $$c -maxdepth 1 -type f ! -name 'regress-*' -delete && \
   find $$m/out -type f -exec cp {} $$c/ \; && \
