@@ -88,7 +88,8 @@ static void gen_name(sc_buf *b, sc_pg_src *s)
 	sc_buf_puts(b, "\"");
 }
 
-static const char *const keys[] = { "k", "j", "n" };
+/* the last one only quoted: a request writes it "k=v w\""=... */
+static const char *const keys[] = { "k", "j", "n", "k=v w\"" };
 /* condition values as policy text: the last two are a"b and a\b */
 static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y", "", "A", "a b", "a\\\"b",
 				    "a\\\\b", "+1", "0" };
@@ -96,8 +97,11 @@ static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y
 /* A key, bare or quoted (the same name either way). */
 static void gen_key(sc_buf *b, sc_pg_src *s)
 {
-	const char *k = PICK_OF(s, keys);
-	sc_buf_printf(b, PICK(s, 8) != 7 ? "%s" : "\"%s\"", k);
+	unsigned i = PICK(s, 4);
+	if (i == 3)
+		sc_buf_puts(b, "\"k=v w\\\"\"");
+	else
+		sc_buf_printf(b, PICK(s, 8) != 7 ? "%s" : "\"%s\"", keys[i]);
 }
 
 static void gen_cond(sc_buf *b, sc_pg_src *s, int depth);
@@ -245,7 +249,7 @@ void sc_pg_request(sc_pg_src *s, sc_pg_req *r)
 	gen_string(s, r->action);
 	gen_string(s, r->resource);
 	r->nattrs = 0;
-	for (unsigned k = 0; k < 3; k++)
+	for (unsigned k = 0; k < 4; k++)
 		if (PICK(s, 2)) {
 			r->attrs[r->nattrs].key = sc_str_c(keys[k]);
 			r->attrs[r->nattrs].value = sc_str_c(PICK_OF(s, rvals));

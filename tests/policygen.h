@@ -54,13 +54,13 @@ void sc_pg_mutant_init(sc_pg_mutant *m, sc_pg_src *inner, uint64_t at, unsigned 
  * with `extends` lists, `task *`, allows/asks/denies items with glob
  * patterns (bare and quoted), conditions with ==, !=, <, <=, >, >=, in,
  * like, matches (with and without /i), has, not, and, or, parentheses.
- * Tasks are t0..t3, attribute keys k, j, n.  Malloc'd. */
+ * Tasks are t0..t3, attribute keys k, j, n and k=v w". Malloc'd. */
 char *sc_pg_policy(sc_pg_src *s);
 
 /* A request over the alphabet of the patterns above. */
 typedef struct sc_pg_req {
 	char task[16], action[64], resource[64];
-	sc_attr attrs[3];
+	sc_attr attrs[4];
 	size_t nattrs;
 	sc_request rq;
 } sc_pg_req;
