@@ -69,8 +69,8 @@ define fuzz_long_one
       -artifact_prefix=$(abspath $(FUZZ_B))/$(1)- $(abspath $(FUZZ_B))/corpus-$(1) $(call fuzz_inputs,$(1)) \
       > $$d/main.log 2>&1 ); rc=$$?; \
     execs=$$(cat $$d/fuzz-*.log 2>/dev/null | sed -n 's/^stat::number_of_executed_units: *//p' | \
-      awk '{ s += $$1 } END { print s + 0 }'); \
-    echo "$(1): $$execs executions in $(FUZZ_JOBS) jobs of $(FUZZ_SECONDS)s" >> $(FUZZ_B)/long-summary; \
+      awk '{ s += $$1 } END { printf "%d executions (%d/s)", s, s / $(FUZZ_SECONDS) }'); \
+    echo "$(1): $$execs in $(FUZZ_JOBS) jobs of $(FUZZ_SECONDS)s" >> $(FUZZ_B)/long-summary; \
     [ $$rc = 0 ] || { tail -30 $$d/fuzz-*.log; echo "$(1) failed (exit $$rc): $$d"; false; }; }; }
 endef
 
