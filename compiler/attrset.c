@@ -618,6 +618,12 @@ static void walk_product(attr *x, sc_arena *a)
 			vec[k] = outcome(x, &x->t[k], q);
 		note_cell(&cs, i, vec, x->nt, a);
 		for (unsigned r = 0; r < nreps && !over; r++) {
+			/* A value with a NUL byte is no request (lines and JSON both
+			 * refuse one): a cell only such values reach is not a cell.
+			 * Taken, the walk made witnesses like k="\0" that diff
+			 * printed cut at the NUL (k="), which eval refuses. */
+			if (reps[r] == 0)
+				continue;
 			q = w.tup + (size_t)i * w.m; /* pw_add may move it */
 			for (uint32_t k = 0; k < x->nc; k++)
 				t[k] = comp_step(&x->c[k], q[k], reps[r]);

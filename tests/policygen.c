@@ -113,7 +113,8 @@ static void gen_test(sc_buf *b, sc_pg_src *s, unsigned r)
 					    "99999999999999999999.5" };
 	static const char *const res[] = { "a.*", "[0-9]+", "(a|b)b?", "x\\.y", "", "A+", "\\d{1,2}",
 					   "[^.]*\\.?", "(?:ab)*", "-?[0-9]+(\\.5)?", "a|\\/", "a\"b", "\\s|=",
-					   "[a-c]{2,}", "(a|)b", "\\x41.", "^a$", "a\\\\b", "[+-]?0*1(\\.0*)?" };
+					   "[a-c]{2,}", "(a|)b", "\\x41.", "^a$", "a\\\\b", "[+-]?0*1(\\.0*)?",
+					   "a\\x00?", "[\\x00-\\x02]" };
 	gen_key(b, s);
 	switch (r) {
 	case 0: case 7: sc_buf_printf(b, " == \"%s\"", PICK_OF(s, vals)); break;
