@@ -371,6 +371,12 @@ START_TEST(report_lines)
 	ck_assert_msg(rc == 0, "%s", out);
 	free(out);
 	sides_free(&sa, &sb);
+	/* a witness takes a newline only when it must: a request line cannot
+	 * hold one (\v matches \x0b too) */
+	rc = run_diff("task t allows r when not k matches /\\v/", "task t allows r when has k", &out, &sa, &sb);
+	ck_assert_msg(rc == 1 && strstr(out, "+ deny -> allow: t r \"\" k=\"\v\"\n"), "%s", out);
+	free(out);
+	sides_free(&sa, &sb);
 	/* a number equal to a bound but spelled differently from a constant */
 	rc = run_diff("task t allows r when n == \"2.5\"", "task t allows r when n == \"2.5\" or (n <= 2.5 and n >= 2.5)",
 		      &out, &sa, &sb);
