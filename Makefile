@@ -4,7 +4,7 @@
 #   make test       build and run every test (unit, case files, policies)
 #   make sanitize   the whole test suite under ASan + UBSan
 #   make tsan       the runtime suite (hot swap under readers) under TSan
-#   make fuzz       short libFuzzer runs of the parser (clang)
+#   make fuzz       short libFuzzer runs of every fuzz target (clang; mk/fuzz.mk)
 #
 # Pipeline, by file name:
 #   grammar/scope.re  -> tokens         (re2c:  build/scope_lex.c)
@@ -44,7 +44,7 @@ DEB_PKGS := re2c lemon libpcre2-dev check pkg-config libjansson-dev liburiparser
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 COMPILER_SRC := $(filter-out compiler/scopec.c,$(wildcard compiler/*.c))
 GEN_SRC      := $(B)/scope_lex.c $(B)/scope_parse.c $(B)/request_lex.c
-TEST_SRC     := $(wildcard tests/check_*.c)
+TEST_SRC     := $(wildcard tests/check_*.c) tests/policygen.c
 
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(B)/%.o)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(B)/%.o) $(GEN_SRC:.c=.o)
@@ -145,7 +145,8 @@ sanitize:
 	$(MAKE) B=build/san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" CC=clang san-test
 
-san-test: $(B)/check_scope $(B)/scopec-bin
+# (fuzz-replay: the fuzz corpora, this time under the sanitizers)
+san-test: $(B)/check_scope $(B)/scopec-bin fuzz-replay
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  SCOPEC=$(B)/scopec-bin CK_FORK=no $(B)/check_scope
 	ASAN_OPTIONS=detect_leaks=1 tests/run_cases.sh $(B)/scopec-bin
@@ -162,29 +163,7 @@ tsan:
 $(B)/scopec-bin: $(B)/compiler/scopec.o $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
 	$(CC) $(OPT) -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
 
-# ---- fuzzing (clang libFuzzer + ASan + UBSan) --------------------------------
-FUZZ_SECONDS ?= 30
-FUZZ_B := build/fuzz
-FUZZ_TARGETS := fuzz_policy fuzz_request fuzz_image fuzz_form fuzz_shell
-
-fuzz:
-	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	  $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
-	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(FUZZ_B)/corpus-$$t; \
-	  echo "== $$t for $(FUZZ_SECONDS)s"; \
-	  seeds=tests/cases/decide; dict=-dict=tests/fuzz/scope.dict; \
-	  [ $$t = fuzz_request ] && { seeds=tests/cases/eval; dict=; }; \
-	  [ $$t = fuzz_image ] && { seeds=; dict=; }; \
-	  [ $$t = fuzz_form ] && { seeds=tests/fuzz/corpus/form; dict=-dict=tests/fuzz/form.dict; }; \
-	  [ $$t = fuzz_shell ] && { seeds=tests/cases/shell; dict=-dict=tests/fuzz/shell.dict; }; \
-	  $(FUZZ_B)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- $(FUZZ_B)/corpus-$$t $$seeds policies > $(FUZZ_B)/$$t.log 2>&1; \
-	  rc=$$?; tail -12 $(FUZZ_B)/$$t.log; [ $$rc = 0 ] || { echo "$$t failed (exit $$rc): $(FUZZ_B)/$$t.log"; exit 1; }; \
-	done
-
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libscopec.a $(B)/libscope-enforce.a $(B)/libscope.a
-	$(CC) $(OPT) $(WARN) $(CPPFLAGS_ALL) -Iruntime/enforce -fsanitize=fuzzer -o $@ $^ $(URI_LIBS) $(LDLIBS_ALL)
+# (fuzzing: mk/fuzz.mk — make fuzz, fuzz-long, fuzz-merge, fuzz-replay)
 
 demo: scopec
 	@echo '== scopec check examples/triage.scope        (parse, resolve, lint)'

@@ -29,10 +29,15 @@ void sc_preferred_bytes(unsigned char order[256])
 			order[n++] = (unsigned char)b;
 			used[b] = true;
 		}
-	for (unsigned b = 1; b < 256; b++) /* NUL last: a request cannot hold it */
-		if (!used[b])
+	/* then the other bytes, a newline next to last: a request line cannot
+	 * hold one (eval reads a line at a time; only JSON can), so a witness
+	 * takes it only when nothing else behaves alike (\v gave "\n", not
+	 * "\x0b", and diff printed a request split over two lines) */
+	for (unsigned b = 1; b < 256; b++)
+		if (!used[b] && b != '\n')
 			order[n++] = (unsigned char)b;
-	order[n] = 0;
+	order[n++] = '\n';
+	order[n] = 0; /* NUL last: a request cannot hold it */
 }
 
 /* ---- regex cache ------------------------------------------------------- */
@@ -618,6 +623,12 @@ static void walk_product(attr *x, sc_arena *a)
 			vec[k] = outcome(x, &x->t[k], q);
 		note_cell(&cs, i, vec, x->nt, a);
 		for (unsigned r = 0; r < nreps && !over; r++) {
+			/* A value with a NUL byte is no request (lines and JSON both
+			 * refuse one): a cell only such values reach is not a cell.
+			 * Taken, the walk made witnesses like k="\0" that diff
+			 * printed cut at the NUL (k="), which eval refuses. */
+			if (reps[r] == 0)
+				continue;
 			q = w.tup + (size_t)i * w.m; /* pw_add may move it */
 			for (uint32_t k = 0; k < x->nc; k++)
 				t[k] = comp_step(&x->c[k], q[k], reps[r]);

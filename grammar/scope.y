@@ -143,8 +143,18 @@ static sc_ast_item *set_item(sc_parser *ps, sc_ast_name s, sc_cond *c)
 	return it;
 }
 
+/* A condition's attribute name is never empty: neither request syntax
+ * (eval lines, JSON) carries an empty name, so such a test could never
+ * see its attribute, and `diff` printed witnesses (""=a) that `eval`
+ * refuses as malformed (found by fuzz_diff). */
+static void check_key(sc_parser *ps, sc_ast_name k)
+{
+	if (k.name.n == 0)
+		sc_error(ps->diag, k.span, "empty attribute name (no request can carry one)");
+}
 static sc_cond *value_test(sc_parser *ps, sc_cond_op op, sc_ast_name k, sc_ast_name v)
 {
+	check_key(ps, k);
 	sc_cond *c = sc_parse_cond_new(ps, op, sc_span_join(k.span, v.span));
 	c->key = k.name;
 	c->value = v.name;
@@ -163,6 +173,7 @@ static sc_cond *number_test(sc_parser *ps, sc_cond_op op, sc_ast_name k, sc_ast_
 
 static sc_cond *regex_test(sc_parser *ps, sc_ast_name k, sc_token r)
 {
+	check_key(ps, k);
 	sc_cond *c = sc_parse_cond_new(ps, SC_C_MATCHES, sc_span_join(k.span, r.span));
 	sc_str text = sc_span_text(ps->diag, r.span);
 	size_t close = text.n - 1;
@@ -306,6 +317,7 @@ test(C) ::= name(K) GT name(V). { C = number_test(ps, SC_C_GT, K, V); }
 test(C) ::= name(K) GE name(V). { C = number_test(ps, SC_C_GE, K, V); }
 test(C) ::= name(K) LIKE name(V). { C = value_test(ps, SC_C_LIKE, K, V); }
 test(C) ::= name(K) IN LBRACKET values(L) RBRACKET(E). {
+	check_key(ps, K);
 	C = sc_parse_cond_new(ps, SC_C_IN, sc_span_join(K.span, E.span));
 	C->key = K.name;
 	C->nvalues = L.n;
@@ -316,6 +328,7 @@ test(C) ::= name(K) IN LBRACKET values(L) RBRACKET(E). {
 }
 test(C) ::= name(K) MATCHES REGEX(R). { C = regex_test(ps, K, R); }
 test(C) ::= HAS(H) name(K). {
+	check_key(ps, K);
 	C = sc_parse_cond_new(ps, SC_C_HAS, sc_span_join(H.span, K.span));
 	C->key = K.name;
 }

@@ -4,21 +4,18 @@
 #define SC_BACKEND_TEST_H
 
 #include "backend.h"
+#include "policygen.h"
 #include "scope.h"
 
 /* Reproducible randomness: SCOPE_SEED=N in the environment picks the run. */
 uint64_t sc_bt_seed(void);
 uint64_t sc_bt_rand(uint64_t *s);
 
-/* A random policy source using every construct (malloc'd). */
+/* A random policy source using every construct (tests/policygen.c; malloc'd). */
 char *sc_bt_random_policy(uint64_t *s);
 
-typedef struct sc_bt_req {
-	char task[16], action[64], resource[64];
-	sc_attr attrs[3];
-	size_t nattrs;
-	sc_request rq;
-} sc_bt_req;
+/* tests/policygen.h's request, drawn from the PRNG */
+typedef sc_pg_req sc_bt_req;
 
 void sc_bt_random_request(uint64_t *s, sc_bt_req *r);
 

@@ -4,6 +4,7 @@
 #include "suites.h"
 #include "backend.h"
 #include "backend_test.h"
+#include "policygen.h"
 #include "dfa.h"
 #include "request.h"
 #include "resolve.h"
@@ -45,132 +46,28 @@ unsigned char *sc_bt_compile(sc_policy *p, sc_diag *d, bool strip, uint32_t max_
 	return img;
 }
 
-/* ---- random policies -------------------------------------------------------- */
+/* ---- random policies (tests/policygen.c, driven by the seeded PRNG) ------ */
 
-static const char *const segs[] = { "a", "b", "ab", ".", "/", "*", "**", "?", "a.", "b/", ".a" };
+typedef struct prng_src {
+	sc_pg_src src;
+	uint64_t *seed;
+} prng_src;
 
-static void gen_pattern(sc_buf *b, uint64_t *s)
+static unsigned prng_pick(sc_pg_src *s, unsigned n)
 {
-	unsigned n = 1 + rnd(s, 4);
-	for (unsigned i = 0; i < n; i++)
-		sc_buf_printf(b, "%s", segs[rnd(s, sizeof segs / sizeof segs[0])]);
-}
-
-static const char *const keys[] = { "k", "j", "n" };
-static const char *const vals[] = { "a", "b", "ab", "1", "5", "10", "-2.5", "x.y" };
-
-static void gen_cond(sc_buf *b, uint64_t *s, int depth)
-{
-	unsigned r = rnd(s, depth > 2 ? 8 : 11);
-	const char *k = keys[rnd(s, 3)];
-	switch (r) {
-	case 0: sc_buf_printf(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
-	case 1: sc_buf_printf(b, "%s != \"%s\"", k, vals[rnd(s, 8)]); break;
-	case 2: sc_buf_printf(b, "%s %s %s", k, (const char *[]){ "<", "<=", ">", ">=" }[rnd(s, 4)],
-			       (const char *[]){ "5", "1", "-3", "2.5", "10" }[rnd(s, 5)]); break;
-	case 3: sc_buf_printf(b, "%s in [\"%s\", \"%s\"]", k, vals[rnd(s, 8)], vals[rnd(s, 8)]); break;
-	case 4: sc_buf_printf(b, "%s like ", k); gen_pattern(b, s); break;
-	case 5: sc_buf_printf(b, "%s matches /%s/%s", k,
-			       (const char *[]){ "a.*", "[0-9]+", "(a|b)b?", "x\\.y", "" }[rnd(s, 5)],
-			       rnd(s, 3) ? "" : "i"); break;
-	case 6: sc_buf_printf(b, "has %s", k); break;
-	case 7: sc_buf_printf(b, "%s == \"%s\"", k, vals[rnd(s, 8)]); break;
-	case 8: sc_buf_printf(b, "not ("); gen_cond(b, s, depth + 1); sc_buf_printf(b, ")"); break;
-	default: {
-		const char *op = r == 9 ? "and" : "or";
-		unsigned n = 2 + rnd(s, 2);
-		sc_buf_printf(b, "(");
-		for (unsigned i = 0; i < n; i++) {
-			if (i)
-				sc_buf_printf(b, " %s ", op);
-			gen_cond(b, s, depth + 1);
-		}
-		sc_buf_printf(b, ")");
-	}
-	}
-}
-
-static void gen_items(sc_buf *b, uint64_t *s, unsigned nsets)
-{
-	unsigned n = 1 + rnd(s, 3);
-	for (unsigned i = 0; i < n; i++) {
-		if (i)
-			sc_buf_printf(b, ", ");
-		if (nsets && rnd(s, 6) == 0) {
-			sc_buf_printf(b, "@s%u", rnd(s, nsets));
-		} else {
-			gen_pattern(b, s);
-			if (rnd(s, 3)) {
-				sc_buf_printf(b, " ");
-				gen_pattern(b, s);
-			}
-		}
-		if (rnd(s, 3) == 0) {
-			sc_buf_printf(b, " when ");
-			gen_cond(b, s, 0);
-		}
-	}
-}
-
-static void gen_clauses(sc_buf *b, uint64_t *s, unsigned nsets)
-{
-	unsigned n = rnd(s, 4);
-	for (unsigned i = 0; i < n; i++) {
-		sc_buf_printf(b, "\n  %s ", (const char *[]){ "allows", "asks", "denies", "allows" }[rnd(s, 4)]);
-		gen_items(b, s, nsets);
-	}
+	return rnd(((prng_src *)s)->seed, n);
 }
 
 char *sc_bt_random_policy(uint64_t *s)
 {
-	sc_buf b = { 0 };
-	unsigned nsets = rnd(s, 3);
-	for (unsigned i = 0; i < nsets; i++) {
-		sc_buf_printf(&b, "let s%u = ", i);
-		gen_items(&b, s, i); /* only earlier sets: acyclic */
-		sc_buf_printf(&b, "\n");
-	}
-	unsigned ntasks = 1 + rnd(s, 4);
-	for (unsigned t = 0; t < ntasks; t++) {
-		sc_buf_printf(&b, "task t%u", t);
-		if (t && rnd(s, 2))
-			sc_buf_printf(&b, " extends t%u", rnd(s, t));
-		gen_clauses(&b, s, nsets);
-		sc_buf_printf(&b, "\n");
-	}
-	for (unsigned i = rnd(s, 3); i > 0; i--) {
-		sc_buf_printf(&b, "task *");
-		gen_clauses(&b, s, nsets);
-		sc_buf_printf(&b, "\n");
-	}
-	return b.s;
-}
-
-static const char *const rsegs[] = { "a", "b", "ab", ".", "/", "x", "aa", "" };
-
-static char *gen_string(uint64_t *s, char *buf)
-{
-	unsigned n = rnd(s, 6);
-	buf[0] = 0;
-	for (unsigned i = 0; i < n; i++)
-		strcat(buf, rsegs[rnd(s, sizeof rsegs / sizeof rsegs[0])]);
-	return buf;
+	prng_src p = { { prng_pick, 0 }, s };
+	return sc_pg_policy(&p.src);
 }
 
 void sc_bt_random_request(uint64_t *s, sc_bt_req *r)
 {
-	snprintf(r->task, sizeof r->task, "t%u", rnd(s, 5));
-	gen_string(s, r->action);
-	gen_string(s, r->resource);
-	r->nattrs = 0;
-	for (unsigned k = 0; k < 3; k++)
-		if (rnd(s, 2)) {
-			r->attrs[r->nattrs].key = sc_str_c(keys[k]);
-			r->attrs[r->nattrs].value = sc_str_c(vals[rnd(s, 8)]);
-			r->nattrs++;
-		}
-	r->rq = (sc_request){ sc_str_c(r->task), sc_str_c(r->action), sc_str_c(r->resource),
-			      r->attrs, r->nattrs };
+	prng_src p = { { prng_pick, 0 }, s };
+	sc_pg_request(&p.src, r);
 }
 
 /* ---- comparing ---------------------------------------------------------------- */

@@ -46,6 +46,9 @@ START_TEST(sets_tasks_expects)
 	       "let m = delete **,\n        config.*\n"
 	       "task t extends a, b\n  asks   post x when k == \"v\"\n"
 	       "expect ask   t post x k=v\nexpect deny  t \"a b\"\ninclude \"x.scope\"\n");
+	/* a quoted set reference stays one token pair: @"s" (found by fuzz_diff) */
+	FMT_IS("let s = a\ntask t allows @\"s\" when k == \"v\",@\"s\"",
+	       "let s = a\ntask t\n  allows @\"s\" when k == \"v\",\n         @\"s\"\n");
 	FMT_IS("task t allows r when (has a or not has b) and k in[\"x\",\"y\"] and m matches /a b/i",
 	       "task t\n  allows r when (has a or not has b) and k in [\"x\", \"y\"] and m matches /a b/i\n");
 }
