@@ -384,13 +384,16 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* LINE of N bytes: split, in well under a second, opaque when OPAQUE. */
+/* LINE of N bytes: split in linear time, opaque when OPAQUE.  The bound is
+ * not a benchmark (this machine is shared, and CI ran this at 0.68 s under
+ * load): the inputs are about 1 MB, where anything quadratic takes hours,
+ * so 20 s tells linear from quadratic with room for any load. */
 static void hostile(const char *line, size_t n, bool opaque)
 {
 	double t = seconds();
 	scope_shell *sh = split_n(line, n);
 	t = seconds() - t;
-	ck_assert_msg(t < 0.5, "took %.3f s", t);
+	ck_assert_msg(t < 20.0, "took %.3f s: not linear", t);
 	ck_assert_msg((scope_shell_opaque(sh) != NULL) == opaque, "%.12s...: %s", line,
 		      scope_shell_opaque(sh) ? scope_shell_opaque(sh) : "(clear)");
 	scope_shell_destroy(sh);
