@@ -41,8 +41,10 @@ bool sc_file_is_bytecode(const char *path)
 
 /* ---- compile -------------------------------------------------------------------- */
 
-static const char compile_help[] =
-	"usage: scopec compile FILE -o OUT [--strip] [--stats]\n"
+/* The one help text of each command: `scopec compile --help` and `scopec
+ * help compile` (scopec.c's table) used to print two different ones. */
+const char sc_compile_usage[] =
+	"usage: scopec compile FILE -o OUT [--strip] [--stats] [--max-states=N]\n"
 	"  Compiles the policy FILE (with its includes) to verified bytecode.\n"
 	"  --strip        omit source locations (FILE:LINE:COL of each item)\n"
 	"  --stats        print automaton statistics on stderr\n"
@@ -81,7 +83,7 @@ int sc_cmd_compile(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(compile_help, stdout);
+			fputs(sc_compile_usage, stdout);
 			return 0;
 		} else if (strcmp(a, "--strip") == 0) {
 			o.strip = true;
@@ -144,6 +146,12 @@ int sc_cmd_compile(int argc, char **argv)
 }
 
 /* ---- disasm -------------------------------------------------------------------- */
+
+const char sc_disasm_usage[] =
+	"usage: scopec disasm FILE\n"
+	"  Verifies the bytecode FILE and lists its sections, tasks, items,\n"
+	"  automata (every state), outcomes, condition code and regexes.\n"
+	"  exit: 0, 2 unreadable or not a valid image\n";
 
 static void put_bytes(FILE *o, const char *s, size_t n)
 {
@@ -348,10 +356,7 @@ int sc_cmd_disasm(int argc, char **argv)
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs("usage: scopec disasm FILE\n"
-			      "  Verifies the bytecode FILE and lists its sections, tasks, items,\n"
-			      "  automata (every state), outcomes, condition code and regexes.\n"
-			      "  exit: 0, 2 unreadable or not a valid image\n", stdout);
+			fputs(sc_disasm_usage, stdout);
 			return 0;
 		}
 		if (argv[i][0] == '-' && argv[i][1])

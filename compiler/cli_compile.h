@@ -8,6 +8,10 @@
 
 #include <stdbool.h>
 
+/* Their --help texts, also printed by `scopec help compile|disasm`. */
+extern const char sc_compile_usage[];
+extern const char sc_disasm_usage[];
+
 /* argv[0] is the command name; return the exit status (SPEC §3). */
 int sc_cmd_compile(int argc, char **argv);
 int sc_cmd_disasm(int argc, char **argv);

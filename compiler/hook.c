@@ -422,6 +422,10 @@ static int parse_args(int argc, char **argv, hook_opts *o)
 		} else if (strcmp(argv[i], "--trusted-key") == 0 && i + 1 < argc) {
 			if (ep_env_trust(&o->env, argv[++i], err, sizeof err) < 0)
 				return block("%s", err);
+		} else if (strcmp(argv[i], "--task") == 0 || strcmp(argv[i], "--log") == 0 ||
+			   strcmp(argv[i], "--trusted-key") == 0) {
+			/* last on the line: it used to be called an unknown option */
+			return block("%s needs a value; see 'scopec hook --help'", argv[i]);
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return block("unknown option '%s'; see 'scopec hook --help'", argv[i]);
 		} else if (o->policy) {

@@ -540,15 +540,8 @@ static const sc_command commands[] = {
 	  "  request is decided by the compiled policy and by the reference evaluator;\n"
 	  "  if they ever disagree, that is reported as an internal error.\n"
 	  "  exit: 0 all pass, 1 any fails or the policy has errors, 2 usage or I/O\n" },
-	{ "compile", sc_cmd_compile, "write verified bytecode",
-	  "usage: scopec compile FILE -o OUT [--strip] [--stats] [--max-states=N]\n"
-	  "  Compiles the policy FILE (with its includes) to bytecode for the runtime.\n"
-	  "  --strip   omit source locations\n"
-	  "  exit: 0, 1 errors in the policy, 2 usage or I/O\n" },
-	{ "disasm", sc_cmd_disasm, "list bytecode",
-	  "usage: scopec disasm FILE\n"
-	  "  Verifies the bytecode FILE and lists it readably.\n"
-	  "  exit: 0, 2 unreadable or not a valid image\n" },
+	{ "compile", sc_cmd_compile, "write verified bytecode", sc_compile_usage },
+	{ "disasm", sc_cmd_disasm, "list bytecode", sc_disasm_usage },
 	{ "fmt", cmd_fmt, "rewrite policies in the canonical layout",
 	  "usage: scopec fmt [-w | --check] FILE...\n"
 	  "  Prints each policy in the canonical layout: one clause per line, one item\n"

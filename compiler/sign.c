@@ -17,6 +17,7 @@
  * not an image, an unusable key.
  */
 #include "sign.h"
+#include "diag.h" /* sc_diag_load_strerror: the words of scopec check */
 #include "ep.h"
 #include "sig.h"
 
@@ -234,7 +235,7 @@ static int read_private(const char *path, uint8_t priv[SIG_KEY], uint8_t pub[SIG
 	explicit_bzero(text, sizeof text);
 	if (rc < 0) {
 		fprintf(stderr, "scopec sign: '%s': %s\n", path,
-			rc == -SCOPE_EIO ? strerror(errno)
+			rc == -SCOPE_EIO ? sc_diag_load_strerror(errno)
 					 : "not an unencrypted Ed25519 private key (PKCS#8 PEM)");
 		return -1;
 	}
@@ -329,6 +330,18 @@ int sc_cmd_sign(int argc, char **argv)
 
 /* ---- verify ---------------------------------------------------------------- */
 
+/* True if ID names one of KEYS. */
+static bool id_given(const char *id, uint8_t (*keys)[SIG_KEY], size_t nkeys)
+{
+	char kid[SIG_KEYID_STR];
+	for (size_t k = 0; k < nkeys; k++) {
+		sig_key_id_str(keys[k], kid);
+		if (strcmp(kid, id) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int verify(const char *in, uint8_t (*keys)[SIG_KEY], size_t nkeys)
 {
 	uint8_t *data;
@@ -350,8 +363,11 @@ static int verify(const char *in, uint8_t (*keys)[SIG_KEY], size_t nkeys)
 		fprintf(stderr, "scopec verify: '%s': %s\n", in, scope_strerror(rc));
 		status = EXIT_USAGE;
 	} else if (rc == -SCOPE_ESIGNATURE && sig_signer_id_str(data, len, id)) {
-		fprintf(stderr, "scopec verify: '%s': %s (signed by key %s, not by a given key)\n", in,
-			scope_strerror(rc), id);
+		/* A trailer naming a given key whose signature fails is a changed
+		 * image or signature, not another signer (as it used to say). */
+		fprintf(stderr, "scopec verify: '%s': %s (signed by key %s, %s)\n", in, scope_strerror(rc), id,
+			id_given(id, keys, nkeys) ? "but the image or the signature changed since"
+						  : "not by a given key");
 	} else {
 		fprintf(stderr, "scopec verify: '%s': %s\n", in, scope_strerror(rc));
 	}
@@ -379,7 +395,8 @@ int sc_cmd_verify(int argc, char **argv)
 			int rc = scope_key_read_public(key, keys[nkeys]);
 			if (rc < 0) {
 				fprintf(stderr, "scopec verify: '%s': %s\n", key,
-					rc == -SCOPE_EIO ? strerror(errno) : "not an Ed25519 public key (PEM)");
+					rc == -SCOPE_EIO ? sc_diag_load_strerror(errno)
+							 : "not an Ed25519 public key (PEM)");
 				return EXIT_USAGE;
 			}
 			nkeys++;

@@ -10,6 +10,13 @@
 #                          exit status 1
 #   lint/NAME.scope        with NAME.err: exact warnings of `scopec check`
 #                          (exit 0), and `check --werror` exits 1 iff any
+#   cli/NAME.cmd           a shell command line (sh -c) run in cli/ with
+#                          $SCOPEC (the scopec under test) and $TMP (an empty
+#                          scratch directory of its own); NAME.out exact
+#                          stdout, NAME.err exact stderr (empty when the file
+#                          is absent), NAME.status exit code (default 0).
+#                          The path of $TMP is printed as the literal $TMP,
+#                          so that outputs naming scratch files stay fixed.
 # Commands run inside the case's directory so that paths in diagnostics are
 # the bare file names.  Prints one line per failure and a summary.
 set -u
@@ -79,6 +86,31 @@ for f in "$root"/lint/*.err; do
 	got=$?
 	if [ "$got" != "$want" ]; then bad "lint/$name: --werror exit $got, expected $want"; continue; fi
 	ok
+done
+
+# cli_case BASE: one command-line case (see the header).
+cli_case() {
+	base=$1 name=$(basename "$1")
+	scratch="$tmp/cli-$name"
+	mkdir "$scratch"
+	(cd "$root/cli" && SCOPEC=$scopec TMP=$scratch sh -c "$(cat "$base.cmd")" \
+		>"$tmp/out.raw" 2>"$tmp/err.raw" </dev/null)
+	got=$?
+	want=0; [ -f "$base.status" ] && want=$(cat "$base.status")
+	sed "s|$scratch|\$TMP|g" "$tmp/out.raw" >"$tmp/out"
+	sed "s|$scratch|\$TMP|g" "$tmp/err.raw" >"$tmp/err"
+	: >"$tmp/empty"
+	wantout=$tmp/empty; [ -f "$base.out" ] && wantout=$base.out
+	wanterr=$tmp/empty; [ -f "$base.err" ] && wanterr=$base.err
+	if [ "$got" != "$want" ]; then bad "cli/$name: exit $got, expected $want"; sed 's/^/    /' "$tmp/err" | head -5; return; fi
+	if ! cmp -s "$tmp/out" "$wantout"; then bad "cli/$name: stdout differs"; diff "$wantout" "$tmp/out" | head -20; return; fi
+	if ! cmp -s "$tmp/err" "$wanterr"; then bad "cli/$name: stderr differs"; diff "$wanterr" "$tmp/err" | head -20; return; fi
+	ok
+}
+
+for f in "$root"/cli/*.cmd; do
+	[ -e "$f" ] || continue
+	cli_case "${f%.cmd}"
 done
 
 # fmt over every policy in the repository: idempotent, the formatted policy

@@ -98,8 +98,12 @@ int sig_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
 	struct stat st;
 	if (fd < 0)
 		return -SCOPE_EIO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* Callers print strerror(errno) for -SCOPE_EIO: a directory or a
+	 * device opens fine and used to be reported as "Success". */
+	int e = fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (e) {
 		close(fd);
+		errno = e;
 		return -SCOPE_EIO;
 	}
 	size_t n = 0;

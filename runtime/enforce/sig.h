@@ -42,8 +42,9 @@ int sig_key_from_pem(const char *text, size_t len, bool private_key, uint8_t key
  * into OUT (at least SIG_PEM_MAX bytes), NUL-terminated; its length. */
 size_t sig_key_to_pem(const uint8_t key[SIG_KEY], bool private_key, char *out);
 
-/* Up to CAP bytes of the regular file PATH into BUF; -SCOPE_EIO if it
- * cannot be read, -SCOPE_ELENGTH if it is longer. */
+/* Up to CAP bytes of the regular file PATH into BUF; -SCOPE_EIO with errno
+ * if it cannot be read (EISDIR for a directory, EINVAL for another file
+ * that is not regular), -SCOPE_ELENGTH if it is longer. */
 int sig_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
 
 /* The key id of PUB: the first 8 bytes of its SHA-256, as 16 hex digits. */

@@ -1,0 +1,1 @@
+$SCOPEC check --format=text bad.scope ok.scope

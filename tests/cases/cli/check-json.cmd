@@ -1,0 +1,1 @@
+$SCOPEC check --format=json warn.scope bad.scope

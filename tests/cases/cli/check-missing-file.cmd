@@ -1,0 +1,1 @@
+$SCOPEC check ok.scope missing.scope bad.scope

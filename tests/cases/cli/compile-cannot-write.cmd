@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o "$TMP/no/such/dir/x.img"

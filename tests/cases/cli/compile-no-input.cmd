@@ -1,0 +1,1 @@
+$SCOPEC compile -o x.img

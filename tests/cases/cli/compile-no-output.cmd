@@ -1,0 +1,1 @@
+$SCOPEC compile --strip ok.scope

@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o

@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope warn.scope -o x.img

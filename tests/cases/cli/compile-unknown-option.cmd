@@ -1,0 +1,1 @@
+$SCOPEC compile --optimize ok.scope -o x.img

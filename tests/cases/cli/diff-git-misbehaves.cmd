@@ -1,0 +1,1 @@
+for m in notrepo badoid quit garbage badid badsize huge hugetree short badlink tag; do echo "$m:"; PATH="$PWD/fakegit:$PATH" FAKEGIT=$m $SCOPEC diff HEAD:x.scope HEAD:y.scope 2>&1; echo "exit $?"; done

@@ -1,0 +1,1 @@
+sh gitrepo.sh "$TMP/repo" && cd "$TMP/repo" && for a in dangling.scope loop1.scope notdir.scope out.scope ../x.scope ./sub/../../x.scope . sub "$(printf "a\nb")"; do $SCOPEC diff "HEAD:$a" x.scope 2>&1; echo "exit $?"; done

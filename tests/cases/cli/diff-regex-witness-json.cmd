@@ -1,0 +1,1 @@
+$SCOPEC diff --format=json witness-old.scope witness-new.scope

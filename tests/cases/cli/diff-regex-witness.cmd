@@ -1,0 +1,1 @@
+$SCOPEC diff witness-old.scope witness-new.scope

@@ -1,0 +1,1 @@
+$SCOPEC diff --format=json --format=text ok.scope /dev/null

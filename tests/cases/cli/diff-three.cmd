@@ -1,0 +1,1 @@
+$SCOPEC diff ok.scope ok.scope ok.scope

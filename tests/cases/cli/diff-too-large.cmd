@@ -1,0 +1,1 @@
+$SCOPEC diff --max-states=40 disasm.scope ok.scope

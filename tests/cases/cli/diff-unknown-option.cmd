@@ -1,0 +1,1 @@
+$SCOPEC diff --stat ok.scope ok.scope

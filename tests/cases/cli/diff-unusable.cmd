@@ -1,0 +1,1 @@
+$SCOPEC diff bad.scope missing.scope

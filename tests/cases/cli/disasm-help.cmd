@@ -1,0 +1,1 @@
+$SCOPEC disasm -h && $SCOPEC help disasm

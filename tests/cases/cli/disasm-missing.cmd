@@ -1,0 +1,1 @@
+$SCOPEC disasm missing.img

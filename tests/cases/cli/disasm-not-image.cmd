@@ -1,0 +1,1 @@
+$SCOPEC disasm ok.scope

@@ -1,0 +1,1 @@
+printf "\211SCOPE\r\ngarbage" >"$TMP/bad.img" && $SCOPEC eval "$TMP/bad.img"

@@ -1,0 +1,1 @@
+echo "triage read forum.a" | $SCOPEC eval bad.scope

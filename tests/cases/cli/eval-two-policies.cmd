@@ -1,0 +1,1 @@
+$SCOPEC eval ok.scope warn.scope

@@ -1,0 +1,1 @@
+$SCOPEC fmt --check ok.scope ugly.scope bad.scope

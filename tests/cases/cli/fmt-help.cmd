@@ -1,0 +1,1 @@
+$SCOPEC fmt --help

@@ -1,0 +1,1 @@
+$SCOPEC fmt missing.scope ok.scope

@@ -1,0 +1,1 @@
+$SCOPEC hook claude-code hook.scope --task coder <events/read.json && $SCOPEC hook claude-code hook.scope --task coder <events/bash-redirect.json

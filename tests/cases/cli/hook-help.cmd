@@ -1,0 +1,1 @@
+$SCOPEC hook claude-code -h

@@ -1,0 +1,1 @@
+$SCOPEC hook claude-code bad.scope --task coder <events/read.json

@@ -1,0 +1,1 @@
+$SCOPEC hook; $SCOPEC hook claude-code ok.scope; $SCOPEC hook claude-code ok.scope --task; $SCOPEC hook claude-code ok.scope --task t --log; $SCOPEC hook claude-code ok.scope --task t --trusted-key; $SCOPEC hook claude-code ok.scope --task t --verbose; $SCOPEC hook claude-code ok.scope warn.scope --task t; $SCOPEC hook cursor ok.scope --task t

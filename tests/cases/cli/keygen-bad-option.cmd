@@ -1,0 +1,1 @@
+$SCOPEC keygen --output k

@@ -1,0 +1,1 @@
+$SCOPEC keygen --out=; $SCOPEC keygen --out

@@ -1,0 +1,1 @@
+$SCOPEC keygen --out "$TMP/$(printf "%04100d" 0)"

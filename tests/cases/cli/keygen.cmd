@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o "$TMP/ok.img" && cd "$TMP" && $SCOPEC keygen --out k | sed "s/^key [0-9a-f]*:/key ID:/" && stat -c "%a %n" k.pem k.pub.pem && $SCOPEC sign ok.img --key=k.pem >/dev/null && $SCOPEC verify ok.img --key k.pub.pem | sed "s/key [0-9a-f]*,/key ID,/"

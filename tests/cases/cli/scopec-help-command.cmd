@@ -1,0 +1,1 @@
+$SCOPEC help eval

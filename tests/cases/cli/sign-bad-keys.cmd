@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o "$TMP/ok.img" && cd "$TMP" && for k in missing.pem . garbage.pem a.pub.pem; do $SCOPEC sign ok.img --key "$OLDPWD/keys/$k" -o out.img; echo "exit $?"; done 2>&1 | sed "s|$OLDPWD/||"; ls

@@ -1,0 +1,1 @@
+$SCOPEC sign missing.img --key keys/a.pem; $SCOPEC sign . --key keys/a.pem

@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o "$TMP/ok.img" && cd "$TMP" && $SCOPEC sign ok.img --key "$OLDPWD/keys/a.pem" >/dev/null && $SCOPEC sign ok.img --key="$OLDPWD/keys/b.pem" -o=again.img && $SCOPEC verify again.img --key "$OLDPWD/keys/a.pub.pem"

@@ -1,0 +1,1 @@
+$SCOPEC sign ok.scope --key keys/a.pem

@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o "$TMP/ok.img" && cd "$TMP" && $SCOPEC sign ok.img --key "$OLDPWD/keys/a.pem" && $SCOPEC verify ok.img --key "$OLDPWD/keys/b.pub.pem" --key "$OLDPWD/keys/a.pub.pem" && $SCOPEC eval ok.img <"$OLDPWD/ok.requests"

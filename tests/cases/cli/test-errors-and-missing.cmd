@@ -1,0 +1,1 @@
+$SCOPEC test bad.scope missing.scope ok.scope

@@ -1,0 +1,1 @@
+$SCOPEC test ok.scope fails.scope

@@ -1,0 +1,1 @@
+$SCOPEC verify --help

@@ -1,0 +1,1 @@
+$SCOPEC compile ok.scope -o "$TMP/ok.img" && cd "$TMP" && $SCOPEC sign ok.img --key "$OLDPWD/keys/a.pem" >/dev/null && printf "\377" | dd of=ok.img bs=1 seek=300 conv=notrunc 2>/dev/null && $SCOPEC verify ok.img --key "$OLDPWD/keys/a.pub.pem"
