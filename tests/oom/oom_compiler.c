@@ -55,6 +55,11 @@ static void child(cmd_site *c, long n, bool persistent)
 	if (in >= 0)
 		dup2(in, 0);
 	long live = oom_live();
+	/* An exit inside (sc_fatal_oom) runs the atexit handlers: this one,
+	 * registered after those of the runtime (gcov's dump of a coverage
+	 * build), runs before them and disarms the shim, so that they are not
+	 * failed in turn (gcov crashed on it in persistent mode). */
+	atexit(oom_disarm);
 	oom_begin(n, persistent);
 	int rc = scopec_main(c->argc, argv);
 	oom_end();
