@@ -19,6 +19,14 @@ COV_RUNTIME_LINES ?= 98
 COV_RUNTIME_BRANCHES ?= 90
 COV_COMPILER_LINES ?= 92
 COV_EXAMPLES_LINES ?= 85
+# The floors CI holds (COVERAGE_MIN=1 fails below them): the figures
+# reached so far, a little under, so that coverage can only go up.  Where a
+# floor is under its target above, the target is not met yet ("below
+# target" is printed); raise a floor when the figure rises.
+COV_FLOOR_RUNTIME_LINES ?= 95.5
+COV_FLOOR_RUNTIME_BRANCHES ?= 87.0
+COV_FLOOR_COMPILER_LINES ?= 94.5
+COV_FLOOR_EXAMPLES_LINES ?= 89.5
 
 .PHONY: coverage
 
@@ -35,4 +43,5 @@ coverage: deps
 	  --exclude 'build/' --exclude 'tests/' --exclude 'bench/' --exclude 'examples/python/' --exclude 'examples/node/' \
 	  --json-summary $(abspath $(COV_OUT))/summary.json --print-summary >/dev/null
 	@python3 mk/coverage_summary.py $(COV_OUT)/summary.json \
-	  $(COV_RUNTIME_LINES) $(COV_RUNTIME_BRANCHES) $(COV_COMPILER_LINES) $(COV_EXAMPLES_LINES) $(COVERAGE_MIN)
+	  $(COV_RUNTIME_LINES) $(COV_RUNTIME_BRANCHES) $(COV_COMPILER_LINES) $(COV_EXAMPLES_LINES) "$(COVERAGE_MIN)" \
+	  $(COV_FLOOR_RUNTIME_LINES) $(COV_FLOOR_RUNTIME_BRANCHES) $(COV_FLOOR_COMPILER_LINES) $(COV_FLOOR_EXAMPLES_LINES)
