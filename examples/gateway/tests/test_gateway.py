@@ -315,6 +315,45 @@ def test_digest(tmp):
     check(p.returncode == 2, "usage error: exit 2")
 
 
+def test_policy_files(tmp):
+    """Policy paths that cannot be used: no start (exit 2, the reason on
+    stderr); a policy file removed while the gateway runs: the old policy
+    stays in force and decides."""
+    req = (json.dumps(as_request(REQUESTS[0][0], 1)) + "\n").encode()
+    src = os.path.join(tmp, "f.scope")
+    write_atomic(src, V1)
+    fake = os.path.join(tmp, "fake-scopec")
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\nexit 1\n")
+    os.chmod(fake, 0o755)
+    for name, args, why in (
+            ("a missing file", ["--policy", os.path.join(tmp, "none.scopec")], "cannot open"),
+            ("a directory", ["--policy", tmp], "not a regular file"),
+            ("a compiler that cannot run", ["--policy", src, "--scopec", os.path.join(tmp, "no-scopec")],
+             "cannot run"),
+            ("a compiler that fails silently", ["--policy", src, "--scopec", fake], "no diagnostics")):
+        p = subprocess.run([GATEWAY, *args, "--stdio"], input=req, capture_output=True, timeout=20)
+        err = p.stderr.decode(errors="replace")
+        check(p.returncode == 2 and not p.stdout and why in err, f"{name}: exit {p.returncode}, stderr {err[:200]!r}")
+    bc = os.path.join(tmp, "f.scopec")
+    want = compile_policy(src, bc)
+    log = os.path.join(tmp, "f.log")
+    g = subprocess.Popen([GATEWAY, "--policy", bc, "--stdio", "--poll-ms", "20", "--log", log],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    g.stdin.write(req)
+    g.stdin.flush()
+    first = json.loads(g.stdout.readline())
+    os.remove(bc)
+    time.sleep(0.3)
+    g.stdin.write(req)
+    g.stdin.flush()
+    second = json.loads(g.stdout.readline())
+    g.stdin.close()
+    g.wait(10)
+    check(first["policy"] == want and second["decision"] == first["decision"] and second["policy"] == want,
+          f"policy file removed: the old policy still decides ({second})")
+
+
 def keygen(tmp, name):
     """A key pair from scopec keygen: (private, public, key id)."""
     prefix = os.path.join(tmp, name)
@@ -800,7 +839,7 @@ def test_walkthrough(tmp):
     check(sum(r.get("type") == "decision" for r in recs) == 8, "walkthrough: a decision record per request")
 
 
-TESTS = [test_protocol, test_tool_calls, test_digest, test_trusted_key, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
+TESTS = [test_protocol, test_tool_calls, test_digest, test_policy_files, test_trusted_key, test_reload_under_load, test_max_conns, test_shadow, test_suggest,
          test_suggest_rules, test_walkthrough]
 
 
