@@ -240,6 +240,63 @@ START_TEST(form_decide)
 }
 END_TEST
 
+/* The argument checks of the API: each call with a missing argument, or
+ * on a former that has not begun, is -SCOPE_EINVAL (a deny where one is
+ * decided), never a request with a part missing. */
+START_TEST(form_arguments)
+{
+	scope_form *f;
+	ck_assert_int_eq(scope_form_create(NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_create(&f), 0);
+	json_t *args = json_pack("{s:s, s:b, s:f, s:n, s:[s]}", "path", "/srv/a", "force", 1, "ratio", 0.25,
+				 "nothing", "paths", "/srv/b");
+	ck_assert_ptr_nonnull(args);
+	/* not begun: no task */
+	ck_assert_int_eq(scope_form_attrs_json(f, args), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add(f, "read", "/x", 2, SCOPE_RES_PATH), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add_args(f, "read", args, NULL, 0), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_begin(NULL, "t", NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_begin(f, NULL, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_attrs_json(NULL, args), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_begin(f, "t", "/"), 0);
+	json_t *arr = json_array();
+	ck_assert_int_eq(scope_form_attrs_json(f, arr), -SCOPE_EINVAL); /* not an object */
+	ck_assert_int_eq(scope_form_add_args(f, "read", arr, NULL, 0), -SCOPE_EINVAL);
+	ck_assert_str_ne(scope_form_error(f), "");
+	json_decref(arr);
+	ck_assert_int_eq(scope_form_add(f, NULL, "/x", 2, SCOPE_RES_PATH), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add(f, "", "/x", 2, SCOPE_RES_PATH), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add(f, "read", NULL, 2, SCOPE_RES_PATH), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add(NULL, "read", "/x", 2, SCOPE_RES_PATH), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add_args(f, NULL, args, NULL, 0), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_add_args(f, "", args, NULL, 0), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_count(f), 0);
+	/* the scalars become attributes: a boolean and a real as their text */
+	ck_assert_int_eq(scope_form_attrs_json(f, args), 0);
+	ck_assert_int_eq(scope_form_add_args(f, "read", args, NULL, 0), 0);
+	ck_assert_uint_eq(scope_form_count(f), 2);
+	const scope_request *rq = scope_form_request(f, 0);
+	ck_assert_str_eq(attr(rq, "arg.force"), "true");
+	ck_assert_str_eq(attr(rq, "arg.ratio"), "0.25");
+	ck_assert_ptr_null(attr(rq, "arg.nothing"));
+	ck_assert_ptr_null(scope_form_request(f, 2));
+	ck_assert_ptr_null(scope_form_request(NULL, 0));
+	ck_assert_uint_eq(scope_form_count(NULL), 0);
+	ck_assert_str_eq(scope_form_error(NULL), "");
+	/* tool calls from text: no task, no action, arguments that are not an object */
+	ck_assert_int_eq(scope_form_tool_call(f, NULL, "read", NULL, 0, "/"), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_tool_call(f, "t", "", NULL, 0, "/"), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_tool_call(NULL, "t", "read", NULL, 0, "/"), -SCOPE_EINVAL);
+	ck_assert_int_eq(CALL(f, "t", "read", "[1]", "/"), -SCOPE_EINVAL);
+	ck_assert_int_eq(CALL(f, "t", "read", "{\"path\": 5}", "/"), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_tool_call(f, "t", "read", NULL, 0, "/"), 0);
+	ck_assert_uint_eq(scope_form_count(f), 1); /* no resource: one request, the empty resource */
+	json_decref(args);
+	scope_form_destroy(f);
+	scope_form_destroy(NULL);
+}
+END_TEST
+
 Suite *sc_suite_form(void)
 {
 	Suite *s = suite_create("form");
@@ -250,6 +307,7 @@ Suite *sc_suite_form(void)
 	tcase_add_test(tc, form_refused);
 	tcase_add_test(tc, form_link_dotdot);
 	tcase_add_test(tc, form_decide);
+	tcase_add_test(tc, form_arguments);
 	suite_add_tcase(s, tc);
 	return s;
 }
