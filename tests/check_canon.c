@@ -149,6 +149,13 @@ START_TEST(path_home)
 	path_is("~user/x", "@", "@/~user/x"); /* not a home: a relative name */
 	setenv("HOME", "relative", 1);
 	path_fails("~/x", 3, NULL);
+	unsetenv("HOME");
+	path_fails("~", 1, NULL); /* no home to stand for */
+	char out[64];
+	size_t n = sizeof out;
+	ck_assert_int_eq(scope_canon_path("/x", 2, NULL, NULL, &n), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_canon_path("/x", 2, NULL, out, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_canon_path(NULL, 2, NULL, out, &n), -SCOPE_EPATH);
 	if (old)
 		setenv("HOME", old, 1);
 	else
@@ -188,6 +195,23 @@ START_TEST(url_normal)
 	url_is("https://h.com?x", "https://h.com/?x");
 	url_is("http://h.com/../../etc", "http://h.com/etc");
 	url_is("mailto:someone@example.com", "mailto:someone@example.com");
+	/* every scheme whose default port is dropped */
+	url_is("ws://h.com:80/a", "ws://h.com/a");
+	url_is("wss://h.com:443/a", "wss://h.com/a");
+	url_is("ftp://h.com:21/x", "ftp://h.com/x");
+	url_is("ws://h.com:443/a", "ws://h.com:443/a");
+	/* one spelling of an IPv6 host, and the user part kept (it names who) */
+	url_is("HTTP://[::1]:80/a", "http://[0000:0000:0000:0000:0000:0000:0000:0001]/a");
+	url_is("http://user@h.com/", "http://user@h.com/");
+	/* a file URL of another host is not made local */
+	url_is("file://otherhost/x", "file://otherhost/x");
+	char out[8];
+	size_t n = sizeof out;
+	ck_assert_int_eq(scope_canon_url("http://h.com/long", 17, out, &n), -SCOPE_ENOSPC);
+	n = sizeof out;
+	ck_assert_int_eq(scope_canon_url("http://h.com/", 13, NULL, &n), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_canon_url("http://h.com/", 13, out, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_canon_url(NULL, 3, out, &n), -SCOPE_EURL);
 }
 END_TEST
 
