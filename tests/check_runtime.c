@@ -167,7 +167,7 @@ static int try_image(const unsigned char *img, size_t len, uint64_t *seed, scope
 		sc_bt_random_request(seed, &r);
 		static const char *const tasks[] = { "triage", "reader", "oncall", "t0", "t1", "t" };
 		const char *task = tasks[sc_bt_rand(seed) % 6];
-		scope_attr at[3];
+		scope_attr at[sizeof r.attrs / sizeof r.attrs[0]]; /* as many as the generator makes */
 		for (size_t k = 0; k < r.nattrs; k++)
 			at[k] = (scope_attr){ r.attrs[k].key.s, r.attrs[k].key.n, r.attrs[k].value.s,
 					      r.attrs[k].value.n };

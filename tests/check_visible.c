@@ -113,7 +113,7 @@ START_TEST(visible_sound)
 			sc_bt_random_request(&seed, &r);
 			static const char *const tasks[] = { "triage", "reader", "oncall", "t0", "t1" };
 			const char *task = tasks[sc_bt_rand(&seed) % 5];
-			scope_attr at[3];
+			scope_attr at[sizeof r.attrs / sizeof r.attrs[0]];
 			for (size_t a = 0; a < r.nattrs; a++)
 				at[a] = (scope_attr){ r.attrs[a].key.s, r.attrs[a].key.n, r.attrs[a].value.s,
 						      r.attrs[a].value.n };
