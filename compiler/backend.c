@@ -187,6 +187,7 @@ static const uint32_t test_op[SC_C_COUNT] = {
  * per level. */
 static void compile_cond(backend *be, const sc_cond *c)
 {
+	uint32_t v;
 	switch (c->op) {
 	case SC_C_AND:
 	case SC_C_OR: {
@@ -209,16 +210,23 @@ static void compile_cond(backend *be, const sc_cond *c)
 		compile_cond(be, c->kids[0]);
 		emit(be, SCOPE_OP_NOT, 0, 0);
 		return;
+	/* (the operand is added to the string table first, then the key, each
+	 * in a statement of its own: as two arguments of one call the order
+	 * was the C compiler's choice, and a gcc-built and a clang-built
+	 * scopec wrote different images of one policy; this is the order the
+	 * gcc build always had, so no image changes) */
 	case SC_C_EQ:
 	case SC_C_NE:
-		emit(be, test_op[c->op], key_operand(be, c), sc_bcw_string(&be->w, c->value.s, c->value.n));
+		v = sc_bcw_string(&be->w, c->value.s, c->value.n);
+		emit(be, test_op[c->op], key_operand(be, c), v);
 		return;
 	case SC_C_LT: case SC_C_LE: case SC_C_GT: case SC_C_GE:
 		if (!sc_number_valid(c->value.s, c->value.n)) {
 			sc_error(be->d, c->value_span, "not a number");
 			be->errors++;
 		}
-		emit(be, test_op[c->op], key_operand(be, c), sc_bcw_string(&be->w, c->value.s, c->value.n));
+		v = sc_bcw_string(&be->w, c->value.s, c->value.n);
+		emit(be, test_op[c->op], key_operand(be, c), v);
 		return;
 	case SC_C_IN:
 	case SC_C_LIKE: {
@@ -233,7 +241,8 @@ static void compile_cond(backend *be, const sc_cond *c)
 		return;
 	}
 	case SC_C_MATCHES:
-		emit(be, SCOPE_OP_MATCH, key_operand(be, c), regex_index(be, c));
+		v = regex_index(be, c);
+		emit(be, SCOPE_OP_MATCH, key_operand(be, c), v);
 		return;
 	case SC_C_HAS:
 		emit(be, SCOPE_OP_HAS, key_operand(be, c), 0);
