@@ -166,6 +166,15 @@ START_TEST(key_sets)
 	unlink(path);
 	ck_assert_int_eq(scope_policy_load_file_signed_any(&p, path, (const unsigned char (*)[32])keys, 3, NULL),
 			 -SCOPE_EIO);
+	ck_assert_int_eq(scope_policy_load_file_signed_any(NULL, path, (const unsigned char (*)[32])keys, 3, NULL),
+			 -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_file_signed(NULL, path, keys[0], 32), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_policy_load_file_signed(&p, NULL, keys[0], 32), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_key_read_public(NULL, keys[0]), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_key_read_public(path, NULL), -SCOPE_EINVAL);
+	/* a PEM block without its END line */
+	static const char cut[] = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n";
+	ck_assert_int_eq(scope_key_parse_public(cut, sizeof cut - 1, keys[0]), -SCOPE_EKEY);
 	free(s);
 	free(img);
 }

@@ -140,6 +140,27 @@ START_TEST(visible_sound)
 }
 END_TEST
 
+/* Wide states (DENSE records, more than 12 ways out): after `read` the
+ * resource starts with any of 16 bytes; only `asks` and `allows` items
+ * make a tool visible, and `denies` alone hide it. */
+START_TEST(visible_dense)
+{
+	char src[2048] = "task t\n";
+	for (const char *c = "0123456789ABCDEF"; *c; c++)
+		snprintf(src + strlen(src), sizeof src - strlen(src), "  %s read %c**\n", *c % 4 ? "allows" : "asks", *c);
+	for (const char *c = "0123456789ABCDEF"; *c; c++)
+		snprintf(src + strlen(src), sizeof src - strlen(src), "  denies wipe %c**\n", *c);
+	scope_policy *p = load(src, 0, NULL);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(may(p, "t", "read"));
+	ck_assert(!may(p, "t", "wipe"));
+	ck_assert(!may(p, "t", "other"));
+	ck_assert(!may(p, "u", "read"));
+	scope_policy_destroy(p);
+}
+END_TEST
+
+
 Suite *sc_suite_visible(void)
 {
 	Suite *s = suite_create("visible");
@@ -147,6 +168,7 @@ Suite *sc_suite_visible(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, visible_cases);
 	tcase_add_test(tc, visible_sound);
+	tcase_add_test(tc, visible_dense);
 	suite_add_tcase(s, tc);
 	return s;
 }

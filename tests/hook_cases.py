@@ -134,7 +134,8 @@ def check_trusted(scopec, tmp, src, img, repo):
                ("a changed byte", flipped, [ci], "refused"),
                ("a cut signature trailer", cut, [ci], "refused"),
                ("a private key as trusted key", good, [os.path.join(d, "ci.pem")], "not an Ed25519 public key"),
-               ("a missing key file", good, [os.path.join(d, "none.pem")], "No such file")]
+               ("a missing key file", good, [os.path.join(d, "none.pem")], "No such file"),
+               ("17 trusted keys", good, [ci] * 17, "at most 16 trusted keys")]
     for name, policy, keys in allowed:
         p = hook(scopec, policy, repo, keys)
         out = p.stdout.decode(errors="replace")
