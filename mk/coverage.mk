@@ -6,6 +6,9 @@
 # normal ones.  The HTML report is build/coverage/index.html; the last line
 # printed is
 #   coverage: runtime L% lines B% branches, compiler L% lines B% branches, examples L% lines
+# (-fprofile-update=atomic: the hot-swap tests and the services run many
+# threads through the same code, and plain counters lost updates there:
+# gcov printed lines that ran as never run, and negative branch counts.)
 # (CC="gcc --coverage": every compile and link, also those of the install
 # check, is instrumented.)
 # (runtime: runtime/ with libscope-enforce; compiler: compiler/, the hook
@@ -23,10 +26,10 @@ COV_EXAMPLES_LINES ?= 85
 # reached so far, a little under, so that coverage can only go up.  Where a
 # floor is under its target above, the target is not met yet ("below
 # target" is printed); raise a floor when the figure rises.
-COV_FLOOR_RUNTIME_LINES ?= 95.5
-COV_FLOOR_RUNTIME_BRANCHES ?= 87.0
+COV_FLOOR_RUNTIME_LINES ?= 97.5
+COV_FLOOR_RUNTIME_BRANCHES ?= 89.5
 COV_FLOOR_COMPILER_LINES ?= 94.5
-COV_FLOOR_EXAMPLES_LINES ?= 89.5
+COV_FLOOR_EXAMPLES_LINES ?= 90.0
 
 .PHONY: coverage
 
@@ -38,7 +41,7 @@ coverage: deps
 	mkdir -p $(COV_TREE) $(COV_OUT)
 	git ls-files -z | xargs -0 cp --parents -t $(COV_TREE)
 	[ ! -d tests/mcp/node_modules ] || cp -al tests/mcp/node_modules $(COV_TREE)/tests/mcp/
-	$(MAKE) -C $(COV_TREE) CC="gcc --coverage" OPT="-O0 -g" test
+	$(MAKE) -C $(COV_TREE) CC="gcc --coverage -fprofile-update=atomic" OPT="-O0 -g" test
 	cd $(COV_TREE) && gcovr -r . --gcov-ignore-parse-errors --html-details -o $(abspath $(COV_OUT))/index.html \
 	  --exclude 'build/' --exclude 'tests/' --exclude 'bench/' --exclude 'examples/python/' --exclude 'examples/node/' \
 	  --json-summary $(abspath $(COV_OUT))/summary.json --print-summary >/dev/null

@@ -133,6 +133,11 @@ START_TEST(path_refused)
 	memset(huge, 'a', sizeof huge - 1);
 	huge[0] = '/';
 	path_fails(huge, strlen(huge), NULL);
+	/* short components, but more than PATH_MAX in all */
+	static char deep[PATH_MAX + 64];
+	for (size_t i = 0; i + 2 < sizeof deep; i += 2)
+		memcpy(deep + i, "/a", 2);
+	path_fails(deep, strlen(deep), NULL);
 	char out[4];
 	size_t n = sizeof out;
 	ck_assert_int_eq(scope_canon_path("/abcdef", 7, NULL, out, &n), -SCOPE_ENOSPC);

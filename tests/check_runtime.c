@@ -375,6 +375,36 @@ START_TEST(explain_unknown)
 		ck_assert_int_eq(scope_explain_request(p, s, &cases[i].rq, &r, buf, &n), -SCOPE_ENOSPC);
 		ck_assert_uint_eq(strlen(buf), n);
 	}
+	/* room for the explanation but not for the attribute's name: cut, ENOSPC */
+	{
+		scope_result r0;
+		ck_assert_int_eq(scope_decide(p, s, &cases[0].rq, &r0), 0);
+		char base[256], buf[256];
+		size_t nb = sizeof base;
+		ck_assert_int_eq(scope_explain(p, &r0, base, &nb), 0);
+		size_t n = nb + 4;
+		ck_assert_int_eq(scope_explain_request(p, s, &cases[0].rq, &r0, buf, &n), -SCOPE_ENOSPC);
+		ck_assert_uint_eq(n, nb + 3);
+		/* a result that claims unknown where nothing was: the plain explanation */
+		scope_attr six = { "n", 1, "6", 1 };
+		scope_request known = req("t", "r", "", &six, 1);
+		n = sizeof buf;
+		ck_assert_int_eq(scope_explain_request(p, s, &known, &r0, buf, &n), 0);
+		ck_assert_str_eq(buf, base);
+		/* an item without a condition, claimed unknown: the plain explanation */
+		scope_attr ka = { "k", 1, "b", 1 };
+		scope_request w = req("t", "w", "", &ka, 1);
+		scope_result rw;
+		ck_assert_int_eq(scope_decide(p, s, &w, &rw), 0);
+		ck_assert_int_eq(rw.decision, SCOPE_ALLOW);
+		rw.unknown = true;
+		char plain[256];
+		size_t np = sizeof plain;
+		ck_assert_int_eq(scope_explain(p, &rw, plain, &np), 0);
+		n = sizeof buf;
+		ck_assert_int_eq(scope_explain_request(p, s, &w, &rw, buf, &n), 0);
+		ck_assert_str_eq(buf, plain);
+	}
 	/* not unknown: the plain explanation */
 	scope_attr five = { "n", 1, "6", 1 };
 	scope_request rq = req("t", "r", "", &five, 1);

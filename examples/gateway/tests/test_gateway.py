@@ -352,6 +352,26 @@ def test_policy_files(tmp):
     g.wait(10)
     check(first["policy"] == want and second["decision"] == first["decision"] and second["policy"] == want,
           f"policy file removed: the old policy still decides ({second})")
+    # SIGHUP reopens the log: without a log, and with the log's path now a
+    # directory (cannot be reopened), the gateway keeps deciding
+    compile_policy(src, bc)
+    for logargs, name in (([], "no log"), (["--log", log], "a log path that became a directory")):
+        g = subprocess.Popen([GATEWAY, "--policy", bc, "--stdio", *logargs], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        g.stdin.write(req)
+        g.stdin.flush()
+        json.loads(g.stdout.readline())
+        if logargs:
+            os.remove(log)
+            os.mkdir(log)
+        g.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        g.stdin.write(req)
+        g.stdin.flush()
+        line = g.stdout.readline()
+        g.stdin.close()
+        g.wait(10)
+        check(line and json.loads(line).get("decision") in ("allow", "deny"), f"SIGHUP with {name}: still answers ({line!r})")
 
 
 def keygen(tmp, name):
