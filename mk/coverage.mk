@@ -23,13 +23,15 @@ COV_RUNTIME_BRANCHES ?= 90
 COV_COMPILER_LINES ?= 92
 COV_EXAMPLES_LINES ?= 85
 # The floors CI holds (COVERAGE_MIN=1 fails below them): the figures
-# reached so far, a little under, so that coverage can only go up.  Where a
+# reached so far, about 0.8 under (the random seeds of the differential
+# tests and the races of the threaded ones move a figure by a few tenths
+# between runs), so that coverage can only go up.  Where a
 # floor is under its target above, the target is not met yet ("below
 # target" is printed); raise a floor when the figure rises.
-COV_FLOOR_RUNTIME_LINES ?= 97.5
-COV_FLOOR_RUNTIME_BRANCHES ?= 89.5
-COV_FLOOR_COMPILER_LINES ?= 94.5
-COV_FLOOR_EXAMPLES_LINES ?= 90.0
+COV_FLOOR_RUNTIME_LINES ?= 97.0
+COV_FLOOR_RUNTIME_BRANCHES ?= 89.0
+COV_FLOOR_COMPILER_LINES ?= 94.0
+COV_FLOOR_EXAMPLES_LINES ?= 89.5
 
 .PHONY: coverage
 
