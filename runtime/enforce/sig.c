@@ -216,17 +216,26 @@ int scope_policy_load_signed(scope_policy **out, const void *image, size_t len, 
 	return rc < 0 ? rc : scope_policy_load(out, image, ilen);
 }
 
-int scope_policy_load_file_signed(scope_policy **out, const char *path, const void *pubkey,
-				  size_t keylen)
+/* The checks and the read the file loaders share; *BUF is NULL or the
+ * file's bytes (the caller frees it either way). */
+static int read_signed_file(scope_policy **out, const char *path, void **buf, size_t *len)
 {
+	*buf = NULL;
+	*len = 0;
 	if (!out)
 		return -SCOPE_EINVAL;
 	*out = NULL;
 	if (!path)
 		return -SCOPE_EINVAL;
-	void *buf = NULL;
-	size_t len = 0;
-	int rc = scope_image_read_file(path, &buf, &len);
+	return scope_image_read_file(path, buf, len);
+}
+
+int scope_policy_load_file_signed(scope_policy **out, const char *path, const void *pubkey,
+				  size_t keylen)
+{
+	void *buf;
+	size_t len;
+	int rc = read_signed_file(out, path, &buf, &len);
 	if (rc == 0)
 		rc = scope_policy_load_signed(out, buf, len, pubkey, keylen);
 	free(buf);
@@ -254,14 +263,9 @@ int scope_policy_load_file_signed_any(scope_policy **out, const char *path,
 				      const unsigned char (*keys)[SCOPE_ED25519_KEY_LEN], size_t nkeys,
 				      size_t *which)
 {
-	if (!out)
-		return -SCOPE_EINVAL;
-	*out = NULL;
-	if (!path)
-		return -SCOPE_EINVAL;
-	void *buf = NULL;
-	size_t len = 0;
-	int rc = scope_image_read_file(path, &buf, &len);
+	void *buf;
+	size_t len;
+	int rc = read_signed_file(out, path, &buf, &len);
 	if (rc == 0)
 		rc = scope_policy_load_signed_any(out, buf, len, keys, nkeys, which);
 	free(buf);

@@ -56,23 +56,7 @@ int oom_write_file(const char *path, const char *text, size_t n)
 	return close(fd) == 0 && ok ? 0 : -1;
 }
 
-long oom_read(const char *path, oom_buf *b)
-{
-	b->len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t r = read(fd, b->s + b->len, b->cap - 1 - b->len);
-		if (r <= 0)
-			break;
-		b->len += (size_t)r;
-	}
-	close(fd);
-	b->s[b->len] = '\0';
-	return (long)b->len;
-}
-
+/* All of FD from its start into B (NUL-terminated); its length, or -1. */
 static long read_fd(int fd, oom_buf *b)
 {
 	b->len = 0;
@@ -86,6 +70,17 @@ static long read_fd(int fd, oom_buf *b)
 	}
 	b->s[b->len] = '\0';
 	return (long)b->len;
+}
+
+long oom_read(const char *path, oom_buf *b)
+{
+	b->len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	long n = read_fd(fd, b);
+	close(fd);
+	return n;
 }
 
 bool oom_keep(oom_buf *dst, const oom_buf *src)
