@@ -4,7 +4,8 @@
  * the loops below carry no checks.  No allocation, no lock, no global state.
  *
  * A decision (SPEC §2 "Decision"):
- *   1. walk the task name through the task automaton -> the task's parts;
+ *   1. look the task name up (taskindex.c: a hash table, or the task
+ *      automaton for a name it does not hold) -> the task's parts;
  *   2. per part, walk the action from the part's start; the final state's
  *      payload is where the resource walk starts (already specialised to
  *      the items whose action matched); walk the resource -> an outcome:
@@ -65,6 +66,56 @@ void scope_scratch_destroy(scope_scratch *s)
 
 /* ---- automata -------------------------------------------------------------- */
 
+static inline uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+#define ONES 0x0101010101010101u
+
+/* The index of byte C among the N key bytes at KEYS, or N: 8 keys a step
+ * (the bytes after the keys are inside the record or SCOPE_IMG_PAD), so
+ * that a state of up to 8 keys costs no loop and no data-dependent branch
+ * but the last.  The lowest zero byte of KEYS ^ C is exact (the carries of
+ * the test only reach the bytes above it). */
+static inline uint32_t key_index(const uint8_t *keys, uint32_t n, uint8_t c)
+{
+	uint64_t pat = ONES * c;
+	for (uint32_t k = 0; k < n; k += 8) {
+		uint64_t x = load64(keys + k) ^ pat;
+		uint64_t z = (x - ONES) & ~x & (ONES << 7);
+		if (z) {
+			uint32_t i = k + (uint32_t)(__builtin_ctzll(z) >> 3);
+			return i < n ? i : n;
+		}
+	}
+	return n;
+}
+
+/* How many of the first LIM bytes of P equal LIT's (LIT has >= LIM bytes
+ * and may be read 8 past them; P has AVAIL >= LIM bytes and is never read
+ * past them).  Little-endian: the lowest set byte of the XOR is the first
+ * difference. */
+static inline size_t common_prefix(const unsigned char *p, size_t avail, const uint8_t *lit, size_t lim)
+{
+	size_t k = 0;
+	while (k + 8 <= avail) {
+		uint64_t x = load64(p + k) ^ load64(lit + k);
+		if (x) {
+			k += (size_t)(__builtin_ctzll(x) >> 3);
+			return k < lim ? k : lim;
+		}
+		k += 8;
+		if (k >= lim)
+			return lim;
+	}
+	while (k < lim && p[k] == lit[k]) /* the input's last bytes: one at a time */
+		k++;
+	return k;
+}
+
 /* Runs automaton A over [p, end) from state S; returns the payload of the
  * state where the input ends.  A state reference carries its record's type
  * in its low two bits (bytecode.h), so a DENSE step is one dependent load.
@@ -93,8 +144,7 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, con
 			if (r[2] == s) {
 				/* a star loop: skip the bytes that stay here */
 				for (;;) {
-					for (k = 0; k < n && keys[k] != *p; k++)
-						;
+					k = key_index(keys, n, *p);
 					p++;
 					if (k < n) {
 						s = next[k];
@@ -105,8 +155,7 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, con
 				}
 				break;
 			}
-			for (k = 0; k < n && keys[k] != *p; k++)
-				;
+			k = key_index(keys, n, *p);
 			p++;
 			s = k < n ? next[k] : r[2];
 			break;
@@ -114,9 +163,8 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, con
 		default: { /* SCOPE_ST_LITERAL */
 			uint32_t n = SCOPE_ST_N(r[0]);
 			const uint8_t *lit = (const uint8_t *)(r + 5);
-			size_t avail = (size_t)(end - p), k = 0, lim = n < avail ? n : avail;
-			while (k < lim && p[k] == lit[k])
-				k++;
+			size_t avail = (size_t)(end - p), lim = n < avail ? n : avail;
+			size_t k = common_prefix(p, avail, lit, lim);
 			if (k == n) {
 				s = r[3];
 				p += n;
@@ -420,17 +468,16 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 	 * for listing only) */
 	if (!p || !p->regex || !s || !rq || !request_ok(rq))
 		return -SCOPE_EINVAL;
-	const uint32_t *ta = SC_AUTOMATA(p);
-	uint32_t t = walk_str(p, ta, ta[2], rq->task, rq->task_len);
-	if (t == 0) {
+	uint32_t nparts;
+	const uint32_t *parts = scope_task_find(p, rq->task, rq->task_len, &nparts);
+	if (!parts) {
 		out->why = SCOPE_WHY_NO_TASK;
 		return 0;
 	}
-	const uint32_t *task = SC_TASKS(p) + (size_t)(t - 1) * SCOPE_BC_TASK_WORDS;
 	outcome o[SCOPE_BC_MAX_PARTS];
 	unsigned n = 0;
-	for (uint32_t i = 0; i < task[2]; i++) {
-		const uint32_t *a = SC_AUTOMATA(p) + (size_t)(task[1] + i) * SCOPE_BC_AUTOMATON_WORDS;
+	for (uint32_t i = 0; i < nparts; i++) {
+		const uint32_t *a = parts + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
 		uint32_t r = walk_str(p, a, a[2], rq->action, rq->action_len);
 		if (r == 0)
 			continue;

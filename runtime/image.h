@@ -15,12 +15,19 @@ typedef struct scope_section {
 	uint32_t n;             /* entries (words for STATES/OUTCOMES/CODE, bytes for STRBYTES) */
 } scope_section;
 
+/* Zero bytes after a loaded image: the walk may read up to 8 bytes from
+ * anywhere inside the STATES section (keys and literal bytes compared 8 at
+ * a time, decide.c) and must stay inside the allocation. */
+#define SCOPE_IMG_PAD 16u
+
 struct scope_policy {
-	uint32_t *img;          /* owned copy, 8-aligned */
+	uint32_t *img;          /* owned copy, 8-aligned, SCOPE_IMG_PAD zero bytes after */
 	size_t len;             /* bytes */
 	uint32_t flags;
 	scope_section sec[SCOPE_SEC_MAX + 1];
 	void **regex;           /* pcre2_code *, one per REGEX entry */
+	struct scope_task_slot *task_slots; /* taskindex.c: the task names' hash table */
+	uint32_t task_mask;     /* its size - 1 */
 };
 
 /* Shorthands for the sections (entries counted in records, not words). */
@@ -62,6 +69,13 @@ static inline const char *scope_str(const scope_policy *p, uint32_t i, uint32_t 
  * from state S and returns the payload where it ends.  Internal. */
 uint32_t scope_image_walk(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
 			  size_t len);
+
+/* taskindex.c: the table of task names, built from the verified image at
+ * load (0 or -SCOPE_ENOMEM); the lookup of a decision returns the task's
+ * first AUTOMATA entry and its number of parts, or NULL for no such task
+ * (always what the task automaton says). */
+int scope_task_index_build(scope_policy *p);
+const uint32_t *scope_task_find(const scope_policy *p, const char *name, size_t len, uint32_t *nparts);
 
 /* The whole file PATH into a new buffer (*BUF, malloc'd, the caller
  * frees): 0, -SCOPE_EIO, -SCOPE_ENOMEM, or -SCOPE_ELENGTH when it is longer

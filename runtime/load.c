@@ -37,6 +37,7 @@ void scope_policy_destroy(scope_policy *p)
 		for (uint32_t i = 0; i < SC_NREGEX(p); i++)
 			pcre2_code_free(p->regex[i]);
 	free(p->regex);
+	free(p->task_slots);
 	free(p->img);
 	free(p);
 }
@@ -65,14 +66,20 @@ static int load_common(scope_policy **out, const void *image, size_t len, bool r
 	scope_policy *p = calloc(1, sizeof *p);
 	if (!p)
 		return -SCOPE_ENOMEM;
-	p->img = malloc((len + 7) & ~(size_t)7);
+	/* SCOPE_IMG_PAD zero bytes after the image: the walk reads state
+	 * records a word at a time (decide.c) */
+	size_t alloc = ((len + 7) & ~(size_t)7) + SCOPE_IMG_PAD;
+	p->img = malloc(alloc);
 	if (!p->img) {
 		free(p);
 		return -SCOPE_ENOMEM;
 	}
 	memcpy(p->img, image, len);
+	memset((char *)p->img + len, 0, alloc - len);
 	p->len = len;
 	int rc = scope_verify_image(p, why);
+	if (rc == 0)
+		rc = scope_task_index_build(p);
 	if (rc == 0 && regexes) {
 		uint32_t n = SC_NREGEX(p);
 		p->regex = calloc(n ? n : 1, sizeof *p->regex);

@@ -297,6 +297,101 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/* The task table (taskindex.c) never overrides the task automaton: with
+ * the name strings of two tasks swapped in an image (checksum fixed), the
+ * walk of each name no longer ends at its entry, so neither enters the
+ * table, and every request decides as the automaton says. */
+static uint32_t *section_of(unsigned char *img, uint32_t id)
+{
+	uint32_t nsec;
+	memcpy(&nsec, img + 20, 4);
+	for (uint32_t i = 0; i < nsec; i++) {
+		uint32_t d[2];
+		memcpy(d, img + SCOPE_BC_HEADER + (size_t)i * SCOPE_BC_DIRENT, 8);
+		if (d[0] == id)
+			return (uint32_t *)(void *)(img + d[1]);
+	}
+	return NULL;
+}
+
+START_TEST(task_table_follows_automaton)
+{
+	size_t len;
+	unsigned char *img = compile_src(spec_src, true, &len);
+	scope_policy *orig, *swapped;
+	scope_scratch *s;
+	ck_assert_int_eq(scope_policy_load(&orig, img, len), 0);
+	uint32_t *tasks = section_of(img, SCOPE_SEC_TASKS);
+	ck_assert_ptr_nonnull(tasks);
+	uint32_t name0 = tasks[0];
+	tasks[0] = tasks[SCOPE_BC_TASK_WORDS];
+	tasks[SCOPE_BC_TASK_WORDS] = name0;
+	fix_checksum(img, len);
+	ck_assert_int_eq(scope_policy_load(&swapped, img, len), 0);
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	static const char *const names[] = { "oncall", "reader", "triage", "", "oncal", "readers" };
+	static const char *const acts[][2] = { { "read", "forum.a" }, { "draft", "forum.b" },
+					       { "delete", "x" }, { "read", "secrets.k" } };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++) {
+			scope_request rq = req(names[i], acts[k][0], acts[k][1], NULL, 0);
+			scope_result a, b;
+			ck_assert_int_eq(scope_decide(orig, s, &rq, &a), 0);
+			ck_assert_int_eq(scope_decide(swapped, s, &rq, &b), 0);
+			ck_assert_int_eq(a.decision, b.decision);
+			ck_assert_int_eq(a.why, b.why);
+			ck_assert_int_eq(a.item, b.item);
+		}
+	/* and the table answers for the names of the unchanged image */
+	scope_request rq = req("triage", "draft", "forum.x", NULL, 0);
+	scope_result r;
+	ck_assert_int_eq(scope_decide(orig, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_ALLOW);
+	scope_scratch_destroy(s);
+	scope_policy_destroy(swapped);
+	scope_policy_destroy(orig);
+	free(img);
+}
+END_TEST
+
+/* Names of every length class of the table's hash (< 4, 4..7, 8..16, and
+ * longer, where it loops): each finds its own task; a name one byte
+ * longer or shorter finds none. */
+START_TEST(task_table_names)
+{
+	enum { N = 40 };
+	char src[N * 96] = "", name[N + 2];
+	for (int k = 1; k <= N; k++) {
+		memset(name, 'a' + k % 26, (size_t)k);
+		name[k] = '\0';
+		snprintf(src + strlen(src), sizeof src - strlen(src), "task %s allows a%d r\n", name, k);
+	}
+	size_t len;
+	unsigned char *img = compile_src(src, true, &len);
+	scope_policy *p;
+	scope_scratch *s;
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	for (int k = 1; k <= N; k++) {
+		char act[8];
+		snprintf(act, sizeof act, "a%d", k);
+		memset(name, 'a' + k % 26, (size_t)k + 1);
+		for (int d = -1; d <= 1; d++) {
+			scope_request rq = { name, (size_t)(k + d), act, strlen(act), "r", 1, NULL, 0 };
+			scope_result r;
+			ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+			if (d == 0)
+				ck_assert_int_eq(r.decision, SCOPE_ALLOW);
+			else
+				ck_assert_int_eq(r.why, SCOPE_WHY_NO_TASK); /* (other lengths: other letters) */
+		}
+	}
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
+	free(img);
+}
+END_TEST
+
 START_TEST(hot_swap)
 {
 	size_t la, lb;
@@ -555,6 +650,8 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, api_contract);
 	tcase_add_test(tc, hostile_images);
 	tcase_add_test(tc, hot_swap);
+	tcase_add_test(tc, task_table_follows_automaton);
+	tcase_add_test(tc, task_table_names);
 	tcase_add_test(tc, explain_unknown);
 	tcase_add_test(tc, dense_states);
 	tcase_add_test(tc, argument_checks);

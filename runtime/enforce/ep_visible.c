@@ -121,13 +121,12 @@ int ep_may_grant(const scope_policy *p, const char *task, size_t task_len, const
 	if (!p || !out || (!task && task_len) || (!action && action_len))
 		return -SCOPE_EINVAL;
 	*out = false;
-	const uint32_t *ta = SC_AUTOMATA(p);
-	uint32_t t = scope_image_walk(p, ta, ta[2], task, task_len);
-	if (t == 0)
+	uint32_t nparts;
+	const uint32_t *parts = scope_task_find(p, task, task_len, &nparts);
+	if (!parts)
 		return 0; /* undeclared task: everything is denied */
-	const uint32_t *tk = SC_TASKS(p) + (size_t)(t - 1) * SCOPE_BC_TASK_WORDS;
-	for (uint32_t i = 0; i < tk[2] && !*out; i++) {
-		const uint32_t *a = SC_AUTOMATA(p) + (size_t)(tk[1] + i) * SCOPE_BC_AUTOMATON_WORDS;
+	for (uint32_t i = 0; i < nparts && !*out; i++) {
+		const uint32_t *a = parts + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
 		uint32_t r = scope_image_walk(p, a, a[2], action, action_len);
 		if (r == 0)
 			continue;
