@@ -197,6 +197,7 @@ typedef struct enc_state {
 	uint32_t chain_next;    /* LITERAL: state after the chain */
 	uint32_t inner;         /* LITERAL: payload of the states inside it
 	                           (a DFA state for ACTION states, else a label) */
+	bool compact;           /* LITERAL written in the compact form */
 	uint32_t offset;        /* word offset of the record in STATES */
 	uint32_t ref;           /* the reference to it (offset and type) */
 } enc_state;
@@ -278,7 +279,7 @@ static uint32_t record_words(const encoder *en, const enc_state *es)
 	case SCOPE_ST_SINK: return 2;
 	case SCOPE_ST_DENSE: return 2 + en->d->nclasses;
 	case SCOPE_ST_SPARSE: return 3 + (es->nexc + 3) / 4 + es->nexc;
-	default: return 5 + (es->chain_len + 3) / 4;
+	default: return (es->compact ? 1 : 5) + (es->chain_len + 3) / 4;
 	}
 }
 
@@ -328,8 +329,10 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 	uint32_t ph = phase_of(en, s);
 	uint32_t payload = ph == SCOPE_PH_ACTION ? en->e[payload_state(en, s)].ref : d->label[s];
 	uint32_t n = es->type == SCOPE_ST_SPARSE ? es->nexc : es->type == SCOPE_ST_LITERAL ? es->chain_len : 0;
-	sc_bcw_push(w, SCOPE_SEC_STATES, SCOPE_ST_WORD0(es->type, ph, n));
-	sc_bcw_push(w, SCOPE_SEC_STATES, payload);
+	uint32_t flags = es->compact ? SCOPE_ST_F_COMPACT | en->e[es->chain_next].type << 6 : 0;
+	sc_bcw_push(w, SCOPE_SEC_STATES, SCOPE_ST_WORD0(es->type, ph, n) | flags);
+	if (!es->compact)
+		sc_bcw_push(w, SCOPE_SEC_STATES, payload);
 	const uint32_t *tr = d->trans + (size_t)s * en->row;
 	switch (es->type) {
 	case SCOPE_ST_SINK:
@@ -358,9 +361,11 @@ static void write_record(sc_bcw *w, const encoder *en, uint32_t s)
 		break;
 	}
 	default: {
-		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].ref);
-		sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->chain_next].ref);
-		sc_bcw_push(w, SCOPE_SEC_STATES, ph == SCOPE_PH_ACTION ? en->e[es->inner].ref : es->inner);
+		if (!es->compact) {
+			sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->dflt].ref);
+			sc_bcw_push(w, SCOPE_SEC_STATES, en->e[es->chain_next].ref);
+			sc_bcw_push(w, SCOPE_SEC_STATES, ph == SCOPE_PH_ACTION ? en->e[es->inner].ref : es->inner);
+		}
 		uint32_t cur = s, word = 0;
 		for (uint32_t i = 0; i < es->chain_len; i++) {
 			word |= (uint32_t)en->e[cur].exc_byte << (8 * (i % 4));
@@ -410,6 +415,23 @@ static uint32_t *layout_order(const encoder *en)
 	return order;
 }
 
+/* A LITERAL is compact (bytecode.h) when its fail state and payloads are
+ * all 0 and the state after its chain is the record written right after
+ * it: the depth-first order usually puts it there. */
+static void mark_compact(encoder *en, const uint32_t *order)
+{
+	uint32_t after = 0; /* the next record in ORDER, 0 at the end */
+	for (uint32_t k = en->d->nstates - 1; k-- > 0;) {
+		uint32_t s = order[k];
+		enc_state *es = &en->e[s];
+		if (es->absorbed)
+			continue;
+		es->compact = es->type == SCOPE_ST_LITERAL && es->dflt == 0 && raw_payload(en, s) == 0 &&
+			      es->inner == 0 && es->chain_next != 0 && es->chain_next == after;
+		after = s;
+	}
+}
+
 uint32_t sc_bcw_automaton(sc_bcw *w, const sc_dfa *d, uint32_t kind)
 {
 	encoder en = { .d = d, .kind = kind, .row = d->nclasses + 1 };
@@ -435,6 +457,7 @@ uint32_t sc_bcw_automaton(sc_bcw *w, const sc_dfa *d, uint32_t kind)
 		start = SCOPE_REF(lo, SCOPE_ST_SINK);
 	} else {
 		uint32_t *order = layout_order(&en);
+		mark_compact(&en, order);
 		for (uint32_t k = 0; k + 1 < d->nstates; k++) {
 			uint32_t s = order[k];
 			if (!en.e[s].absorbed) {

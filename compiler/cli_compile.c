@@ -192,7 +192,7 @@ static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 		const uint32_t *r = st + pos;
 		uint32_t type = SCOPE_ST_TYPE(r[0]), ph = SCOPE_ST_PHASE(r[0]), n = SCOPE_ST_N(r[0]);
 		fprintf(o, "  S%-6u %-8s %-8s", pos, scope_bc_state_type_names[type], scope_bc_phase_names[ph]);
-		uint32_t size = 2;
+		uint32_t size = 2, payload = r[1];
 		switch (type) {
 		case SCOPE_ST_SINK: fputs(" (any byte: stay)", o); break;
 		case SCOPE_ST_DENSE:
@@ -212,19 +212,22 @@ static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 			size = 3 + (n + 3) / 4 + n;
 			break;
 		}
-		default:
+		default: {
+			scope_bc_literal l = scope_bc_literal_at(r, pos);
 			fputc(' ', o);
-			put_bytes(o, (const char *)(r + 5), n);
-			fprintf(o, " -> S%u else S%u", SCOPE_REF_OFF(r[3]), SCOPE_REF_OFF(r[2]));
-			if (n > 1 && r[4]) {
+			put_bytes(o, (const char *)l.bytes, n);
+			fprintf(o, " -> S%u else S%u", SCOPE_REF_OFF(l.next), SCOPE_REF_OFF(l.fail));
+			if (n > 1 && l.inside) {
 				fputs(" (inside:", o);
-				put_payload(o, ph, r[4]);
+				put_payload(o, ph, l.inside);
 				fputc(')', o);
 			}
-			size = 5 + (n + 3) / 4;
+			size = l.words;
+			payload = l.payload;
 			break;
 		}
-		put_payload(o, ph, r[1]);
+		}
+		put_payload(o, ph, payload);
 		fputc('\n', o);
 		pos += size;
 	}
@@ -258,7 +261,7 @@ static void disasm_code(FILE *o, const scope_policy *p)
 static void disasm(FILE *o, const scope_policy *p)
 {
 	static const char *const kinds[] = { "allow", "ask  ", "deny " };
-	fprintf(o, "scope bytecode v%u, %zu bytes, %s\n", SCOPE_BC_VERSION, p->len,
+	fprintf(o, "scope bytecode v%u, %zu bytes, %s\n", p->version, p->len,
 		p->flags & SCOPE_BC_F_DEBUG ? "with source locations" : "stripped");
 	fputs("sections:\n", o);
 	const unsigned char *img = (const unsigned char *)p->img;

@@ -33,9 +33,10 @@
  * a variable-length record in the STATES section, named by its word offset
  * there (a "state id").  State 0 is the dead state: a SINK with payload 0.
  *
- *   word 0   | n : 24                    | rsv:3 | phase:2 | type:3 |
- *            31                         8 7     5 4       3 2      0
+ *   word 0   | n : 24                    | flags:3 | phase:2 | type:3 |
+ *            31                         8 7       5 4       3 2      0
  *   word 1   payload (meaning depends on the phase, below)
+ *   flags    0, except in a compact LITERAL (below, version >= 2)
  *
  *   SINK     every byte loops to the state itself: the walk stops early.
  *   DENSE    word 2+c: next state for byte class c (nclasses words; the class
@@ -50,6 +51,12 @@
  *            the first differing byte is consumed and leads to fail; input
  *            ending inside the chain (after >= 1 byte) ends with the word-4
  *            payload.  The head state (before byte 0) has word 1's.
+ *   LITERAL  compact (flag SCOPE_ST_F_COMPACT, version >= 2): word 0, then
+ *            the n bytes from word 1.  Fail state, inside and head payloads
+ *            are 0 (the dead state, "nothing"), and "next" is the record
+ *            right after this one, of type SCOPE_ST_NEXT_TYPE(word 0): the
+ *            common trie edge "these bytes or nothing" in 4 + n bytes, not
+ *            20 + n.  scope_bc_literal_at() reads both forms.
  *
  *   phase    TASK      payload = 1 + task index, 0 = no such task
  *            ACTION    payload = the RESOURCE state where the resource walk
@@ -145,7 +152,8 @@
 
 #define SCOPE_BC_MAGIC "\x89SCOPE\r\n"
 #define SCOPE_BC_MAGIC_LEN 8
-#define SCOPE_BC_VERSION 1u
+#define SCOPE_BC_VERSION 2u
+#define SCOPE_BC_VERSION_MIN 1u        /* oldest image the runtime loads */
 #define SCOPE_BC_HEADER 32u
 #define SCOPE_BC_DIRENT 16u
 #define SCOPE_BC_F_DEBUG 1u
@@ -197,9 +205,31 @@ enum {
 #define SCOPE_ST_N(w) ((w) >> 8)
 #define SCOPE_ST_WORD0(type, phase, n) ((uint32_t)(type) | (uint32_t)(phase) << 3 | (uint32_t)(n) << 8)
 #define SCOPE_ST_MAX_N 0xffffffu
+#define SCOPE_ST_F_COMPACT 0x20u        /* LITERAL: the compact form */
+#define SCOPE_ST_NEXT_TYPE(w) (((w) >> 6) & 3u)
+#define SCOPE_ST_FLAGS(w) ((w) & 0xe0u)
 #define SCOPE_REF(off, type) ((uint32_t)(off) << 2 | (uint32_t)(type))
 #define SCOPE_REF_OFF(ref) ((ref) >> 2)
 #define SCOPE_REF_TYPE(ref) ((ref) & 3u)
+
+/* The fields of the LITERAL record at word POS of STATES (R = its first
+ * word), in either form: the one reader of its layout outside the walk. */
+typedef struct scope_bc_literal {
+	uint32_t payload, fail, next, inside;
+	uint32_t words;         /* the record's size */
+	const uint8_t *bytes;
+} scope_bc_literal;
+
+static inline scope_bc_literal scope_bc_literal_at(const uint32_t *r, uint32_t pos)
+{
+	uint32_t n = SCOPE_ST_N(r[0]);
+	if (r[0] & SCOPE_ST_F_COMPACT) {
+		uint32_t words = 1 + (n + 3) / 4;
+		return (scope_bc_literal){ 0, 0, SCOPE_REF(pos + words, SCOPE_ST_NEXT_TYPE(r[0])), 0, words,
+					   (const uint8_t *)(r + 1) };
+	}
+	return (scope_bc_literal){ r[1], r[2], r[3], r[4], 5 + (n + 3) / 4, (const uint8_t *)(r + 5) };
+}
 #define SCOPE_BC_MAX_STATE_WORDS (1u << 30)
 
 /* Automaton kinds. */

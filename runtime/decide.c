@@ -162,8 +162,17 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, con
 		}
 		default: { /* SCOPE_ST_LITERAL */
 			uint32_t n = SCOPE_ST_N(r[0]);
-			const uint8_t *lit = (const uint8_t *)(r + 5);
 			size_t avail = (size_t)(end - p), lim = n < avail ? n : avail;
+			if (r[0] & SCOPE_ST_F_COMPACT) {
+				/* these bytes, then the next record, or nothing: a
+				 * difference and an end inside both have payload 0 */
+				if (common_prefix(p, avail, (const uint8_t *)(r + 1), lim) != n)
+					return 0;
+				s = SCOPE_REF(SCOPE_REF_OFF(s) + 1 + (n + 3) / 4, SCOPE_ST_NEXT_TYPE(r[0]));
+				p += n;
+				break;
+			}
+			const uint8_t *lit = (const uint8_t *)(r + 5);
 			size_t k = common_prefix(p, avail, lit, lim);
 			if (k == n) {
 				s = r[3];
@@ -178,7 +187,10 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, con
 		}
 		}
 	}
-	return st[SCOPE_REF_OFF(s) + 1];
+	/* the payload of the state where the input ends (a compact
+	 * LITERAL's is 0: its word 1 holds bytes) */
+	const uint32_t *r = st + SCOPE_REF_OFF(s);
+	return SCOPE_REF_TYPE(s) == SCOPE_ST_LITERAL && (r[0] & SCOPE_ST_F_COMPACT) ? 0 : r[1];
 }
 
 static uint32_t walk_str(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,

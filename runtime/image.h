@@ -23,6 +23,7 @@ typedef struct scope_section {
 struct scope_policy {
 	uint32_t *img;          /* owned copy, 8-aligned, SCOPE_IMG_PAD zero bytes after */
 	size_t len;             /* bytes */
+	uint32_t version;       /* SCOPE_BC_VERSION_MIN .. SCOPE_BC_VERSION */
 	uint32_t flags;
 	scope_section sec[SCOPE_SEC_MAX + 1];
 	void **regex;           /* pcre2_code *, one per REGEX entry */

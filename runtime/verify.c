@@ -72,7 +72,8 @@ static int verify_header(vstate *v)
 	uint32_t one = 1;
 	if (*(const unsigned char *)&one != 1)
 		return v->why = "big-endian host", -SCOPE_EFORMAT;
-	if (rd32(b + 8) != SCOPE_BC_VERSION)
+	p->version = rd32(b + 8);
+	if (p->version < SCOPE_BC_VERSION_MIN || p->version > SCOPE_BC_VERSION)
 		return v->why = "version", -SCOPE_EVERSION;
 	p->flags = rd32(b + 12);
 	if (rd32(b + 16) != p->len || p->len > SCOPE_BC_MAX_IMAGE || p->len % 4)
@@ -186,10 +187,15 @@ static int verify_automata_table(vstate *v)
 
 /* ---- states ---------------------------------------------------------------- */
 
-/* Size in words of the record at word POS, or 0 if malformed. */
-static uint64_t record_words(const uint32_t *w, uint32_t nclasses)
+/* Size in words of the record W, or 0 if malformed (its flags included:
+ * only a LITERAL of a version-2 image may be compact). */
+static uint64_t record_words(const scope_policy *p, const uint32_t *w, uint32_t nclasses)
 {
 	uint32_t n = SCOPE_ST_N(w[0]);
+	if (SCOPE_ST_FLAGS(w[0])) {
+		bool compact = SCOPE_ST_TYPE(w[0]) == SCOPE_ST_LITERAL && (w[0] & SCOPE_ST_F_COMPACT) && p->version >= 2;
+		return compact && n >= 1 ? 1 + ((uint64_t)n + 3) / 4 : 0;
+	}
 	switch (SCOPE_ST_TYPE(w[0])) {
 	case SCOPE_ST_SINK: return n == 0 ? 2 : 0;
 	case SCOPE_ST_DENSE: return n == 0 ? 2 + (uint64_t)nclasses : 0;
@@ -226,15 +232,30 @@ static bool payload_ok(const vstate *v, uint32_t phase, uint32_t pl, uint32_t lo
 	}
 }
 
-static int verify_record(const vstate *v, const uint32_t *w, uint32_t nclasses, uint32_t lo,
-			 uint32_t hi, uint32_t kind)
+/* A LITERAL at word POS of either form: the record after a compact one
+ * must be a record of the region (pass 1 sized the flags). */
+static int verify_literal(const vstate *v, const uint32_t *w, uint32_t pos, uint32_t lo, uint32_t hi,
+			  uint32_t ph)
 {
+	scope_bc_literal l = scope_bc_literal_at(w, pos);
+	if ((w[0] & SCOPE_ST_F_COMPACT) && (uint64_t)pos + l.words >= hi)
+		return -1;
+	return payload_ok(v, ph, l.payload, lo, hi) && target_ok(v, l.fail, lo, hi, ph) &&
+	       target_ok(v, l.next, lo, hi, ph) && payload_ok(v, ph, l.inside, lo, hi) ? 0 : -1;
+}
+
+static int verify_record(const vstate *v, uint32_t pos, uint32_t nclasses, uint32_t lo, uint32_t hi,
+			 uint32_t kind)
+{
+	const uint32_t *w = SC_STATES(v->p) + pos;
 	uint32_t ph = SCOPE_ST_PHASE(w[0]), n = SCOPE_ST_N(w[0]);
 	bool phase_ok = kind == SCOPE_BC_A_TASKS ? ph == SCOPE_PH_TASK :
 			kind == SCOPE_BC_A_VALUE ? ph == SCOPE_PH_VALUE :
 			(ph == SCOPE_PH_ACTION || ph == SCOPE_PH_RESOURCE);
-	if (!phase_ok || (w[0] & 0xe0u))
+	if (!phase_ok)
 		return -1;
+	if (SCOPE_ST_TYPE(w[0]) == SCOPE_ST_LITERAL)
+		return verify_literal(v, w, pos, lo, hi, ph);
 	if (!payload_ok(v, ph, w[1], lo, hi))
 		return -1;
 	switch (SCOPE_ST_TYPE(w[0])) {
@@ -259,9 +280,6 @@ static int verify_record(const vstate *v, const uint32_t *w, uint32_t nclasses, 
 				return -1;
 		return 0;
 	}
-	case SCOPE_ST_LITERAL:
-		return target_ok(v, w[2], lo, hi, ph) && target_ok(v, w[3], lo, hi, ph) &&
-		       payload_ok(v, ph, w[4], lo, hi) ? 0 : -1;
 	}
 	return -1;
 }
@@ -280,7 +298,7 @@ static int verify_states(vstate *v)
 		while (pos < a[4]) {
 			if (pos + 2 > a[4])
 				FAIL(v, "state record truncated");
-			uint64_t size = record_words(st + pos, ncls);
+			uint64_t size = record_words(p, st + pos, ncls);
 			if (size == 0 || pos + size > a[4])
 				FAIL(v, "state record malformed");
 			bit_set(v->state_start, pos);
@@ -297,9 +315,9 @@ static int verify_states(vstate *v)
 			FAIL(v, "automaton start state");
 		uint64_t pos = a[3];
 		while (pos < a[4]) {
-			if (verify_record(v, st + pos, ncls, a[3], a[4], a[0]) < 0)
+			if (verify_record(v, (uint32_t)pos, ncls, a[3], a[4], a[0]) < 0)
 				FAIL(v, "state transition or payload");
-			pos += record_words(st + pos, ncls);
+			pos += record_words(p, st + pos, ncls);
 		}
 	}
 	return 0;

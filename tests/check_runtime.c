@@ -392,6 +392,34 @@ START_TEST(task_table_names)
 }
 END_TEST
 
+/* Versions: an image of version 1 (no compact records) still loads; a
+ * compact LITERAL is refused in a version-1 image; other versions are
+ * refused before anything else is read. */
+static int load_as_version(unsigned char *img, size_t len, uint32_t version)
+{
+	memcpy(img + 8, &version, 4);
+	fix_checksum(img, len);
+	scope_policy *p;
+	int rc = scope_policy_load(&p, img, len);
+	scope_policy_destroy(p);
+	return rc;
+}
+
+START_TEST(image_versions)
+{
+	size_t len;
+	unsigned char *img = compile_src("task a allows * *\ntask b allows * *\n", true, &len);
+	ck_assert_int_eq(load_as_version(img, len, 1), 0); /* no LITERAL at all */
+	ck_assert_int_eq(load_as_version(img, len, 0), -SCOPE_EVERSION);
+	ck_assert_int_eq(load_as_version(img, len, SCOPE_BC_VERSION + 1), -SCOPE_EVERSION);
+	free(img);
+	img = compile_src("task triage allows read forum.**\n", true, &len);
+	ck_assert_int_eq(load_as_version(img, len, SCOPE_BC_VERSION), 0);
+	ck_assert_int_eq(load_as_version(img, len, 1), -SCOPE_EVERIFY); /* compact records */
+	free(img);
+}
+END_TEST
+
 START_TEST(hot_swap)
 {
 	size_t la, lb;
@@ -652,6 +680,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, hot_swap);
 	tcase_add_test(tc, task_table_follows_automaton);
 	tcase_add_test(tc, task_table_names);
+	tcase_add_test(tc, image_versions);
 	tcase_add_test(tc, explain_unknown);
 	tcase_add_test(tc, dense_states);
 	tcase_add_test(tc, argument_checks);

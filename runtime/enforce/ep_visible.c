@@ -83,12 +83,12 @@ static bool expand(search *q, const uint32_t *r, uint32_t nclasses)
 			push(q, next[k]);
 		break;
 	}
-	default: /* LITERAL: fail, next, and the states inside the chain */
-		push(q, r[2]);
-		push(q, r[3]);
-		if (outcome_may_grant(q->p, r[4]))
-			return true;
-		break;
+	default: { /* LITERAL: fail, next, and the states inside the chain */
+		scope_bc_literal l = scope_bc_literal_at(r, (uint32_t)(r - SC_STATES(q->p)));
+		push(q, l.fail);
+		push(q, l.next);
+		return outcome_may_grant(q->p, l.inside) || outcome_may_grant(q->p, l.payload);
+	}
 	}
 	return outcome_may_grant(q->p, r[1]);
 }
