@@ -153,11 +153,12 @@ uint32_t sc_bcw_outcome(sc_bcw *w, const uint32_t *rec, uint32_t n)
 
 /* ---- class maps ----------------------------------------------------------- */
 
-static uint32_t cmap_index(sc_bcw *w, const sc_dfa *d)
+/* The index of the class map (NCLASSES, MAP) in CMAPS, added if new. */
+static uint32_t cmap_index(sc_bcw *w, uint32_t nclasses, const uint8_t *map)
 {
 	uint32_t rec[SCOPE_BC_CMAP_WORDS];
-	rec[0] = d->nclasses;
-	memcpy(rec + 1, d->cmap, 256);
+	rec[0] = nclasses;
+	memcpy(rec + 1, map, 256);
 	sc_wbuf *c = &w->sec[SCOPE_SEC_CMAPS];
 	size_t mask = w->cmapcap - 1, k = hash_bytes(rec, sizeof rec) & mask;
 	for (uint32_t e; (e = w->cmaphash[k]) != 0; k = (k + 1) & mask)
@@ -475,7 +476,13 @@ uint32_t sc_bcw_automaton(sc_bcw *w, const sc_dfa *d, uint32_t kind)
 	uint32_t hi = (uint32_t)w->sec[SCOPE_SEC_STATES].n;
 	uint32_t idx = (uint32_t)(w->sec[SCOPE_SEC_AUTOMATA].n / SCOPE_BC_AUTOMATON_WORDS);
 	sc_bcw_push(w, SCOPE_SEC_AUTOMATA, kind);
-	sc_bcw_push(w, SCOPE_SEC_AUTOMATA, cmap_index(w, d));
+	/* only DENSE records read the class map: an automaton without them
+	 * shares the one-class map instead of storing its own 1 KB */
+	static const uint8_t one_class[256];
+	bool dense = false;
+	for (uint32_t s = 1; s < d->nstates && !dense; s++)
+		dense = !en.e[s].absorbed && en.e[s].type == SCOPE_ST_DENSE;
+	sc_bcw_push(w, SCOPE_SEC_AUTOMATA, dense ? cmap_index(w, d->nclasses, d->cmap) : cmap_index(w, 1, one_class));
 	sc_bcw_push(w, SCOPE_SEC_AUTOMATA, start);
 	sc_bcw_push(w, SCOPE_SEC_AUTOMATA, lo);
 	sc_bcw_push(w, SCOPE_SEC_AUTOMATA, hi);

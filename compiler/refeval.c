@@ -204,6 +204,10 @@ void sc_ref_decide(sc_ref_ctx *c, const sc_policy *p, const sc_request *rq, sc_r
 	out->why = SC_WHY_NO_TASK;
 	out->item = NULL;
 	out->unknown = false;
+	if (rq->action.n == 0) { /* malformed (an action is never empty): deny, as the runtime */
+		out->why = SC_WHY_DEFAULT;
+		return;
+	}
 	const sc_task *t = sc_policy_find_task(p, rq->task);
 	if (!t)
 		return;

@@ -80,7 +80,9 @@
  *
  * AUTOMATA entries (5 words):  kind, cmap, start, lo, hi
  *   kind     SCOPE_BC_A_TASKS (entry 0, exactly once), _POLICY, _VALUE
- *   cmap     index into CMAPS (byte -> class for DENSE states)
+ *   cmap     index into CMAPS (byte -> class for DENSE states; an automaton
+ *            without DENSE states may name any map: the compiler shares a
+ *            one-class map among them)
  *   start    the start state; [lo, hi) the region of STATES holding all
  *            records of this automaton (regions ascending, disjoint)
  *

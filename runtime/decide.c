@@ -461,6 +461,10 @@ static bool range_ok(const char *s, size_t n)
 
 static bool request_ok(const scope_request *rq)
 {
+	/* an empty action is no request (SPEC §2): patterns like `*` would
+	 * match it, and `diff` rightly ignores it */
+	if (rq->action_len == 0)
+		return false;
 	if (!range_ok(rq->task, rq->task_len) || !range_ok(rq->action, rq->action_len) ||
 	    !range_ok(rq->resource, rq->resource_len) || (!rq->attrs && rq->nattrs))
 		return false;

@@ -174,7 +174,7 @@ static int try_image(const unsigned char *img, size_t len, uint64_t *seed, scope
 		scope_request rq = req(task, r.action, r.resource, at, r.nattrs);
 		scope_result res;
 		int rc = scope_decide(p, s, &rq, &res);
-		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(rc, rq.action_len ? 0 : -SCOPE_EINVAL); /* empty action: malformed */
 		ck_assert_int_le(res.decision, SCOPE_DENY);
 		if (res.why == SCOPE_WHY_ITEM) {
 			scope_item_info info;
@@ -416,6 +416,31 @@ START_TEST(image_versions)
 	img = compile_src("task triage allows read forum.**\n", true, &len);
 	ck_assert_int_eq(load_as_version(img, len, SCOPE_BC_VERSION), 0);
 	ck_assert_int_eq(load_as_version(img, len, 1), -SCOPE_EVERIFY); /* compact records */
+	free(img);
+}
+END_TEST
+
+/* An empty action is no request (SPEC §2): malformed, deny, whatever the
+ * policy (here `*` would match it); the reference evaluator agrees. */
+START_TEST(empty_action_is_malformed)
+{
+	size_t len;
+	unsigned char *img = compile_src("task t allows * **\n", true, &len);
+	scope_policy *p;
+	scope_scratch *s;
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_request rq = { "t", 1, "", 0, "", 0, NULL, 0 };
+	scope_result r;
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), -SCOPE_EINVAL);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(r.why, SCOPE_WHY_ERROR);
+	rq.action = "x";
+	rq.action_len = 1;
+	ck_assert_int_eq(scope_decide(p, s, &rq, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_ALLOW);
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
 	free(img);
 }
 END_TEST
@@ -681,6 +706,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, task_table_follows_automaton);
 	tcase_add_test(tc, task_table_names);
 	tcase_add_test(tc, image_versions);
+	tcase_add_test(tc, empty_action_is_malformed);
 	tcase_add_test(tc, explain_unknown);
 	tcase_add_test(tc, dense_states);
 	tcase_add_test(tc, argument_checks);

@@ -262,8 +262,10 @@ static void check_all(fuzz *z)
 		fail(z, "(c) diff found a task of a small policy too big to compare", NULL);
 	check_report(z, out);
 	for (size_t i = 0; rc == 0 && i < NREQUESTS; i++)
-		if (da[i] != db[i])
+		if (da[i] != db[i]) {
+			fprintf(stderr, "A decides %s, B decides %s\n", sc_kind_names[da[i]], sc_kind_names[db[i]]);
 			fail(z, "(d) diff says \"equivalent\", but a request is decided otherwise", &z->reqs[i].rq);
+		}
 	/* (e) */
 	bool undetermined = strstr(out, "\"reason\"") != NULL;
 	free(out);
