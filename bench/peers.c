@@ -29,11 +29,13 @@
  *          dotted tool names), some `*`, some literals; 75 % allows, asks and
  *          denies nested under allows; 2 000 requests, ~70 % hits;
  *   bench  the generator of bench.c without conditions: 2 or 8 tasks of many
- *          items and a `task *` deny block; 2 000 requests.
+ *          items and a `task *` deny block; 2 000 requests;
+ *   hostile one task of 100, 400, 1 000 items `** **a1*b8**c**` (the DFA
+ *          blow-up: scope decides them with one bit-parallel NFA part).
  *
  *   bench-peers [--quick]       --quick: sizes up to 10 000 only
  *   PEERS_ROUNDS=n              rounds (default 11)
- *   PEERS_ONLY=agent|bench      one workload
+ *   PEERS_ONLY=agent|bench|hostile   one workload
  *   PEERS_HS_MAX=n              skip Hyperscan when a task has more items (5000)
  *   PEERS_SIZES=10,1000         only these sizes
  *   PEERS_SPIN=s                decide with scope alone for s seconds, print
@@ -544,6 +546,38 @@ static void gen_bench(model *m, unsigned n, req *rq, unsigned nreq)
 	free(items);
 }
 
+/* ---- workload (c): hostile, the DFA blow-up ------------------------------------- */
+
+/* One task of N items shaped like `** **a1*b8**c**` (what a hostile policy
+ * author writes to make a DFA explode): 60 % allows, 30 % asks, 10 %
+ * denies; requests with one a/b pair (which single out a few items) and
+ * random runs of the pattern's bytes. */
+static void gen_hostile(model *m, unsigned n, req *rq, unsigned nreq)
+{
+	memset(m, 0, sizeof *m);
+	m->ntasks = 1;
+	m->tasks = calloc(1, sizeof *m->tasks);
+	m->tasks[0].name = xstrdup("agent0");
+	for (unsigned i = 0; i < n; i++) {
+		char pat[64];
+		unsigned r = rnd(10);
+		fmt_into(pat, sizeof pat, "**a%u*b%u**c**", rnd(10), rnd(10));
+		task_add(&m->tasks[0], "**", pat, r < 6 ? ALLOW : r < 9 ? ASK : DENY);
+	}
+	m->nitems = n;
+	static const char *const bits[] = { "a1", "b8", "c", "a", "b", ".", "/", "x", "a7", "b3" };
+	for (unsigned i = 0; i < nreq; i++) {
+		char res[96] = "";
+		if (rnd(2)) {
+			fmt_into(res, sizeof res, "/srv/a%ux.b%u/c/%u", rnd(10), rnd(10), rnd(100));
+		} else {
+			for (unsigned k = 3 + rnd(8); k > 0; k--)
+				fmt_into(res + strlen(res), sizeof res - strlen(res), "%s", bits[rnd(10)]);
+		}
+		req_set(&rq[i], "agent0", rnd(2) ? "read" : "http.get", res);
+	}
+}
+
 /* ---- peer 1: the naive loop ---------------------------------------------------- */
 
 /* Whole-string glob match: `*` a run without `.` `/`, `**` any run, `?` one
@@ -838,6 +872,8 @@ static void bench_one(const char *workload, unsigned n, row *out)
 	rng = 0x9e3779b97f4a7c15ull ^ n ^ (workload[0] == 'a' ? 0x5bd1e995u : 0);
 	if (workload[0] == 'a')
 		gen_agent(&m, n, rq, NREQ);
+	else if (workload[0] == 'h')
+		gen_hostile(&m, n, rq, NREQ);
 	else
 		gen_bench(&m, n, rq, NREQ);
 	model_index(&m);
@@ -933,21 +969,24 @@ int main(int argc, char **argv)
 		hs_max = (unsigned)atoi(getenv("PEERS_HS_MAX"));
 	if (scope_scratch_create(&scratch) < 0)
 		die("scope_scratch_create failed");
-	static const unsigned sizes[] = { 10, 100, 1000, 10000, 100000 };
-	static const char *const workloads[] = { "agent", "bench" };
-	unsigned nsizes = quick ? 4 : 5;
+	static const unsigned sizes[3][5] = { { 10, 100, 1000, 10000, 100000 },
+					      { 10, 100, 1000, 10000, 100000 },
+					      { 100, 400, 1000 } };
+	static const char *const workloads[] = { "agent", "bench", "hostile" };
+	const unsigned nsizes[3] = { quick ? 4 : 5, quick ? 4 : 5, 3 };
 	const char *sizes_only = getenv("PEERS_SIZES");
-	row rows[10];
+	row rows[16];
 	unsigned nrows = 0;
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < 3; w++) {
 		if (only && strcmp(only, workloads[w]) != 0)
 			continue;
-		for (unsigned i = 0; i < nsizes; i++) {
-			if (sizes_only && !size_listed(sizes_only, sizes[i]))
+		for (unsigned i = 0; i < nsizes[w]; i++) {
+			if (sizes_only && !size_listed(sizes_only, sizes[w][i]))
 				continue;
 			double t0 = now_s();
-			bench_one(workloads[w], sizes[i], &rows[nrows++]);
-			fprintf(stderr, "bench-peers: %s %u items done (%.1f s)\n", workloads[w], sizes[i], now_s() - t0);
+			bench_one(workloads[w], sizes[w][i], &rows[nrows++]);
+			fprintf(stderr, "bench-peers: %s %u items done (%.1f s)\n", workloads[w], sizes[w][i],
+				now_s() - t0);
 		}
 	}
 	printf("%d rounds, median ns per decision over %u requests (ratio: peer / scope); decisions "

@@ -4,6 +4,7 @@
 #include "bcwrite.h"
 #include "dfa.h"
 #include "explain.h"
+#include "nfa.h"
 #include "number.h"
 
 #include <limits.h>
@@ -26,7 +27,7 @@ typedef struct backend {
 
 static sc_dfa_limits limits_for(const backend *be, uint64_t atoms)
 {
-	uint64_t states = 4096 + 32 * atoms;
+	uint64_t states = 4096 + 4 * atoms;
 	if (states > be->max_states)
 		states = be->max_states;
 	uint64_t pos = 64 * states;
@@ -364,53 +365,64 @@ static bool build_part(backend *be, const sc_item *const *items, uint32_t lo, ui
 }
 
 /* Compiles one task's items into parts; returns how many, or 0 on error.
- * Over budget, a range is split in halves (in index order) until each
- * part fits; a single item that does not fit is an error. */
+ * Over budget, a range is split in halves (in index order), at most
+ * SC_SPLIT_DEPTH times; the ranges that still do not fit go, together, to
+ * one bit-parallel NFA part (nfa.c), whose size and decision time are
+ * linear in the patterns.  So a hostile task costs at most 2^depth failed
+ * DFA constructions, 2^depth DFA walks and one NFA pass, not hundreds of
+ * parts. */
+#define SC_SPLIT_DEPTH 2u
+
 static uint32_t compile_group(backend *be, const sc_task *t)
 {
-	uint32_t stack[2 * 64], sp = 0, nparts = 0;
+	uint32_t stack[3 * (SC_SPLIT_DEPTH + 2)], sp = 0, nparts = 0, nnfa = 0;
 	if (t->nitems == 0) {
 		/* nothing matches: still one (empty) part keeps the layout simple */
 		return build_part(be, t->items, 0, 0) ? 1 : 0;
 	}
+	const sc_item **nfa = sc_xcalloc(t->nitems, sizeof *nfa);
+	stack[sp++] = 0;
 	stack[sp++] = t->nitems;
 	stack[sp++] = 0;
 	while (sp) {
-		uint32_t lo = stack[--sp], hi = stack[--sp];
+		uint32_t lo = stack[--sp], hi = stack[--sp], depth = stack[--sp];
 		if (build_part(be, t->items, lo, hi)) {
 			nparts++;
-			if (nparts > SCOPE_BC_MAX_PARTS)
-				break;
 			continue;
 		}
-		if (hi - lo == 1) {
-			sc_error(be->d, t->items[lo]->span,
-				 "pattern too complex: its automaton exceeds the state budget (%u states)",
-				 be->max_states);
-			be->errors++;
-			return 0;
-		}
-		if (sp + 4 > sizeof stack / sizeof stack[0]) { /* cannot happen: depth <= 32 */
-			sc_error(be->d, t->span, "internal error: split stack exhausted");
-			be->errors++;
-			return 0;
+		if (depth == SC_SPLIT_DEPTH || hi - lo == 1) {
+			/* (ranges come left first: the NFA's items stay ascending) */
+			for (uint32_t i = lo; i < hi; i++)
+				nfa[nnfa++] = t->items[i];
+			continue;
 		}
 		uint32_t mid = lo + (hi - lo) / 2;
 		/* right half first on the stack so the left one is built first */
+		stack[sp++] = depth + 1;
 		stack[sp++] = hi;
 		stack[sp++] = mid;
+		stack[sp++] = depth + 1;
 		stack[sp++] = mid;
 		stack[sp++] = lo;
 	}
-	if (nparts > SCOPE_BC_MAX_PARTS) {
-		char q[128];
-		sc_quote(q, sizeof q, t->name);
-		sc_error(be->d, t->span,
-			 "task '%s' needs more than %u automata: too many overlapping '**' patterns "
-			 "(split the task or simplify its patterns)", q, SCOPE_BC_MAX_PARTS);
-		be->errors++;
-		return 0;
+	if (nnfa) {
+		if (!sc_nfa_fits(nfa, nnfa)) {
+			char q[128];
+			sc_quote(q, sizeof q, t->name);
+			sc_error(be->d, t->span,
+				 "task '%s' is too complex: %u items exceed the DFA state budget (%u states) and "
+				 "the NFA limits (%u items, %u pattern positions); split the task or simplify its "
+				 "patterns", q, nnfa, be->max_states, SCOPE_BC_NFA_MAX_ITEMS, 64 * SCOPE_BC_NFA_MAX_WORDS);
+			be->errors++;
+			free(nfa);
+			return 0;
+		}
+		sc_nfa_write(&be->w, nfa, nnfa);
+		be->st.nparts++;
+		be->st.nnfa++;
+		nparts++;
 	}
+	free(nfa);
 	return nparts;
 }
 

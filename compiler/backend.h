@@ -29,6 +29,7 @@ typedef struct sc_backend_opts {
 
 typedef struct sc_backend_stats {
 	uint32_t ntasks, ngroups, nparts, max_parts, nvalue_automata;
+	uint32_t nnfa;          /* NFA parts (of nparts) */
 	uint64_t raw_states;    /* subset-construction states, summed */
 	uint64_t states;        /* after minimization, summed */
 	uint64_t records;       /* state records written */

@@ -506,6 +506,8 @@ void sc_bcw_finish(sc_bcw *w, uint32_t flags, unsigned char **image, size_t *len
 		bool dbg = id == SCOPE_SEC_DEBUG_FILES || id == SCOPE_SEC_DEBUG_ITEMS;
 		if (dbg && !(flags & SCOPE_BC_F_DEBUG))
 			continue;
+		if (id == SCOPE_SEC_NFA && w->sec[id].n == 0)
+			continue; /* optional, and most policies have no NFA part */
 		ids[nsec++] = id;
 		size[id] = id == SCOPE_SEC_STRBYTES ? w->nbytes : w->sec[id].n * 4;
 	}

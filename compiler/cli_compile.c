@@ -130,11 +130,15 @@ int sc_cmd_compile(int argc, char **argv)
 		sc_backend_stats st;
 		if (sc_backend_compile(&d, p, &o, &img, &len, &st) == 0) {
 			status = write_file(out, img, len) == 0 ? 0 : EXIT_USAGE;
+			char nfa[48] = "";
+			if (st.nnfa) /* bit-parallel parts (nfa.c): worth knowing */
+				snprintf(nfa, sizeof nfa, ", %u of them NFA", st.nnfa);
 			if (stats)
 				fprintf(stderr,
-					"%s: %u items, %u tasks, %u programs in %u parts (max %u a task), "
+					"%s: %u items, %u tasks, %u programs in %u parts (max %u a task%s), "
 					"%llu DFA states (%llu before minimization), %llu records, %zu bytes\n",
 					out, p->nitems, st.ntasks, st.ngroups, st.nparts, st.max_parts,
+					nfa,
 					(unsigned long long)st.states, (unsigned long long)st.raw_states,
 					(unsigned long long)st.records, len);
 			free(img);
@@ -180,10 +184,27 @@ static void put_payload(FILE *o, uint32_t phase, uint32_t pl)
 	}
 }
 
+/* An NFA part (bytecode.h): its sizes and its items, not its bit tables. */
+static void disasm_nfa(FILE *o, const scope_policy *p, uint32_t i, const uint32_t *a)
+{
+	const uint32_t *r = SC_NFA(p) + a[2];
+	scope_bc_nfa g = scope_bc_nfa_at(r);
+	fprintf(o, "A%u NFA  record @%u  %u items (%u deny, %u ask)  action %u words  resource %u words  %u classes\n",
+		i, a[2], g.m, g.nd, g.na, g.wa, g.wr, g.k);
+	for (uint32_t k = 0; k < g.m; k++) {
+		const uint32_t *e = r + g.items + 3 * (size_t)k;
+		fprintf(o, "  item #%u  final bits %u %u\n", e[0], e[1], e[2]);
+	}
+}
+
 static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 {
-	static const char *const kinds[] = { "TASKS", "POLICY", "VALUE" };
+	static const char *const kinds[] = { "TASKS", "POLICY", "VALUE", "NFA" };
 	const uint32_t *a = SC_AUTOMATA(p) + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
+	if (a[0] == SCOPE_BC_A_NFA) {
+		disasm_nfa(o, p, i, a);
+		return;
+	}
 	const uint32_t *cm = SC_CMAPS(p) + (size_t)a[1] * SCOPE_BC_CMAP_WORDS;
 	fprintf(o, "A%u %s  cmap %u (%u classes)  start S%u  states [%u, %u)\n", i, kinds[a[0]], a[1],
 		cm[0], SCOPE_REF_OFF(a[2]), a[3], a[4]);

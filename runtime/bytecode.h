@@ -88,6 +88,27 @@
  *
  * CMAPS entries (65 words):  nclasses (1..256), then 256 class bytes.
  *
+ * NFA parts (kind SCOPE_BC_A_NFA; cmap 0, lo = hi = 0; start = the word
+ * offset of the part's record in the NFA section).  The items whose DFA
+ * would exceed the state budget are decided by a bit-parallel (Shift-And)
+ * NFA instead, whose size and time are linear in the patterns: the
+ * compiler never splits a task into more than a few DFA parts.  Record:
+ *   m (items), nd, na (how many of them deny, ask), Wa, Wr (64-bit words
+ *   of the action and resource sides, 1..SCOPE_BC_NFA_MAX_WORDS), K (byte
+ *   classes, 1..256), 256 class bytes (64 words); then per side (action,
+ *   then resource) the tables START, ANY, NS and B[0..K-1], W 64-bit words
+ *   each (two little-endian words); then m entries (3 words): item index,
+ *   final bit of its action pattern, final bit of its resource pattern —
+ *   the nd deny items, then the na ask items, then the allows, each run
+ *   ascending by index (so that a decision fills its outcome lists in one
+ *   pass).
+ * A pattern owns bits s..s+n (s its start, n its consuming atoms: bytes and
+ * `?`); START has the s bits; a `**` after atom i sets bit s+i in ANY, a
+ * `*` in NS (self-loops); B[c] has bit s+i when atom i accepts class c.
+ * One byte b of class c: D = ((D << 1) & B[c]) | (D & ANY) | (D & NS if b
+ * is neither '.' nor '/').  An item matches when both its final bits are
+ * set after its action and its resource.
+ *
  * ---------------------------------------------------------------------------
  * TASKS entries (3 words), sorted by name:  name (string index), first, n —
  *   the POLICY automata [first, first + n) ("parts") that decide the task.
@@ -179,13 +200,14 @@
 	X(CODE, 9, 1)            \
 	X(REGEX, 10, 1)          \
 	X(DEBUG_FILES, 11, 0)    \
-	X(DEBUG_ITEMS, 12, 0)
+	X(DEBUG_ITEMS, 12, 0)    \
+	X(NFA, 13, 0)
 
 enum {
 #define SCOPE_X(name, id, req) SCOPE_SEC_##name = id,
 	SCOPE_BC_SECTIONS(SCOPE_X)
 #undef SCOPE_X
-	SCOPE_SEC_MAX = 12
+	SCOPE_SEC_MAX = 13
 };
 
 /* State record types and phases. */
@@ -235,7 +257,7 @@ static inline scope_bc_literal scope_bc_literal_at(const uint32_t *r, uint32_t p
 #define SCOPE_BC_MAX_STATE_WORDS (1u << 30)
 
 /* Automaton kinds. */
-#define SCOPE_BC_AUTOMATON_KINDS(X) X(TASKS, 0) X(POLICY, 1) X(VALUE, 2)
+#define SCOPE_BC_AUTOMATON_KINDS(X) X(TASKS, 0) X(POLICY, 1) X(VALUE, 2) X(NFA, 3)
 enum {
 #define SCOPE_X(name, v) SCOPE_BC_A_##name = v,
 	SCOPE_BC_AUTOMATON_KINDS(SCOPE_X)
@@ -290,6 +312,27 @@ enum { SCOPE_T_FALSE = 0, SCOPE_T_TRUE = 1, SCOPE_T_UNKNOWN = 2 };
 #define SCOPE_BC_TASK_WORDS 3u
 #define SCOPE_BC_REGEX_WORDS 2u
 #define SCOPE_BC_DEBUG_ITEM_WORDS 4u
+#define SCOPE_BC_NFA_HEAD_WORDS 70u     /* m, nd, na, Wa, Wr, K, 256 class bytes */
+#define SCOPE_BC_NFA_MAX_WORDS 128u     /* 64-bit words of one side: 8192 positions */
+#define SCOPE_BC_NFA_MAX_ITEMS 2048u    /* items in the NFA parts of one task */
+
+/* The layout of the NFA record R (its first 6 words read): word offsets
+ * of its parts from R and its size.  The one definition of that layout. */
+typedef struct scope_bc_nfa {
+	uint32_t m, nd, na, wa, wr, k;
+	uint64_t side_a, side_r, items, words;
+	const uint8_t *cls;
+} scope_bc_nfa;
+
+static inline scope_bc_nfa scope_bc_nfa_at(const uint32_t *r)
+{
+	scope_bc_nfa g = { r[0], r[1], r[2], r[3], r[4], r[5], SCOPE_BC_NFA_HEAD_WORDS, 0, 0, 0,
+			   (const uint8_t *)(r + 6) };
+	g.side_r = g.side_a + 2ull * (3 + (uint64_t)g.k) * g.wa;
+	g.items = g.side_r + 2ull * (3 + (uint64_t)g.k) * g.wr;
+	g.words = g.items + 3ull * g.m;
+	return g;
+}
 
 /* The signature trailer of a signed image (above). */
 #define SCOPE_SIG_MAGIC "\x89SCOSIG\n"

@@ -452,6 +452,85 @@ static void resolve_outcomes(const scope_policy *p, scope_scratch *s, const scop
 		out->why = SCOPE_WHY_DEFAULT;
 }
 
+/* ---- NFA parts ------------------------------------------------------------- */
+
+/* Runs one side of an NFA record (tables at T, W words, class map CLS)
+ * over [s, s + n) into D (bytecode.h, "NFA parts"); false as soon as no
+ * state is left, i.e. no pattern of the side can match. */
+static bool nfa_run(const uint32_t *t, uint32_t w, const uint8_t *cls, const unsigned char *s, size_t n,
+		    uint64_t *d)
+{
+	const unsigned char *start = (const unsigned char *)t, *any = start + 8 * (size_t)w,
+			    *ns = any + 8 * (size_t)w, *b = ns + 8 * (size_t)w;
+	for (uint32_t i = 0; i < w; i++)
+		d[i] = load64(start + 8 * i);
+	for (size_t j = 0; j < n; j++) {
+		const unsigned char *bc = b + 8 * (size_t)w * cls[s[j]];
+		uint64_t loop_ns = s[j] == '.' || s[j] == '/' ? 0 : ~(uint64_t)0, carry = 0, live = 0;
+		for (uint32_t i = 0; i < w; i++) {
+			uint64_t x = d[i];
+			uint64_t y = ((x << 1 | carry) & load64(bc + 8 * i)) | (x & load64(any + 8 * i)) |
+				     (x & load64(ns + 8 * i) & loop_ns);
+			carry = x >> 63;
+			d[i] = y;
+			live |= y;
+		}
+		if (!live)
+			return false;
+	}
+	return true;
+}
+
+static bool bit_of(const uint64_t *d, uint32_t bit)
+{
+	return d[bit / 64] >> (bit % 64) & 1;
+}
+
+/* The outcome of NFA part A for RQ, its lists written to IDS (room for
+ * the part's m items); false when no item matched.  Each list is
+ * ascending and ends at its first unconditional item, as OUTCOMES'. */
+static bool nfa_outcome(const scope_policy *p, const uint32_t *a, const scope_request *rq, uint32_t *ids,
+			outcome *o)
+{
+	const uint32_t *r = SC_NFA(p) + a[2];
+	scope_bc_nfa g = scope_bc_nfa_at(r);
+	uint64_t da[SCOPE_BC_NFA_MAX_WORDS], dr[SCOPE_BC_NFA_MAX_WORDS];
+	if (!nfa_run(r + g.side_a, g.wa, g.cls, (const unsigned char *)rq->action, rq->action_len, da) ||
+	    !nfa_run(r + g.side_r, g.wr, g.cls, (const unsigned char *)rq->resource, rq->resource_len, dr))
+		return false;
+	const uint32_t *e = r + g.items;
+	uint32_t end[3] = { g.nd, g.nd + g.na, g.m }, i = 0, n = 0;
+	for (int l = 0; l < 3; l++) {
+		o->list[l] = ids + n;
+		o->n[l] = 0;
+		for (; i < end[l]; i++) {
+			const uint32_t *x = e + 3 * (size_t)i;
+			if (!bit_of(da, x[1]) || !bit_of(dr, x[2]))
+				continue;
+			ids[n++] = x[0];
+			o->n[l]++;
+			if ((SC_ITEMS(p)[x[0]] & SCOPE_BC_NO_COND) == SCOPE_BC_NO_COND) {
+				i = end[l]; /* the rest of the list cannot decide */
+				break;
+			}
+		}
+	}
+	return n > 0;
+}
+
+bool scope_image_nfa_may_grant(const scope_policy *p, const uint32_t *a, const char *action, size_t len)
+{
+	const uint32_t *r = SC_NFA(p) + a[2];
+	scope_bc_nfa g = scope_bc_nfa_at(r);
+	uint64_t da[SCOPE_BC_NFA_MAX_WORDS];
+	if (!nfa_run(r + g.side_a, g.wa, g.cls, (const unsigned char *)action, len, da))
+		return false;
+	for (uint32_t i = g.nd; i < g.m; i++) /* the asks and allows */
+		if (bit_of(da, r[g.items + 3 * (uint64_t)i + 1]))
+			return true;
+	return false;
+}
+
 /* ---- the decision ---------------------------------------------------------- */
 
 static bool range_ok(const char *s, size_t n)
@@ -491,9 +570,17 @@ int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *r
 		return 0;
 	}
 	outcome o[SCOPE_BC_MAX_PARTS];
+	uint32_t nfa_ids[SCOPE_BC_NFA_MAX_ITEMS], used = 0; /* verified: enough for the task */
 	unsigned n = 0;
 	for (uint32_t i = 0; i < nparts; i++) {
 		const uint32_t *a = parts + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
+		if (a[0] == SCOPE_BC_A_NFA) {
+			if (nfa_outcome(p, a, rq, nfa_ids + used, &o[n])) {
+				used += o[n].n[0] + o[n].n[1] + o[n].n[2];
+				n++;
+			}
+			continue;
+		}
 		uint32_t r = walk_str(p, a, a[2], rq->action, rq->action_len);
 		if (r == 0)
 			continue;

@@ -50,6 +50,8 @@ struct scope_policy {
 #define SC_CODE(p) ((p)->sec[SCOPE_SEC_CODE].w)
 #define SC_NCODE(p) ((p)->sec[SCOPE_SEC_CODE].n)
 #define SC_REGEXES(p) ((p)->sec[SCOPE_SEC_REGEX].w)
+#define SC_NFA(p) ((p)->sec[SCOPE_SEC_NFA].w)
+#define SC_NNFA(p) ((p)->sec[SCOPE_SEC_NFA].n)
 #define SC_NREGEX(p) ((p)->sec[SCOPE_SEC_REGEX].n)
 
 /* Checks the header and every section of P->img (P->len bytes) and fills
@@ -77,6 +79,10 @@ uint32_t scope_image_walk(const scope_policy *pol, const uint32_t *a, uint32_t s
  * (always what the task automaton says). */
 int scope_task_index_build(scope_policy *p);
 const uint32_t *scope_task_find(const scope_policy *p, const char *name, size_t len, uint32_t *nparts);
+
+/* Tool visibility (libscope-enforce) of NFA part A: may an ask or allow
+ * item of it match action [ACTION, +LEN) (with some resource)?  Internal. */
+bool scope_image_nfa_may_grant(const scope_policy *p, const uint32_t *a, const char *action, size_t len);
 
 /* The whole file PATH into a new buffer (*BUF, malloc'd, the caller
  * frees): 0, -SCOPE_EIO, -SCOPE_ENOMEM, or -SCOPE_ELENGTH when it is longer

@@ -61,6 +61,7 @@ static const struct {
 	[SCOPE_SEC_REGEX] = { 4 * SCOPE_BC_REGEX_WORDS, true },
 	[SCOPE_SEC_DEBUG_FILES] = { 4, false },
 	[SCOPE_SEC_DEBUG_ITEMS] = { 4 * SCOPE_BC_DEBUG_ITEM_WORDS, false },
+	[SCOPE_SEC_NFA] = { 4, false },
 };
 
 static int verify_header(vstate *v)
@@ -178,6 +179,11 @@ static int verify_automata_table(vstate *v)
 			FAIL(v, "automaton kind");
 		if (a[1] >= SC_NCMAPS(p))
 			FAIL(v, "automaton class map");
+		if (a[0] == SCOPE_BC_A_NFA) { /* no region of STATES: verify_nfa() */
+			if (a[3] || a[4])
+				FAIL(v, "NFA part region");
+			continue;
+		}
 		if (a[3] < prev_hi || a[3] >= a[4] || a[4] > SC_NSTATES(p))
 			FAIL(v, "automaton region");
 		prev_hi = a[4];
@@ -309,6 +315,8 @@ static int verify_states(vstate *v)
 	for (uint32_t i = 0; i < SC_NAUTOMATA(p); i++) {
 		const uint32_t *a = SC_AUTOMATA(p) + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
 		uint32_t ncls = SC_CMAPS(p)[(size_t)a[1] * SCOPE_BC_CMAP_WORDS];
+		if (a[0] == SCOPE_BC_A_NFA)
+			continue;
 		uint32_t start_phase = a[0] == SCOPE_BC_A_TASKS ? SCOPE_PH_TASK :
 				       a[0] == SCOPE_BC_A_VALUE ? SCOPE_PH_VALUE : SCOPE_PH_ACTION;
 		if (a[2] == 0 || !target_ok(v, a[2], a[3], a[4], start_phase))
@@ -368,6 +376,45 @@ static int verify_items(vstate *v)
 	return 0;
 }
 
+/* One NFA record (bytecode.h): sizes in range and inside the section,
+ * class bytes < K, entries of the kind their run says, ascending, final
+ * bits inside their side. */
+static int verify_nfa_record(vstate *v, uint32_t off)
+{
+	const scope_policy *p = v->p;
+	if ((uint64_t)off + SCOPE_BC_NFA_HEAD_WORDS > SC_NNFA(p))
+		FAIL(v, "NFA record truncated");
+	const uint32_t *r = SC_NFA(p) + off;
+	scope_bc_nfa g = scope_bc_nfa_at(r);
+	if (g.m < 1 || g.m > SCOPE_BC_NFA_MAX_ITEMS || (uint64_t)g.nd + g.na > g.m || g.wa < 1 ||
+	    g.wa > SCOPE_BC_NFA_MAX_WORDS || g.wr < 1 || g.wr > SCOPE_BC_NFA_MAX_WORDS || g.k < 1 || g.k > 256 ||
+	    off + g.words > SC_NNFA(p))
+		FAIL(v, "NFA record size");
+	for (int b = 0; b < 256; b++)
+		if (g.cls[b] >= g.k)
+			FAIL(v, "NFA class out of range");
+	const uint32_t *e = r + g.items;
+	for (uint32_t i = 0; i < g.m; i++, e += 3) {
+		uint32_t kind = i < g.nd ? SCOPE_DENY : i < g.nd + g.na ? SCOPE_ASK : SCOPE_ALLOW;
+		bool first = i == 0 || i == g.nd || i == g.nd + g.na;
+		if (e[0] >= SC_NITEMS(p) || SC_ITEMS(p)[e[0]] >> 30 != kind || (!first && e[0] <= e[-3]) ||
+		    e[1] >= 64 * g.wa || e[2] >= 64 * g.wr)
+			FAIL(v, "NFA item entry");
+	}
+	return 0;
+}
+
+static int verify_nfa(vstate *v)
+{
+	const scope_policy *p = v->p;
+	for (uint32_t i = 0; i < SC_NAUTOMATA(p); i++) {
+		const uint32_t *a = SC_AUTOMATA(p) + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
+		if (a[0] == SCOPE_BC_A_NFA && verify_nfa_record(v, a[2]) < 0)
+			return -SCOPE_EVERIFY;
+	}
+	return 0;
+}
+
 static int verify_tasks(vstate *v)
 {
 	const scope_policy *p = v->p;
@@ -376,9 +423,16 @@ static int verify_tasks(vstate *v)
 		if (t[0] >= SC_NSTRINGS(p) || t[2] > SCOPE_BC_MAX_PARTS ||
 		    (uint64_t)t[1] + t[2] > SC_NAUTOMATA(p))
 			FAIL(v, "task entry");
-		for (uint32_t k = 0; k < t[2]; k++)
-			if (SC_AUTOMATA(p)[(size_t)(t[1] + k) * SCOPE_BC_AUTOMATON_WORDS] != SCOPE_BC_A_POLICY)
+		uint64_t nfa_items = 0; /* decide.c lists them in one buffer */
+		for (uint32_t k = 0; k < t[2]; k++) {
+			const uint32_t *a = SC_AUTOMATA(p) + (size_t)(t[1] + k) * SCOPE_BC_AUTOMATON_WORDS;
+			if (a[0] == SCOPE_BC_A_NFA)
+				nfa_items += SC_NFA(p)[a[2]];
+			else if (a[0] != SCOPE_BC_A_POLICY)
 				FAIL(v, "task part kind");
+		}
+		if (nfa_items > SCOPE_BC_NFA_MAX_ITEMS)
+			FAIL(v, "NFA items of a task");
 	}
 	return 0;
 }
@@ -512,6 +566,7 @@ int scope_verify_image(scope_policy *p, const char **why)
 	if (rc == 0) rc = verify_code(&v);
 	if (rc == 0) rc = verify_items(&v);
 	if (rc == 0) rc = verify_outcomes(&v);
+	if (rc == 0) rc = verify_nfa(&v);
 	if (rc == 0) rc = verify_tasks(&v);
 	if (rc == 0) rc = verify_states(&v);
 	if (rc == 0) rc = verify_regex_and_debug(&v);

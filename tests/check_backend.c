@@ -96,6 +96,7 @@ static void show_diff(const char *src, const sc_request *rq, const sc_result *re
 }
 
 static unsigned split_parts; /* parts beyond one a task, over a run */
+static unsigned nfa_parts;   /* of them, bit-parallel NFA parts (nfa.c) */
 
 /* Runs NREQ random requests on SRC through both evaluators; returns the
  * number of requests decided (all must agree). */
@@ -120,6 +121,7 @@ static unsigned differential(const char *src, uint64_t *s, unsigned nreq, uint32
 		*skipped = true;
 	} else if (p) {
 		split_parts += st.nparts - st.ngroups;
+		nfa_parts += st.nnfa;
 	}
 	if (p && img) {
 		scope_policy *cp = NULL;
@@ -170,21 +172,25 @@ START_TEST(differential_random)
 }
 END_TEST
 
-/* The same with a tiny state budget: most tasks are split into parts. */
+/* The same with tiny state budgets: most tasks are split into parts (40
+ * states), or go to an NFA part (6 states: hardly one item fits a DFA). */
 START_TEST(differential_split)
 {
 	uint64_t s = sc_bt_seed() ^ 0xabcdefull;
 	unsigned pairs = 0;
 	split_parts = 0;
+	nfa_parts = 0;
 	for (int i = 0; i < 200; i++) {
 		char *src = sc_bt_random_policy(&s);
 		bool skipped;
-		pairs += differential(src, &s, 25, 40, &skipped);
+		pairs += differential(src, &s, 25, i % 2 ? 40 : 6, &skipped);
 		free(src);
 	}
-	fprintf(stderr, "differential with a 40-state budget: %u pairs, %u extra parts\n", pairs, split_parts);
+	fprintf(stderr, "differential with 40- and 6-state budgets: %u pairs, %u extra parts, %u NFA parts\n", pairs,
+		split_parts, nfa_parts);
 	ck_assert_int_ge(pairs, 2000);
 	ck_assert_int_ge(split_parts, 100);
+	ck_assert_int_ge(nfa_parts, 20); /* the NFA path is exercised, not only the DFA splits */
 }
 END_TEST
 
@@ -292,7 +298,8 @@ START_TEST(conditions)
 END_TEST
 
 /* Globs with two `**` each blow up a union DFA; a budget splits them into
- * parts, and the decisions stay exact. */
+ * parts or sends them to an NFA part (SC_SPLIT_DEPTH), and the decisions
+ * stay exact. */
 START_TEST(blowup_is_split)
 {
 	sc_buf b = { 0 };
@@ -309,7 +316,7 @@ START_TEST(blowup_is_split)
 	unsigned char *img;
 	size_t len;
 	ck_assert_int_eq(sc_backend_compile(&d, p, &o, &img, &len, &st), 0);
-	ck_assert_uint_gt(st.nparts, 1);
+	ck_assert(st.nparts > 1 || st.nnfa > 0); /* split into DFA parts, or an NFA part */
 	scope_policy *cp;
 	ck_assert_int_eq(scope_policy_load(&cp, img, len), 0);
 	free(img);
@@ -331,6 +338,69 @@ START_TEST(blowup_is_split)
 			show_diff(b.s, &rq, &x, &y);
 		ck_assert(sc_bt_same(&x, &y));
 	}
+	sc_ref_free(ref);
+	scope_scratch_destroy(scr);
+	scope_policy_destroy(cp);
+	sc_diag_fini(&d);
+	sc_policy_free(p);
+	free(b.s);
+}
+END_TEST
+
+/* The hostile shape of issue 12 (`** **a1*b8**c**`, 400 items, mixed
+ * kinds and conditions): the task is never split into more than
+ * 2^SC_SPLIT_DEPTH DFA parts; what does not fit is one NFA part, and the
+ * decisions stay exact. */
+START_TEST(blowup_goes_to_nfa)
+{
+	sc_buf b = { 0 };
+	uint64_t s = sc_bt_seed();
+	sc_buf_printf(&b, "task t\n");
+	static const char *const kinds[] = { "allows", "allows", "allows", "allows", "allows",
+					     "allows", "asks", "asks", "asks", "denies" };
+	for (int i = 0; i < 400; i++)
+		sc_buf_printf(&b, "  %s %s **a%u*b%u**c**%s\n", kinds[rnd(&s, 10)], rnd(&s, 3) ? "**" : "r?ad",
+			      (unsigned)rnd(&s, 10), (unsigned)rnd(&s, 10), rnd(&s, 5) ? "" : " when k == \"1\"");
+	sc_policy *p = sc_test_policy(b.s, NULL);
+	ck_assert_ptr_nonnull(p);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	sc_backend_stats st;
+	unsigned char *img;
+	size_t len;
+	ck_assert_int_eq(sc_backend_compile(&d, p, &(sc_backend_opts){ false, 0 }, &img, &len, &st), 0);
+	ck_assert_uint_le(st.nparts, 9);
+	ck_assert_uint_eq(st.nnfa, 1);
+	scope_policy *cp;
+	ck_assert_int_eq(scope_policy_load(&cp, img, len), 0);
+	free(img);
+	scope_scratch *scr;
+	scope_scratch_create(&scr);
+	sc_ref_ctx *ref = sc_ref_new();
+	static const char *const bits[] = { "a1", "b8", "c", "a", "b", ".", "/", "x", "a7", "b3", "cc" };
+	unsigned decided[3] = { 0, 0, 0 };
+	for (int i = 0; i < 20000; i++) {
+		char res[256] = "";
+		for (unsigned k = rnd(&s, 10); k > 0; k--)
+			strcat(res, bits[rnd(&s, 11)]);
+		if (rnd(&s, 2)) /* one a/b pair, then c: the requests that single items out */
+			snprintf(res, sizeof res, "x/a%ux.b%u%sc", (unsigned)rnd(&s, 10), (unsigned)rnd(&s, 10),
+				 rnd(&s, 2) ? "" : "/y");
+		sc_attr at = { sc_str_c("k"), sc_str_c(rnd(&s, 2) ? "1" : "2") };
+		static const char *const acts[] = { "read", "rxad", "r.ad", "write" };
+		sc_request rq = { sc_str_c("t"), sc_str_c(acts[rnd(&s, 4)]), sc_str_c(res), &at, rnd(&s, 2) };
+		sc_result x, y;
+		sc_ref_decide(ref, p, &rq, &x);
+		sc_backend_decide(cp, scr, p, &rq, &y);
+		if (!sc_bt_same(&x, &y))
+			show_diff(b.s, &rq, &x, &y);
+		ck_assert(sc_bt_same(&x, &y));
+		decided[x.decision]++;
+	}
+	/* every kind decided some requests: the test reaches the NFA's lists */
+	fprintf(stderr, "NFA part: %u allow, %u ask, %u deny of 20000 requests\n", decided[SC_ALLOW], decided[SC_ASK],
+		decided[SC_DENY]);
+	ck_assert(decided[SC_ALLOW] && decided[SC_ASK] && decided[SC_DENY]);
 	sc_ref_free(ref);
 	scope_scratch_destroy(scr);
 	scope_policy_destroy(cp);
@@ -451,6 +521,7 @@ Suite *sc_suite_backend(void)
 	tcase_add_test(tc, patterns);
 	tcase_add_test(tc, conditions);
 	tcase_add_test(tc, blowup_is_split);
+	tcase_add_test(tc, blowup_goes_to_nfa);
 	tcase_add_test(tc, policy_library);
 	tcase_add_test(tc, differential_random);
 	tcase_add_test(tc, differential_split);

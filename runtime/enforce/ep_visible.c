@@ -127,6 +127,10 @@ int ep_may_grant(const scope_policy *p, const char *task, size_t task_len, const
 		return 0; /* undeclared task: everything is denied */
 	for (uint32_t i = 0; i < nparts && !*out; i++) {
 		const uint32_t *a = parts + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
+		if (a[0] == SCOPE_BC_A_NFA) { /* any resource may match: sound */
+			*out = scope_image_nfa_may_grant(p, a, action, action_len);
+			continue;
+		}
 		uint32_t r = scope_image_walk(p, a, a[2], action, action_len);
 		if (r == 0)
 			continue;

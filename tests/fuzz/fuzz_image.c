@@ -7,7 +7,10 @@
  * used two ways: an input that starts with the magic is an image of its own
  * (checksum fixed up); any other input is a list of 4-byte patches
  * (offset:16, value:16) applied to a valid image compiled at start-up from
- * a policy that uses every construct — which reaches the deep checks.
+ * a policy that uses every construct — which reaches the deep checks.  An
+ * input whose length is 1 or 3 past a multiple of 4 patches the same
+ * policy compiled with a 6-state budget instead, whose parts are mostly
+ * bit-parallel NFA records (bytecode.h, "NFA parts").
  */
 #include "backend.h"
 #include "bytecode.h"
@@ -21,8 +24,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static unsigned char *base;
-static size_t base_len;
+static unsigned char *base, *base_nfa;
+static size_t base_len, base_nfa_len;
 static scope_scratch *scratch;
 
 static const char src[] =
@@ -41,7 +44,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	sc_diag d;
 	sc_diag_init(&d, stderr);
 	sc_policy *p = sc_resolve_text(&d, "f.scope", src, strlen(src));
-	if (!p || sc_backend_compile(&d, p, NULL, &base, &base_len, NULL) < 0)
+	sc_backend_stats st;
+	if (!p || sc_backend_compile(&d, p, NULL, &base, &base_len, NULL) < 0 ||
+	    sc_backend_compile(&d, p, &(sc_backend_opts){ false, 6 }, &base_nfa, &base_nfa_len, &st) < 0 ||
+	    st.nnfa == 0)
 		abort();
 	sc_policy_free(p);
 	sc_diag_fini(&d);
@@ -55,7 +61,7 @@ static void decide_some(const scope_policy *p)
 	static const char *const reqs[][3] = {
 		{ "triage", "post", "forum.help" }, { "oncall", "config.set", "service.api" },
 		{ "reader", "read", "secrets.x" }, { "triage", "w", "xaybz" }, { "nobody", "x", "" },
-		{ "triage", "delete", "a/b.c" },
+		{ "triage", "delete", "a/b.c" }, { "reader", "read", "forum.x.y" }, { "oncall", "w", "xy.z" },
 	};
 	scope_attr at[3] = { { "channel", 7, "internal", 8 }, { "n", 1, "3", 1 }, { "ticket", 6, "inc-7", 5 } };
 	for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
@@ -79,9 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		img = malloc(len ? len : 1);
 		memcpy(img, data, len);
 	} else {
-		len = base_len;
+		const unsigned char *from = size % 4 % 2 ? base_nfa : base;
+		len = size % 4 % 2 ? base_nfa_len : base_len;
 		img = malloc(len);
-		memcpy(img, base, len);
+		memcpy(img, from, len);
 		for (size_t i = 0; i + 4 <= size; i += 4) {
 			size_t off = (size_t)(data[i] | data[i + 1] << 8) % len;
 			img[off] = data[i + 2];
