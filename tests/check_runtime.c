@@ -244,6 +244,17 @@ START_TEST(hostile_images)
 	unsigned char *img = compile_src(spec_src, false, &len);
 	corrupt_all(img, len, &seed, &loaded, &tried);
 	free(img);
+	/* NFA parts (bytecode.h): the same policy under a 6-state budget */
+	sc_diag d6;
+	sc_diag_init(&d6, stderr);
+	sc_policy *p6 = sc_resolve_text(&d6, "spec.scope", spec_src, strlen(spec_src));
+	ck_assert_ptr_nonnull(p6);
+	img = sc_bt_compile(p6, &d6, true, 6, &len);
+	ck_assert_ptr_nonnull(img);
+	corrupt_all(img, len, &seed, &loaded, &tried);
+	free(img);
+	sc_policy_free(p6);
+	sc_diag_fini(&d6);
 	char dense[4096]; /* DENSE records: their own checks */
 	dense_source(dense, sizeof dense);
 	img = compile_src(dense, false, &len);
