@@ -25,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Also used by the reference evaluator: keep them equal. */
 #define SCOPE_REGEX_MATCH_LIMIT 100000u
@@ -457,27 +460,57 @@ static void resolve_outcomes(const scope_policy *p, scope_scratch *s, const scop
 /* Runs one side of an NFA record (tables at T, W words, class map CLS)
  * over [s, s + n) into D (bytecode.h, "NFA parts"); false as soon as no
  * state is left, i.e. no pattern of the side can match. */
+/* One byte: NEXT from CUR (both W + 1 words, word 0 a zero guard, so
+ * that each word's carry comes from the old value of the one below: no
+ * dependency from one word to the next, two words an SSE2 step). */
+static uint64_t nfa_step(const uint64_t *restrict cur, uint64_t *restrict next, uint32_t w,
+			 const unsigned char *bc, const unsigned char *any, const unsigned char *ns, uint64_t loop_ns)
+{
+	uint64_t live = 0;
+	uint32_t i = 1;
+#ifdef __SSE2__
+	__m128i lv = _mm_setzero_si128(), lm = _mm_set1_epi64x((long long)loop_ns);
+	for (; i + 1 <= w; i += 2) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(cur + i));
+		__m128i below = _mm_loadu_si128((const __m128i *)(const void *)(cur + i - 1));
+		__m128i sh = _mm_or_si128(_mm_slli_epi64(x, 1), _mm_srli_epi64(below, 63));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(bc + 8 * (i - 1)));
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(any + 8 * (i - 1)));
+		__m128i s = _mm_loadu_si128((const __m128i *)(const void *)(ns + 8 * (i - 1)));
+		__m128i y = _mm_or_si128(_mm_and_si128(sh, b), _mm_and_si128(x, _mm_or_si128(a, _mm_and_si128(s, lm))));
+		_mm_storeu_si128((__m128i *)(void *)(next + i), y);
+		lv = _mm_or_si128(lv, y);
+	}
+	uint64_t two[2];
+	_mm_storeu_si128((__m128i *)(void *)two, lv);
+	live = two[0] | two[1];
+#endif
+	for (; i <= w; i++) {
+		uint64_t x = cur[i];
+		uint64_t y = ((x << 1 | cur[i - 1] >> 63) & load64(bc + 8 * (i - 1))) |
+			     (x & (load64(any + 8 * (i - 1)) | (load64(ns + 8 * (i - 1)) & loop_ns)));
+		next[i] = y;
+		live |= y;
+	}
+	return live;
+}
+
 static bool nfa_run(const uint32_t *t, uint32_t w, const uint8_t *cls, const unsigned char *s, size_t n,
 		    uint64_t *d)
 {
 	const unsigned char *start = (const unsigned char *)t, *any = start + 8 * (size_t)w,
 			    *ns = any + 8 * (size_t)w, *b = ns + 8 * (size_t)w;
+	uint64_t buf[2][SCOPE_BC_NFA_MAX_WORDS + 1];
+	buf[0][0] = buf[1][0] = 0;
 	for (uint32_t i = 0; i < w; i++)
-		d[i] = load64(start + 8 * i);
-	for (size_t j = 0; j < n; j++) {
-		const unsigned char *bc = b + 8 * (size_t)w * cls[s[j]];
-		uint64_t loop_ns = s[j] == '.' || s[j] == '/' ? 0 : ~(uint64_t)0, carry = 0, live = 0;
-		for (uint32_t i = 0; i < w; i++) {
-			uint64_t x = d[i];
-			uint64_t y = ((x << 1 | carry) & load64(bc + 8 * i)) | (x & load64(any + 8 * i)) |
-				     (x & load64(ns + 8 * i) & loop_ns);
-			carry = x >> 63;
-			d[i] = y;
-			live |= y;
-		}
-		if (!live)
+		buf[0][i + 1] = load64(start + 8 * i);
+	unsigned c = 0;
+	for (size_t j = 0; j < n; j++, c ^= 1) {
+		uint64_t loop_ns = s[j] == '.' || s[j] == '/' ? 0 : ~(uint64_t)0;
+		if (!nfa_step(buf[c], buf[c ^ 1], w, b + 8 * (size_t)w * cls[s[j]], any, ns, loop_ns))
 			return false;
 	}
+	memcpy(d, buf[c] + 1, 8 * (size_t)w);
 	return true;
 }
 
