@@ -157,13 +157,13 @@ static void eval_malformed(void *ctx, const sc_reqparse *rp)
 	sc_request_print_malformed(rp, o->json, o->explain);
 }
 
-int sc_eval_requests(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o, FILE *in)
+int sc_eval_requests(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o, int fd)
 {
 	sc_eval_ctx e = { d, p, cp, o, p && !cp ? sc_ref_new() : NULL, NULL };
 	if (scope_scratch_create(&e.scr) < 0)
 		sc_fatal_oom();
 	sc_request_sink sink = { eval_one, eval_malformed, &e };
-	int status = sc_request_stream(in, o->json, &sink);
+	int status = sc_request_stream(fd, o->json, &sink);
 	sc_ref_free(e.ref);
 	scope_scratch_destroy(e.scr);
 	return status;

@@ -2,10 +2,12 @@
 #include "request.h"
 #include "arena.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sc_reqparse_init(sc_reqparse *rp)
 {
@@ -220,32 +222,114 @@ int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n)
 	return 1;
 }
 
-int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink)
+/* ---- the stream --------------------------------------------------------- */
+
+/* Requests are read with read(2) in blocks of at least this size, not with
+ * one getline per line: at millions of lines a second the per-line stdio
+ * calls cost more than deciding. */
+enum { SC_READ_BLOCK = 1 << 16 };
+
+typedef struct sc_instream {
+	int fd;
+	char *buf;              /* cap bytes, one more kept for the sentinel */
+	size_t cap, start, end; /* unread lines are buf[start, end) */
+	size_t scanned;         /* buf[start, scanned) has no newline */
+	bool eof;
+	int err;                /* errno of a failed read, or 0 */
+} sc_instream;
+
+/* Moves the partial line to the front and reads more after it, growing the
+ * buffer for a line longer than it.  Answers already printed are flushed
+ * first: a service talking through a pipe gets each answer before scopec
+ * waits for its next request. */
+static void refill(sc_instream *s)
+{
+	size_t have = s->end - s->start;
+	memmove(s->buf, s->buf + s->start, have);
+	s->scanned -= s->start;
+	s->start = 0;
+	s->end = have;
+	if (s->cap - have < SC_READ_BLOCK / 2) {
+		s->cap *= 2;
+		s->buf = realloc(s->buf, s->cap + 1);
+		if (!s->buf)
+			sc_fatal_oom();
+	}
+	fflush(stdout);
+	ssize_t got;
+	while ((got = read(s->fd, s->buf + s->end, s->cap - s->end)) < 0 && errno == EINTR)
+		;
+	if (got <= 0) {
+		s->eof = true;
+		s->err = got < 0 ? errno : 0;
+		return;
+	}
+	s->end += (size_t)got;
+}
+
+/* The next line without its newline, NUL-terminated in place (the request
+ * lexer's sentinel); *N is its length.  The last line may lack a newline;
+ * *CUT says a read error ended it, so it may be a prefix of the request.
+ * NULL at the end of the input. */
+static char *next_line(sc_instream *s, size_t *n, bool *cut)
+{
+	for (;;) {
+		char *nl = memchr(s->buf + s->scanned, '\n', s->end - s->scanned);
+		if (nl || (s->eof && s->end > s->start)) {
+			char *line = s->buf + s->start;
+			char *stop = nl ? nl : s->buf + s->end;
+			*n = (size_t)(stop - line);
+			*cut = !nl && s->err;
+			s->start = s->scanned = nl ? (size_t)(nl - s->buf) + 1 : s->end;
+			return line;
+		}
+		s->scanned = s->end;
+		if (s->eof)
+			return NULL;
+		refill(s);
+	}
+}
+
+/* One line: blank, a request, or malformed (a deny and a diagnostic).  A
+ * line a read error cut is malformed whatever it says: "read /srv/a" may
+ * be the start of "read /srv/a/secret". */
+static int stream_line(sc_reqparse *rp, bool json, const sc_request_sink *sink, char *line, size_t n,
+		       bool cut, size_t lineno)
+{
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	line[n] = '\0';
+	int rc = cut ? fail(rp, n + 1, "request cut by a read error")
+		     : json ? sc_request_parse_json(rp, line, n) : sc_request_parse_line(rp, line, n);
+	if (rc > 0)
+		sink->decide(sink->ctx, &rp->rq);
+	if (rc >= 0)
+		return 0;
+	fflush(stdout); /* answers and diagnostics stay in order on one terminal */
+	fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp->errcol, rp->err);
+	sink->malformed(sink->ctx, rp);
+	return 1;
+}
+
+int sc_request_stream(int fd, bool json, const sc_request_sink *sink)
 {
 	sc_reqparse rp;
 	sc_reqparse_init(&rp);
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
+	sc_instream s = { fd, malloc(SC_READ_BLOCK + 1), SC_READ_BLOCK, 0, 0, 0, false, 0 };
+	if (!s.buf)
+		sc_fatal_oom();
+	size_t lineno = 0, n;
 	int status = 0;
-	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got;
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		line[n] = '\0'; /* the request lexer's sentinel */
-		int rc = json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
-		if (rc == 0)
-			continue;
-		if (rc < 0) {
-			fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp.errcol, rp.err);
-			sink->malformed(sink->ctx, &rp);
-			status = 1;
-			continue;
-		}
-		sink->decide(sink->ctx, &rp.rq);
+	bool cut;
+	char *line;
+	while ((line = next_line(&s, &n, &cut)) != NULL)
+		status |= stream_line(&rp, json, sink, line, n, cut, ++lineno);
+	if (s.err) { /* what was read is answered; the rest is not, so say so */
+		fflush(stdout);
+		fprintf(stderr, "<stdin>:%zu: error: cannot read requests: %s\n", lineno + 1, strerror(s.err));
+		status = 1;
 	}
-	free(line);
+	free(s.buf);
 	sc_reqparse_fini(&rp);
 	return status;
 }

@@ -50,11 +50,15 @@ typedef struct sc_request_sink {
 	void *ctx;
 } sc_request_sink;
 
-/* Reads requests from IN, one per line (JSON Lines when JSON is set), and
- * hands each to SINK in order.  A malformed line also gets a diagnostic
- * "<stdin>:LINE:COL: error: malformed request: ..." on stderr.  Blank lines
- * are skipped.  Returns 1 if any line was malformed, else 0. */
-int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink);
+/* Reads requests from the descriptor FD, one per line (JSON Lines when JSON
+ * is set), and hands each to SINK in order.  A malformed line also gets a
+ * diagnostic "<stdin>:LINE:COL: error: malformed request: ..." on stderr.
+ * Blank lines are skipped.  FD is read in large blocks; stdout (where SINK
+ * prints) is flushed before each read, so an answer never waits for input
+ * that is not there yet.  A read error ends the stream with a diagnostic;
+ * a line it cut is malformed.  Returns 1 if any line was malformed or the
+ * input could not be read, else 0. */
+int sc_request_stream(int fd, bool json, const sc_request_sink *sink);
 
 /* The answer to a malformed line on stdout: "deny" (or "deny malformed
  * request" with --explain), or {"decision":"deny","error":...} in JSON. */
