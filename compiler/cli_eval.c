@@ -128,6 +128,10 @@ static void print_json(const sc_answer *a, bool explain)
 	sc_json_put_line(out);
 }
 
+/* The plain answers as whole lines: one fwrite each, no format, no strlen
+ * (at millions of answers a second, puts shows in a profile). */
+static const sc_str answer_lines[] = { { "allow\n", 6 }, { "ask\n", 4 }, { "deny\n", 5 } };
+
 static void print_answer(const sc_answer *a, const sc_evalopts *o)
 {
 	if (o->json)
@@ -135,7 +139,7 @@ static void print_answer(const sc_answer *a, const sc_evalopts *o)
 	else if (o->explain)
 		printf("%s %s\n", sc_kind_names[a->decision], a->explain);
 	else
-		puts(sc_kind_names[a->decision]);
+		fwrite(answer_lines[a->decision].s, 1, answer_lines[a->decision].n, stdout);
 }
 
 /* ---- the request loop ----------------------------------------------------- */

@@ -53,8 +53,9 @@ static bool duplicate_key(const sc_reqparse *rp, sc_str key)
 }
 
 
-/* Reads the next token into rp->buf at *out_off.  Returns 1, 0 at end of
- * line, -1 on error. */
+/* Reads the next token.  A token of one bare segment (most are) is used
+ * where it is in the line; any other is unescaped into rp->buf at
+ * *out_off.  Returns 1, 0 at end of line, -1 on error. */
 static int next_token(sc_reqparse *rp, const char *line, const char **cur, const char *lim,
 		      size_t *out_off, sc_rtoken *tok)
 {
@@ -66,28 +67,40 @@ static int next_token(sc_reqparse *rp, const char *line, const char **cur, const
 		return 0;
 	tok->col = (size_t)(start - line) + 1;
 	tok->eq = -1;
-	size_t begin = *out_off;
-	for (;;) {
+	char *out = rp->buf + *out_off;
+	const char *bare = NULL; /* the token so far, if one bare segment not copied */
+	size_t len = 0;
+	for (bool first = true;; first = false) {
 		if (seg == SC_SEG_ERROR)
 			return fail(rp, (size_t)(start - line) + 1, msg);
+		if (bare) { /* a second segment: the token is built in rp->buf */
+			memcpy(out, bare, len);
+			bare = NULL;
+		}
 		if (seg == SC_SEG_BARE) {
-			const char *eq = memchr(start, '=', (size_t)(*cur - start));
+			size_t k = (size_t)(*cur - start);
+			const char *eq = memchr(start, '=', k);
 			if (eq && tok->eq < 0)
-				tok->eq = (long)(*out_off - begin + (size_t)(eq - start));
-			memcpy(rp->buf + *out_off, start, (size_t)(*cur - start));
-			*out_off += (size_t)(*cur - start);
+				tok->eq = (long)(len + (size_t)(eq - start));
+			if (first)
+				bare = start;
+			else
+				memcpy(out + len, start, k);
+			len += k;
 		} else { /* quoted: drop the quotes, undo the escapes */
 			for (const char *p = start + 1; p < *cur - 1; p++) {
 				if (*p == '\\')
 					p++;
-				rp->buf[(*out_off)++] = *p;
+				out[len++] = *p;
 			}
 		}
 		seg = sc_request_segment(cur, lim, &start, &msg);
 		if (seg == SC_SEG_BLANK || seg == SC_SEG_END)
 			break;
 	}
-	tok->text = (sc_str){ rp->buf + begin, *out_off - begin };
+	tok->text = (sc_str){ bare ? bare : out, len };
+	if (!bare)
+		*out_off += len;
 	return 1;
 }
 

@@ -26,7 +26,8 @@ typedef struct sc_rtoken {
 
 typedef struct sc_reqparse {
 	sc_request rq;          /* valid after a successful parse */
-	char *buf;              /* unescaped token bytes */
+	char *buf;              /* unescaped bytes of the tokens that need it;
+				 * the others point into the line parsed */
 	sc_rtoken *toks;
 	size_t cap;
 	sc_attr *attrs;
@@ -39,7 +40,8 @@ typedef struct sc_reqparse {
 void sc_reqparse_init(sc_reqparse *rp);
 void sc_reqparse_fini(sc_reqparse *rp);
 
-/* Returns 1 for a request, 0 for a blank line, -1 if malformed. */
+/* Returns 1 for a request, 0 for a blank line, -1 if malformed.  The
+ * request may point into LINE: it is valid while LINE and RP are. */
 int sc_request_parse_line(sc_reqparse *rp, const char *line, size_t n);
 int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n);
 
