@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,19 @@ typedef struct sc_instream {
 	int err;                /* errno of a failed read, or 0 */
 } sc_instream;
 
+/* After a failed read: whether to read again.  A descriptor left
+ * non-blocking by whoever started scopec (EAGAIN) is waited on, not taken
+ * for the end of the requests. */
+static bool retry_read(int fd)
+{
+	if (errno == EINTR)
+		return true;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return false;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	return poll(&pfd, 1, -1) >= 0 || errno == EINTR;
+}
+
 /* Moves the partial line to the front and reads more after it, growing the
  * buffer for a line longer than it.  Answers already printed are flushed
  * first: a service talking through a pipe gets each answer before scopec
@@ -270,7 +284,7 @@ static void refill(sc_instream *s)
 	}
 	fflush(stdout);
 	ssize_t got;
-	while ((got = read(s->fd, s->buf + s->end, s->cap - s->end)) < 0 && errno == EINTR)
+	while ((got = read(s->fd, s->buf + s->end, s->cap - s->end)) < 0 && retry_read(s->fd))
 		;
 	if (got <= 0) {
 		s->eof = true;

@@ -57,9 +57,10 @@ typedef struct sc_request_sink {
  * diagnostic "<stdin>:LINE:COL: error: malformed request: ..." on stderr.
  * Blank lines are skipped.  FD is read in large blocks; stdout (where SINK
  * prints) is flushed before each read, so an answer never waits for input
- * that is not there yet.  A read error ends the stream with a diagnostic;
- * a line it cut is malformed.  Returns 1 if any line was malformed or the
- * input could not be read, else 0. */
+ * that is not there yet (a non-blocking FD is waited on with poll).  A
+ * read error ends the stream with a diagnostic; a line it cut is
+ * malformed.  Returns 1 if any line was malformed or the input could not
+ * be read, else 0. */
 int sc_request_stream(int fd, bool json, const sc_request_sink *sink);
 
 /* The answer to a malformed line on stdout: "deny" (or "deny malformed
