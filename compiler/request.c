@@ -1,6 +1,7 @@
 /* request.c — see request.h. */
 #include "request.h"
 #include "arena.h"
+#include "request_lex.h" /* sc_request_segment, from grammar/request.re */
 
 #include <errno.h>
 #include <jansson.h>

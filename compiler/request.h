@@ -71,8 +71,4 @@ void sc_request_print_malformed(const sc_reqparse *rp, bool json, bool explain);
  * rendered, prints {"decision":"deny"} instead. */
 void sc_json_put_line(void *value);
 
-/* One segment of a request token (grammar/request.re). */
-enum { SC_SEG_END, SC_SEG_BLANK, SC_SEG_BARE, SC_SEG_QUOTED, SC_SEG_ERROR };
-int sc_request_segment(const char **cur, const char *lim, const char **start, const char **msg);
-
 #endif
