@@ -11,6 +11,11 @@
  * the two speed-up ratios, and heap allocations per decision (counted by
  * the malloc wrappers below; it must be 0).
  *
+ * Then, on the 10 000-item policy: `scopec eval` lines/s on its bytecode
+ * image (the compiled ./scopec, or $SCOPEC, run on a generated request
+ * file), and ns/decision with 1 and 2 threads deciding on one loaded
+ * policy, and through one scope_handle while a third thread swaps it.
+ *
  *   bench [--quick]     --quick: sizes up to 10 000 only
  */
 #include "arena.h"
@@ -20,13 +25,19 @@
 #include "resolve.h"
 #include "scope.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <spawn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 #define HAVE_TSC 1
@@ -34,7 +45,9 @@
 
 /* ---- counting allocator ---------------------------------------------------- */
 
-/* The bench interposes malloc & co. to count calls and track live bytes. */
+/* The bench interposes malloc & co. to count calls and track live bytes.
+ * The counters are plain: only the single-threaded sizes table reads them
+ * (the contention threads allocate their scratch and images racily). */
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
@@ -486,6 +499,354 @@ static void bench_size(unsigned n, row *out)
 	free(src);
 }
 
+/* ---- serving: `scopec eval` throughput, threads sharing one policy --------- */
+
+enum { SERVE_ROUNDS = 5, EVAL_LINES = 1000000, CONT_DECISIONS = 200000 };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median_of(double *v, unsigned n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
+/* One request as `scopec eval` reads it: a line, or a JSON object. */
+static void print_request(FILE *f, const breq *r, bool json)
+{
+	const sc_request *q = &r->rq;
+	if (!json) {
+		fprintf(f, "%s %s %s", r->task, r->action, r->resource);
+		for (size_t a = 0; a < q->nattrs; a++)
+			fprintf(f, " %.*s=%.*s", (int)q->attrs[a].key.n, q->attrs[a].key.s, (int)q->attrs[a].value.n,
+				q->attrs[a].value.s);
+		fputc('\n', f);
+		return;
+	}
+	fprintf(f, "{\"task\":\"%s\",\"action\":\"%s\",\"resource\":\"%s\",\"context\":{", r->task, r->action,
+		r->resource);
+	for (size_t a = 0; a < q->nattrs; a++)
+		fprintf(f, "%s\"%.*s\":\"%.*s\"", a ? "," : "", (int)q->attrs[a].key.n, q->attrs[a].key.s,
+			(int)q->attrs[a].value.n, q->attrs[a].value.s);
+	fputs("}}\n", f);
+}
+
+static void write_file(const char *path, const void *data, size_t len, const breq *rq, unsigned nreq,
+		       unsigned nlines, bool json)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	if (data)
+		fwrite(data, 1, len, f);
+	for (unsigned i = 0; i < nlines; i++)
+		print_request(f, &rq[i % nreq], json);
+	if (fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* Wall seconds of `SCOPEC eval [FLAG] IMG < IN > /dev/null`, or -1 if it
+ * could not run or did not exit 0. */
+static double run_eval(const char *scopec, const char *flag, const char *img, const char *in)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	char *argv[] = { (char *)scopec, (char *)"eval", (char *)img, NULL, NULL };
+	if (flag) {
+		argv[2] = (char *)flag;
+		argv[3] = (char *)img;
+	}
+	double t0 = now_s();
+	pid_t pid;
+	int st = -1;
+	if (posix_spawn(&pid, scopec, &fa, NULL, argv, environ) != 0 || waitpid(pid, &st, 0) < 0)
+		st = -1;
+	double t = now_s() - t0;
+	posix_spawn_file_actions_destroy(&fa);
+	return st == 0 ? t : -1;
+}
+
+/* Decisions/s of scope_decide alone in a tight loop on the same requests:
+ * what eval would reach if reading, parsing and printing cost nothing. */
+static double decide_loop_dps(const unsigned char *img, size_t len, const breq *rq, unsigned nreq)
+{
+	scope_policy *cp;
+	scope_scratch *s;
+	if (scope_policy_load(&cp, img, len) < 0 || scope_scratch_create(&s) < 0)
+		exit(1);
+	scope_result r;
+	double t0 = now_s();
+	for (unsigned i = 0; i < EVAL_LINES; i++) {
+		scope_decide(cp, s, &rq[i % nreq].srq, &r);
+		sink += r.decision;
+	}
+	double dps = EVAL_LINES / (now_s() - t0);
+	scope_scratch_destroy(s);
+	scope_policy_destroy(cp);
+	return dps;
+}
+
+/* `scopec eval` on a bytecode image, the way users run it: the compiled
+ * binary on a request file, output to /dev/null.  The modes are interleaved
+ * round by round so that a slow moment of the machine hits all of them. */
+static void bench_eval(const char *scopec, const char *dir, const unsigned char *img, size_t len,
+		       const breq *rq, unsigned nreq)
+{
+	static const struct { const char *name, *flag, *input; } modes[] = {
+		{ "text", NULL, "req.txt" },
+		{ "text --explain", "--explain", "req.txt" },
+		{ "JSON Lines (--json)", "--json", "req.jsonl" },
+		{ "start-up only (empty input)", NULL, "empty" },
+	};
+	enum { NMODES = sizeof modes / sizeof modes[0] };
+	char ipath[4096], path[4096];
+	snprintf(ipath, sizeof ipath, "%s/policy.img", dir);
+	write_file(ipath, img, len, rq, 0, 0, false);
+	snprintf(path, sizeof path, "%s/req.txt", dir);
+	write_file(path, NULL, 0, rq, nreq, EVAL_LINES, false);
+	snprintf(path, sizeof path, "%s/req.jsonl", dir);
+	write_file(path, NULL, 0, rq, nreq, EVAL_LINES, true);
+	snprintf(path, sizeof path, "%s/empty", dir);
+	write_file(path, NULL, 0, rq, 0, 0, false);
+	double t[NMODES][SERVE_ROUNDS], loop[SERVE_ROUNDS];
+	for (unsigned r = 0; r < SERVE_ROUNDS; r++) {
+		loop[r] = decide_loop_dps(img, len, rq, nreq);
+		for (unsigned m = 0; m < NMODES; m++) {
+			snprintf(path, sizeof path, "%s/%s", dir, modes[m].input);
+			if ((t[m][r] = run_eval(scopec, modes[m].flag, ipath, path)) < 0) {
+				printf("\n`scopec eval` throughput: not measured (%s eval did not run)\n", scopec);
+				return;
+			}
+		}
+	}
+	double dps = median_of(loop, SERVE_ROUNDS);
+	double startup = median_of(t[NMODES - 1], SERVE_ROUNDS);
+	printf("\n`scopec eval` on a bytecode image (%s, %u lines, stdout /dev/null, median of %d interleaved runs):\n\n",
+	       scopec, EVAL_LINES, SERVE_ROUNDS);
+	printf("| input | wall median | lines/s | lines/s after start-up | vs scope_decide loop (%.2fM/s) |\n"
+	       "|---|---:|---:|---:|---:|\n", dps / 1e6);
+	for (unsigned m = 0; m + 1 < NMODES; m++) {
+		double w = median_of(t[m], SERVE_ROUNDS);
+		printf("| %s | %.3f s | %.2fM | %.2fM | %.2f |\n", modes[m].name, w, EVAL_LINES / w / 1e6,
+		       EVAL_LINES / (w - startup) / 1e6, EVAL_LINES / w / dps);
+	}
+	printf("| %s | %.1f ms | | | |\n", modes[NMODES - 1].name, startup * 1e3);
+}
+
+/* ---- contention ---- */
+
+typedef struct cont_shared {
+	const scope_policy *cp;         /* decide on it directly, or */
+	scope_handle *h;                /* through this handle */
+	const breq *rq;
+	unsigned nreq;
+	pthread_barrier_t start;
+	atomic_bool stop;               /* the swapper's */
+	const unsigned char *img;       /* what the swapper loads */
+	size_t len;
+} cont_shared;
+
+typedef struct cont_thread {
+	cont_shared *sh;
+	unsigned first;                 /* offset into the requests */
+	uint64_t *lat;
+	unsigned long busy, swaps;
+	pthread_t tid;
+} cont_thread;
+
+static void *decide_thread(void *arg)
+{
+	cont_thread *t = arg;
+	cont_shared *sh = t->sh;
+	scope_scratch *s;
+	if (scope_scratch_create(&s) < 0)
+		exit(1);
+	scope_result r;
+	for (unsigned i = 0; i < sh->nreq; i++) /* warm up, the way it is timed */
+		if (sh->h)
+			scope_handle_decide(sh->h, s, &sh->rq[i].srq, &r);
+		else
+			scope_decide(sh->cp, s, &sh->rq[i].srq, &r);
+	pthread_barrier_wait(&sh->start);
+	unsigned sum = 0;
+	for (unsigned i = 0; i < CONT_DECISIONS; i++) {
+		const scope_request *q = &sh->rq[(t->first + i) % sh->nreq].srq;
+		uint64_t a = ticks();
+		int rc = sh->h ? scope_handle_decide(sh->h, s, q, &r) : scope_decide(sh->cp, s, q, &r);
+		t->lat[i] = ticks() - a;
+		t->busy += rc == -SCOPE_EBUSY;
+		sum += r.decision;
+	}
+	sink += sum;
+	scope_scratch_destroy(s);
+	return NULL;
+}
+
+/* Loads the image again and again and swaps it in, until told to stop. */
+static void *swap_thread(void *arg)
+{
+	cont_thread *t = arg;
+	cont_shared *sh = t->sh;
+	pthread_barrier_wait(&sh->start);
+	while (!atomic_load(&sh->stop)) {
+		scope_policy *np;
+		if (scope_policy_load(&np, sh->img, sh->len) < 0 || scope_handle_swap(sh->h, np) < 0)
+			exit(1);
+		t->swaps++;
+	}
+	return NULL;
+}
+
+typedef struct cont_run {
+	double med_ns, p99_ns, dps, swaps_s;
+	unsigned long busy;
+} cont_run;
+
+/* NDEC threads deciding the same requests (each from its own offset), and
+ * a swapper when SWAP; the latencies of all deciders are pooled. */
+static cont_run contend(cont_shared *sh, unsigned ndec, bool swap)
+{
+	cont_thread t[3] = { 0 };
+	unsigned nthreads = ndec + swap;
+	pthread_barrier_init(&sh->start, NULL, nthreads + 1);
+	atomic_store(&sh->stop, false);
+	uint64_t *lat = malloc((size_t)ndec * CONT_DECISIONS * sizeof *lat);
+	for (unsigned i = 0; i < nthreads; i++) {
+		t[i].sh = sh;
+		t[i].first = i * (sh->nreq / 2);
+		t[i].lat = lat + (size_t)i * CONT_DECISIONS;
+		pthread_create(&t[i].tid, NULL, i < ndec ? decide_thread : swap_thread, &t[i]);
+	}
+	pthread_barrier_wait(&sh->start);
+	double t0 = now_s();
+	for (unsigned i = 0; i < ndec; i++)
+		pthread_join(t[i].tid, NULL);
+	double wall = now_s() - t0;
+	atomic_store(&sh->stop, true);
+	cont_run out = { 0 };
+	if (swap) {
+		pthread_join(t[ndec].tid, NULL);
+		out.swaps_s = (double)t[ndec].swaps / wall;
+	}
+	pthread_barrier_destroy(&sh->start);
+	size_t n = (size_t)ndec * CONT_DECISIONS;
+	qsort(lat, n, sizeof *lat, cmp_u64);
+	out.med_ns = (double)lat[n / 2] * ns_per_tick;
+	out.p99_ns = (double)lat[n * 99 / 100] * ns_per_tick;
+	out.dps = (double)n / wall;
+	for (unsigned i = 0; i < ndec; i++)
+		out.busy += t[i].busy;
+	free(lat);
+	return out;
+}
+
+/* One loaded policy decided by 1 and 2 threads at once (a scratch each),
+ * and one scope_handle decided through by 1 thread, and by 2 while a third
+ * swaps policies; the four setups interleaved round by round. */
+static void bench_contention(const unsigned char *img, size_t len, const breq *rq, unsigned nreq, unsigned items)
+{
+	static const struct { const char *name; unsigned ndec; bool handle, swap; } setups[] = {
+		{ "scope_decide, one policy", 1, false, false },
+		{ "scope_decide, one policy", 2, false, false },
+		{ "scope_handle_decide, one handle", 1, true, false },
+		{ "scope_handle_decide, one handle, a 3rd thread swapping", 2, true, true },
+	};
+	enum { NSETUPS = sizeof setups / sizeof setups[0] };
+	scope_policy *cp;
+	scope_handle *h;
+	if (scope_policy_load(&cp, img, len) < 0 || scope_handle_create(&h, NULL) < 0)
+		exit(1);
+	scope_policy *hp;
+	if (scope_policy_load(&hp, img, len) < 0 || scope_handle_swap(h, hp) < 0)
+		exit(1);
+	cont_shared sh = { .cp = cp, .rq = rq, .nreq = nreq, .img = img, .len = len };
+	double med[NSETUPS][SERVE_ROUNDS], p99[NSETUPS][SERVE_ROUNDS], dps[NSETUPS][SERVE_ROUNDS];
+	double swaps[SERVE_ROUNDS];
+	unsigned long busy = 0;
+	for (unsigned r = 0; r < SERVE_ROUNDS; r++)
+		for (unsigned k = 0; k < NSETUPS; k++) {
+			sh.h = setups[k].handle ? h : NULL;
+			cont_run c = contend(&sh, setups[k].ndec, setups[k].swap);
+			med[k][r] = c.med_ns;
+			p99[k][r] = c.p99_ns;
+			dps[k][r] = c.dps;
+			busy += c.busy;
+			if (setups[k].swap)
+				swaps[r] = c.swaps_s;
+		}
+	printf("\nDecisions under contention (%u items, the same %u requests, %u decisions per thread, "
+	       "median of %d interleaved runs):\n\n", items, nreq, CONT_DECISIONS, SERVE_ROUNDS);
+	printf("| setup | deciding threads | ns/decision median | p99 | decisions/s (all threads) | "
+	       "median vs 1 thread |\n|---|---:|---:|---:|---:|---:|\n");
+	double base = 0;
+	for (unsigned k = 0; k < NSETUPS; k++) {
+		double m = median_of(med[k], SERVE_ROUNDS);
+		if (setups[k].ndec == 1)
+			base = m;
+		printf("| %s | %u | %.0f | %.0f | %.2fM | %.2f |\n", setups[k].name, setups[k].ndec, m,
+		       median_of(p99[k], SERVE_ROUNDS), median_of(dps[k], SERVE_ROUNDS) / 1e6, m / base);
+	}
+	printf("\nswaps/s while deciding: %.0f (each loads and verifies the image); decisions that gave up "
+	       "(-SCOPE_EBUSY): %lu\n", median_of(swaps, SERVE_ROUNDS), busy);
+	scope_handle_destroy(h);
+	scope_policy_destroy(cp);
+}
+
+/* The serving figures on the 10 000-item policy of the table above. */
+static void bench_serving(const char *scopec)
+{
+	unsigned n = 10000, ntasks = 8;
+	gen_item *items;
+	rng = 0x9e3779b97f4a7c15ull ^ n;
+	char *src = gen_policy(n, ntasks, &items);
+	sc_diag d;
+	sc_diag_init(&d, stderr);
+	sc_policy *p = sc_resolve_text(&d, "bench.scope", src, strlen(src));
+	unsigned char *img;
+	size_t len;
+	if (!p || sc_backend_compile(&d, p, NULL, &img, &len, NULL) < 0)
+		exit(1);
+	enum { NREQ = 4096 };
+	breq *rq = calloc(NREQ, sizeof *rq);
+	gen_requests(rq, NREQ, items, n, ntasks);
+	char dir[] = "/tmp/scope-bench-XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	double la[3] = { 0 };
+	getloadavg(la, 3);
+	printf("\nload average before the serving figures: %.2f %.2f %.2f\n", la[0], la[1], la[2]);
+	bench_eval(scopec, dir, img, len, rq, NREQ);
+	fprintf(stderr, "bench: eval throughput done\n");
+	bench_contention(img, len, rq, NREQ, p->nitems);
+	getloadavg(la, 3);
+	printf("load average after: %.2f %.2f %.2f\n", la[0], la[1], la[2]);
+	static const char *const files[] = { "policy.img", "req.txt", "req.jsonl", "empty" };
+	for (unsigned i = 0; i < 4; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	free(rq);
+	free(img);
+	sc_policy_free(p);
+	sc_diag_fini(&d);
+	free(items);
+	free(src);
+}
+
 int main(int argc, char **argv)
 {
 	bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
@@ -520,5 +881,7 @@ int main(int argc, char **argv)
 		printf(" %u items %zu bytes (%u parts);", rows[i].items, rows[i].image, rows[i].parts);
 	printf("\nflatness: median(10 000 items) / median(10 items) = %.2f\n",
 	       nsizes > 3 ? rows[3].med_ns / rows[0].med_ns : 0.0);
+	fflush(stdout);
+	bench_serving(getenv("SCOPEC") ? getenv("SCOPEC") : "./scopec");
 	return (int)(sink & 0);
 }

@@ -109,8 +109,18 @@ static void decide_image(sc_eval_ctx *e, const sc_request *rq, sc_answer *a)
 
 /* ---- the printer ---------------------------------------------------------- */
 
+/* What jansson prints for {"decision": D} (JSON_COMPACT), without building
+ * and dumping an object per answer. */
+static const sc_str json_lines[] = { { "{\"decision\":\"allow\"}\n", 21 },
+				     { "{\"decision\":\"ask\"}\n", 19 },
+				     { "{\"decision\":\"deny\"}\n", 20 } };
+
 static void print_json(const sc_answer *a, bool explain)
 {
+	if (!explain) {
+		fwrite(json_lines[a->decision].s, 1, json_lines[a->decision].n, stdout);
+		return;
+	}
 	json_t *out = json_object();
 	json_object_set_new(out, "decision", json_string(sc_kind_names[a->decision]));
 	if (explain) {
@@ -128,6 +138,10 @@ static void print_json(const sc_answer *a, bool explain)
 	sc_json_put_line(out);
 }
 
+/* The plain answers as whole lines: one fwrite each, no format, no strlen
+ * (at millions of answers a second, puts shows in a profile). */
+static const sc_str answer_lines[] = { { "allow\n", 6 }, { "ask\n", 4 }, { "deny\n", 5 } };
+
 static void print_answer(const sc_answer *a, const sc_evalopts *o)
 {
 	if (o->json)
@@ -135,7 +149,7 @@ static void print_answer(const sc_answer *a, const sc_evalopts *o)
 	else if (o->explain)
 		printf("%s %s\n", sc_kind_names[a->decision], a->explain);
 	else
-		puts(sc_kind_names[a->decision]);
+		fwrite(answer_lines[a->decision].s, 1, answer_lines[a->decision].n, stdout);
 }
 
 /* ---- the request loop ----------------------------------------------------- */
@@ -157,13 +171,13 @@ static void eval_malformed(void *ctx, const sc_reqparse *rp)
 	sc_request_print_malformed(rp, o->json, o->explain);
 }
 
-int sc_eval_requests(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o, FILE *in)
+int sc_eval_requests(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o, int fd)
 {
 	sc_eval_ctx e = { d, p, cp, o, p && !cp ? sc_ref_new() : NULL, NULL };
 	if (scope_scratch_create(&e.scr) < 0)
 		sc_fatal_oom();
 	sc_request_sink sink = { eval_one, eval_malformed, &e };
-	int status = sc_request_stream(in, o->json, &sink);
+	int status = sc_request_stream(fd, o->json, &sink);
 	sc_ref_free(e.ref);
 	scope_scratch_destroy(e.scr);
 	return status;

@@ -24,9 +24,10 @@ typedef struct sc_evalopts {
 	bool explain, json, reference;
 } sc_evalopts;
 
-/* Answers every request of IN on stdout (see request.h for the syntax).
- * D is the diagnostics holding P's sources (NULL for an image).  Returns 1
- * if any line was malformed, else 0. */
-int sc_eval_requests(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o, FILE *in);
+/* Answers every request read from the descriptor FD on stdout (see
+ * request.h for the syntax and how the input is read).  D is the
+ * diagnostics holding P's sources (NULL for an image).  Returns 1 if any
+ * line was malformed or the input could not be read, else 0. */
+int sc_eval_requests(sc_diag *d, const sc_policy *p, const scope_policy *cp, const sc_evalopts *o, int fd);
 
 #endif

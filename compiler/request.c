@@ -1,11 +1,15 @@
 /* request.c — see request.h. */
 #include "request.h"
 #include "arena.h"
+#include "request_lex.h" /* sc_request_segment, from grammar/request.re */
 
+#include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sc_reqparse_init(sc_reqparse *rp)
 {
@@ -51,8 +55,9 @@ static bool duplicate_key(const sc_reqparse *rp, sc_str key)
 }
 
 
-/* Reads the next token into rp->buf at *out_off.  Returns 1, 0 at end of
- * line, -1 on error. */
+/* Reads the next token.  A token of one bare segment (most are) is used
+ * where it is in the line; any other is unescaped into rp->buf at
+ * *out_off.  Returns 1, 0 at end of line, -1 on error. */
 static int next_token(sc_reqparse *rp, const char *line, const char **cur, const char *lim,
 		      size_t *out_off, sc_rtoken *tok)
 {
@@ -64,28 +69,40 @@ static int next_token(sc_reqparse *rp, const char *line, const char **cur, const
 		return 0;
 	tok->col = (size_t)(start - line) + 1;
 	tok->eq = -1;
-	size_t begin = *out_off;
-	for (;;) {
+	char *out = rp->buf + *out_off;
+	const char *bare = NULL; /* the token so far, if one bare segment not copied */
+	size_t len = 0;
+	for (bool first = true;; first = false) {
 		if (seg == SC_SEG_ERROR)
 			return fail(rp, (size_t)(start - line) + 1, msg);
+		if (bare) { /* a second segment: the token is built in rp->buf */
+			memcpy(out, bare, len);
+			bare = NULL;
+		}
 		if (seg == SC_SEG_BARE) {
-			const char *eq = memchr(start, '=', (size_t)(*cur - start));
+			size_t k = (size_t)(*cur - start);
+			const char *eq = memchr(start, '=', k);
 			if (eq && tok->eq < 0)
-				tok->eq = (long)(*out_off - begin + (size_t)(eq - start));
-			memcpy(rp->buf + *out_off, start, (size_t)(*cur - start));
-			*out_off += (size_t)(*cur - start);
+				tok->eq = (long)(len + (size_t)(eq - start));
+			if (first)
+				bare = start;
+			else
+				memcpy(out + len, start, k);
+			len += k;
 		} else { /* quoted: drop the quotes, undo the escapes */
 			for (const char *p = start + 1; p < *cur - 1; p++) {
 				if (*p == '\\')
 					p++;
-				rp->buf[(*out_off)++] = *p;
+				out[len++] = *p;
 			}
 		}
 		seg = sc_request_segment(cur, lim, &start, &msg);
 		if (seg == SC_SEG_BLANK || seg == SC_SEG_END)
 			break;
 	}
-	tok->text = (sc_str){ rp->buf + begin, *out_off - begin };
+	tok->text = (sc_str){ bare ? bare : out, len };
+	if (!bare)
+		*out_off += len;
 	return 1;
 }
 
@@ -220,32 +237,127 @@ int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n)
 	return 1;
 }
 
-int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink)
+/* ---- the stream --------------------------------------------------------- */
+
+/* Requests are read with read(2) in blocks of at least this size, not with
+ * one getline per line: at millions of lines a second the per-line stdio
+ * calls cost more than deciding. */
+enum { SC_READ_BLOCK = 1 << 16 };
+
+typedef struct sc_instream {
+	int fd;
+	char *buf;              /* cap bytes, one more kept for the sentinel */
+	size_t cap, start, end; /* unread lines are buf[start, end) */
+	size_t scanned;         /* buf[start, scanned) has no newline */
+	bool eof;
+	int err;                /* errno of a failed read, or 0 */
+} sc_instream;
+
+/* After a failed read: whether to read again.  A descriptor left
+ * non-blocking by whoever started scopec (EAGAIN) is waited on, not taken
+ * for the end of the requests. */
+static bool retry_read(int fd)
+{
+	if (errno == EINTR)
+		return true;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return false;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	return poll(&pfd, 1, -1) >= 0 || errno == EINTR;
+}
+
+/* Moves the partial line to the front and reads more after it, growing the
+ * buffer for a line longer than it.  Answers already printed are flushed
+ * first: a service talking through a pipe gets each answer before scopec
+ * waits for its next request. */
+static void refill(sc_instream *s)
+{
+	size_t have = s->end - s->start;
+	memmove(s->buf, s->buf + s->start, have);
+	s->scanned -= s->start;
+	s->start = 0;
+	s->end = have;
+	if (s->cap - have < SC_READ_BLOCK / 2) {
+		s->cap *= 2;
+		s->buf = realloc(s->buf, s->cap + 1);
+		if (!s->buf)
+			sc_fatal_oom();
+	}
+	fflush(stdout);
+	ssize_t got;
+	while ((got = read(s->fd, s->buf + s->end, s->cap - s->end)) < 0 && retry_read(s->fd))
+		;
+	if (got <= 0) {
+		s->eof = true;
+		s->err = got < 0 ? errno : 0;
+		return;
+	}
+	s->end += (size_t)got;
+}
+
+/* The next line without its newline, NUL-terminated in place (the request
+ * lexer's sentinel); *N is its length.  The last line may lack a newline;
+ * *CUT says a read error ended it, so it may be a prefix of the request.
+ * NULL at the end of the input. */
+static char *next_line(sc_instream *s, size_t *n, bool *cut)
+{
+	for (;;) {
+		char *nl = memchr(s->buf + s->scanned, '\n', s->end - s->scanned);
+		if (nl || (s->eof && s->end > s->start)) {
+			char *line = s->buf + s->start;
+			char *stop = nl ? nl : s->buf + s->end;
+			*n = (size_t)(stop - line);
+			*cut = !nl && s->err;
+			s->start = s->scanned = nl ? (size_t)(nl - s->buf) + 1 : s->end;
+			return line;
+		}
+		s->scanned = s->end;
+		if (s->eof)
+			return NULL;
+		refill(s);
+	}
+}
+
+/* One line: blank, a request, or malformed (a deny and a diagnostic).  A
+ * line a read error cut is malformed whatever it says: "read /srv/a" may
+ * be the start of "read /srv/a/secret". */
+static int stream_line(sc_reqparse *rp, bool json, const sc_request_sink *sink, char *line, size_t n,
+		       bool cut, size_t lineno)
+{
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	line[n] = '\0';
+	int rc = cut ? fail(rp, n + 1, "request cut by a read error")
+		     : json ? sc_request_parse_json(rp, line, n) : sc_request_parse_line(rp, line, n);
+	if (rc > 0)
+		sink->decide(sink->ctx, &rp->rq);
+	if (rc >= 0)
+		return 0;
+	fflush(stdout); /* answers and diagnostics stay in order on one terminal */
+	fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp->errcol, rp->err);
+	sink->malformed(sink->ctx, rp);
+	return 1;
+}
+
+int sc_request_stream(int fd, bool json, const sc_request_sink *sink)
 {
 	sc_reqparse rp;
 	sc_reqparse_init(&rp);
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
+	sc_instream s = { fd, malloc(SC_READ_BLOCK + 1), SC_READ_BLOCK, 0, 0, 0, false, 0 };
+	if (!s.buf)
+		sc_fatal_oom();
+	size_t lineno = 0, n;
 	int status = 0;
-	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got;
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		line[n] = '\0'; /* the request lexer's sentinel */
-		int rc = json ? sc_request_parse_json(&rp, line, n) : sc_request_parse_line(&rp, line, n);
-		if (rc == 0)
-			continue;
-		if (rc < 0) {
-			fprintf(stderr, "<stdin>:%zu:%zu: error: malformed request: %s\n", lineno, rp.errcol, rp.err);
-			sink->malformed(sink->ctx, &rp);
-			status = 1;
-			continue;
-		}
-		sink->decide(sink->ctx, &rp.rq);
+	bool cut;
+	char *line;
+	while ((line = next_line(&s, &n, &cut)) != NULL)
+		status |= stream_line(&rp, json, sink, line, n, cut, ++lineno);
+	if (s.err) { /* what was read is answered; the rest is not, so say so */
+		fflush(stdout);
+		fprintf(stderr, "<stdin>:%zu: error: cannot read requests: %s\n", lineno + 1, strerror(s.err));
+		status = 1;
 	}
-	free(line);
+	free(s.buf);
 	sc_reqparse_fini(&rp);
 	return status;
 }

@@ -26,7 +26,8 @@ typedef struct sc_rtoken {
 
 typedef struct sc_reqparse {
 	sc_request rq;          /* valid after a successful parse */
-	char *buf;              /* unescaped token bytes */
+	char *buf;              /* unescaped bytes of the tokens that need it;
+				 * the others point into the line parsed */
 	sc_rtoken *toks;
 	size_t cap;
 	sc_attr *attrs;
@@ -39,7 +40,8 @@ typedef struct sc_reqparse {
 void sc_reqparse_init(sc_reqparse *rp);
 void sc_reqparse_fini(sc_reqparse *rp);
 
-/* Returns 1 for a request, 0 for a blank line, -1 if malformed. */
+/* Returns 1 for a request, 0 for a blank line, -1 if malformed.  The
+ * request may point into LINE: it is valid while LINE and RP are. */
 int sc_request_parse_line(sc_reqparse *rp, const char *line, size_t n);
 int sc_request_parse_json(sc_reqparse *rp, const char *line, size_t n);
 
@@ -50,11 +52,16 @@ typedef struct sc_request_sink {
 	void *ctx;
 } sc_request_sink;
 
-/* Reads requests from IN, one per line (JSON Lines when JSON is set), and
- * hands each to SINK in order.  A malformed line also gets a diagnostic
- * "<stdin>:LINE:COL: error: malformed request: ..." on stderr.  Blank lines
- * are skipped.  Returns 1 if any line was malformed, else 0. */
-int sc_request_stream(FILE *in, bool json, const sc_request_sink *sink);
+/* Reads requests from the descriptor FD, one per line (JSON Lines when JSON
+ * is set), and hands each to SINK in order.  A malformed line also gets a
+ * diagnostic "<stdin>:LINE:COL: error: malformed request: ..." on stderr.
+ * Blank lines are skipped.  FD is read in large blocks; stdout (where SINK
+ * prints) is flushed before each read, so an answer never waits for input
+ * that is not there yet (a non-blocking FD is waited on with poll).  A
+ * read error ends the stream with a diagnostic; a line it cut is
+ * malformed.  Returns 1 if any line was malformed or the input could not
+ * be read, else 0. */
+int sc_request_stream(int fd, bool json, const sc_request_sink *sink);
 
 /* The answer to a malformed line on stdout: "deny" (or "deny malformed
  * request" with --explain), or {"decision":"deny","error":...} in JSON. */
@@ -63,9 +70,5 @@ void sc_request_print_malformed(const sc_reqparse *rp, bool json, bool explain);
 /* Prints a JSON answer (json_t *, consumed) as one line; if it cannot be
  * rendered, prints {"decision":"deny"} instead. */
 void sc_json_put_line(void *value);
-
-/* One segment of a request token (grammar/request.re). */
-enum { SC_SEG_END, SC_SEG_BLANK, SC_SEG_BARE, SC_SEG_QUOTED, SC_SEG_ERROR };
-int sc_request_segment(const char **cur, const char *lim, const char **start, const char **msg);
 
 #endif

@@ -143,7 +143,7 @@ static int eval_image(const char *path, const sc_evalopts *o)
 			path, scope_strerror(rc));
 		return EXIT_USAGE;
 	}
-	int status = sc_eval_requests(NULL, NULL, cp, o, stdin);
+	int status = sc_eval_requests(NULL, NULL, cp, o, STDIN_FILENO);
 	scope_policy_destroy(cp);
 	return status;
 }
@@ -159,7 +159,7 @@ static int eval_source(const char *path, const sc_evalopts *o)
 	scope_policy *cp = p && !o->reference ? sc_backend_load(&d, p) : NULL;
 	int status = EXIT_USAGE;
 	if (p && (cp || o->reference))
-		status = sc_eval_requests(&d, p, cp, o, stdin);
+		status = sc_eval_requests(&d, p, cp, o, STDIN_FILENO);
 	else
 		fprintf(stderr, "scopec eval: policy unusable; no request evaluated\n");
 	scope_policy_destroy(cp);
@@ -193,7 +193,9 @@ static int cmd_eval(int argc, char **argv)
 	bool image = sc_file_is_bytecode(path);
 	if (image && o.reference)
 		return usage_error("eval", "%s", "--reference needs a source policy, not bytecode");
-	setvbuf(stdout, NULL, _IOLBF, 0); /* answer each request as it comes */
+	/* fully buffered: the request loop flushes before it waits for input,
+	 * so each answer still comes as soon as its request is in */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	return image ? eval_image(path, &o) : eval_source(path, &o);
 }
 

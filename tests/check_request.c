@@ -2,9 +2,13 @@
 #include "suites.h"
 #include "request.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static sc_reqparse rp;
 
@@ -102,6 +106,87 @@ START_TEST(json_requests)
 }
 END_TEST
 
+/* ---- the stream (sc_request_stream) -------------------------------------- */
+
+typedef struct seen {
+	char first[64];         /* the first request, as "TASK ACTION RESOURCE" */
+	int n, bad;
+} seen;
+
+static void seen_decide(void *ctx, const sc_request *rq)
+{
+	seen *s = ctx;
+	if (s->n++ == 0)
+		snprintf(s->first, sizeof s->first, "%.*s %.*s %.*s", (int)rq->task.n, rq->task.s,
+			 (int)rq->action.n, rq->action.s, (int)rq->resource.n, rq->resource.s);
+}
+
+static void seen_malformed(void *ctx, const sc_reqparse *p)
+{
+	(void)p;
+	((seen *)ctx)->bad++;
+}
+
+/* The stream's diagnostics go to stderr; keep them out of the test log. */
+static int stream_quietly(int fd, seen *s)
+{
+	sc_request_sink sink = { seen_decide, seen_malformed, s };
+	fflush(stderr);
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	ck_assert(saved >= 0 && null >= 0);
+	dup2(null, 2);
+	close(null);
+	int status = sc_request_stream(fd, false, &sink);
+	dup2(saved, 2);
+	close(saved);
+	return status;
+}
+
+START_TEST(stream_cut_by_read_error)
+{
+	/* a unix socket closed with unread data in its own queue: its peer
+	 * reads what was sent, then gets ECONNRESET */
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert(write(sv[1], "t read a\nt read a/secret", 24) == 24);
+	ck_assert(write(sv[0], "x", 1) == 1);
+	close(sv[1]);
+	seen s = { 0 };
+	ck_assert_int_eq(stream_quietly(sv[0], &s), 1);
+	close(sv[0]);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.first, "t read a");
+	ck_assert_int_eq(s.bad, 1); /* "t read a/secret" may be a prefix: deny */
+}
+END_TEST
+
+static void *write_requests(void *arg)
+{
+	int fd = *(int *)arg;
+	for (int i = 0; i < 1000; i++)
+		if (write(fd, "t read r\n", 9) != 9)
+			break; /* the reader counts what arrived */
+	close(fd);
+	return NULL;
+}
+
+START_TEST(stream_nonblocking)
+{
+	/* a descriptor left O_NONBLOCK: EAGAIN is waited out, not the end */
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, write_requests, &p[1]), 0);
+	seen s = { 0 };
+	ck_assert_int_eq(stream_quietly(p[0], &s), 0);
+	pthread_join(t, NULL);
+	close(p[0]);
+	ck_assert_int_eq(s.n, 1000);
+	ck_assert_int_eq(s.bad, 0);
+}
+END_TEST
+
 Suite *sc_suite_request(void)
 {
 	Suite *s = suite_create("request");
@@ -109,6 +194,8 @@ Suite *sc_suite_request(void)
 	tcase_add_test(tc, tokens);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, json_requests);
+	tcase_add_test(tc, stream_cut_by_read_error);
+	tcase_add_test(tc, stream_nonblocking);
 	suite_add_tcase(s, tc);
 	return s;
 }
