@@ -159,7 +159,7 @@ int scope_scratch_create(scope_scratch **out);
 void scope_scratch_destroy(scope_scratch *s);
 
 /* Decides RQ.  OUT is always written: on any error it says deny with
- * why = SCOPE_WHY_ERROR.  A request with an empty action is malformed
+ * why = SCOPE_WHY_ERROR.  No allocation, no lock; at most ~12 KB of stack.  A request with an empty action is malformed
  * (an action is never empty): -SCOPE_EINVAL, deny. */
 int scope_decide(const scope_policy *p, scope_scratch *s, const scope_request *rq,
 		 scope_result *out);
