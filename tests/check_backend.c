@@ -297,32 +297,66 @@ START_TEST(conditions)
 }
 END_TEST
 
+/* A policy compiled, loaded and ready to be decided both ways (the blow-up
+ * tests below). */
+typedef struct both {
+	sc_buf src;
+	sc_policy *p;
+	sc_diag d;
+	sc_backend_stats st;
+	scope_policy *cp;
+	scope_scratch *scr;
+	sc_ref_ctx *ref;
+} both;
+
+static void both_init(both *t, uint32_t max_states)
+{
+	t->p = sc_test_policy(t->src.s, NULL);
+	ck_assert_ptr_nonnull(t->p);
+	sc_diag_init(&t->d, stderr);
+	unsigned char *img;
+	size_t len;
+	ck_assert_int_eq(sc_backend_compile(&t->d, t->p, &(sc_backend_opts){ false, max_states }, &img, &len, &t->st), 0);
+	ck_assert_int_eq(scope_policy_load(&t->cp, img, len), 0);
+	free(img);
+	ck_assert_int_eq(scope_scratch_create(&t->scr), 0);
+	t->ref = sc_ref_new();
+}
+
+/* Decides RQ with both evaluators, which must agree; the decision. */
+static sc_kind both_decide(both *t, const sc_request *rq)
+{
+	sc_result x, y;
+	sc_ref_decide(t->ref, t->p, rq, &x);
+	sc_backend_decide(t->cp, t->scr, t->p, rq, &y);
+	if (!sc_bt_same(&x, &y))
+		show_diff(t->src.s, rq, &x, &y);
+	ck_assert(sc_bt_same(&x, &y));
+	return x.decision;
+}
+
+static void both_fini(both *t)
+{
+	sc_ref_free(t->ref);
+	scope_scratch_destroy(t->scr);
+	scope_policy_destroy(t->cp);
+	sc_diag_fini(&t->d);
+	sc_policy_free(t->p);
+	free(t->src.s);
+}
+
 /* Globs with two `**` each blow up a union DFA; a budget splits them into
  * parts or sends them to an NFA part (SC_SPLIT_DEPTH), and the decisions
  * stay exact. */
 START_TEST(blowup_is_split)
 {
-	sc_buf b = { 0 };
-	sc_buf_printf(&b, "task t allows ");
+	both t = { 0 };
+	sc_buf_printf(&t.src, "task t allows ");
 	for (int i = 0; i < 40; i++)
-		sc_buf_printf(&b, "%s** **.a%d.**.b%d", i ? ", " : "", i % 7, i);
-	sc_buf_printf(&b, "\n  denies x **.z.**.z when k == \"1\"\n");
-	sc_policy *p = sc_test_policy(b.s, NULL);
-	ck_assert_ptr_nonnull(p);
-	sc_diag d;
-	sc_diag_init(&d, stderr);
-	sc_backend_opts o = { false, 2000 };
-	sc_backend_stats st;
-	unsigned char *img;
-	size_t len;
-	ck_assert_int_eq(sc_backend_compile(&d, p, &o, &img, &len, &st), 0);
-	ck_assert(st.nparts > 1 || st.nnfa > 0); /* split into DFA parts, or an NFA part */
-	scope_policy *cp;
-	ck_assert_int_eq(scope_policy_load(&cp, img, len), 0);
-	free(img);
-	scope_scratch *scr;
-	scope_scratch_create(&scr);
-	sc_ref_ctx *ref = sc_ref_new();
+		sc_buf_printf(&t.src, "%s** **.a%d.**.b%d", i ? ", " : "", i % 7, i);
+	sc_buf_printf(&t.src, "\n  denies x **.z.**.z when k == \"1\"\n");
+	both_init(&t, 2000);
+	ck_assert(t.st.nparts > 1 || t.st.nnfa > 0); /* split into DFA parts, or an NFA part */
 	uint64_t s = sc_bt_seed();
 	static const char *const parts[] = { "a1", "b1", "a2", "b2", ".", "x", "z", "b39", "a4", "b11" };
 	for (int i = 0; i < 3000; i++) {
@@ -331,19 +365,9 @@ START_TEST(blowup_is_split)
 			strcat(res, parts[rnd(&s, 10)]);
 		sc_attr at = { sc_str_c("k"), sc_str_c("1") };
 		sc_request rq = { sc_str_c("t"), sc_str_c(rnd(&s, 2) ? "x" : "y"), sc_str_c(res), &at, rnd(&s, 2) };
-		sc_result x, y;
-		sc_ref_decide(ref, p, &rq, &x);
-		sc_backend_decide(cp, scr, p, &rq, &y);
-		if (!sc_bt_same(&x, &y))
-			show_diff(b.s, &rq, &x, &y);
-		ck_assert(sc_bt_same(&x, &y));
+		both_decide(&t, &rq);
 	}
-	sc_ref_free(ref);
-	scope_scratch_destroy(scr);
-	scope_policy_destroy(cp);
-	sc_diag_fini(&d);
-	sc_policy_free(p);
-	free(b.s);
+	both_fini(&t);
 }
 END_TEST
 
@@ -353,30 +377,17 @@ END_TEST
  * decisions stay exact. */
 START_TEST(blowup_goes_to_nfa)
 {
-	sc_buf b = { 0 };
+	both t = { 0 };
 	uint64_t s = sc_bt_seed();
-	sc_buf_printf(&b, "task t\n");
+	sc_buf_printf(&t.src, "task t\n");
 	static const char *const kinds[] = { "allows", "allows", "allows", "allows", "allows",
 					     "allows", "asks", "asks", "asks", "denies" };
 	for (int i = 0; i < 400; i++)
-		sc_buf_printf(&b, "  %s %s **a%u*b%u**c**%s\n", kinds[rnd(&s, 10)], rnd(&s, 3) ? "**" : "r?ad",
+		sc_buf_printf(&t.src, "  %s %s **a%u*b%u**c**%s\n", kinds[rnd(&s, 10)], rnd(&s, 3) ? "**" : "r?ad",
 			      (unsigned)rnd(&s, 10), (unsigned)rnd(&s, 10), rnd(&s, 5) ? "" : " when k == \"1\"");
-	sc_policy *p = sc_test_policy(b.s, NULL);
-	ck_assert_ptr_nonnull(p);
-	sc_diag d;
-	sc_diag_init(&d, stderr);
-	sc_backend_stats st;
-	unsigned char *img;
-	size_t len;
-	ck_assert_int_eq(sc_backend_compile(&d, p, &(sc_backend_opts){ false, 0 }, &img, &len, &st), 0);
-	ck_assert_uint_le(st.nparts, 9);
-	ck_assert_uint_eq(st.nnfa, 1);
-	scope_policy *cp;
-	ck_assert_int_eq(scope_policy_load(&cp, img, len), 0);
-	free(img);
-	scope_scratch *scr;
-	scope_scratch_create(&scr);
-	sc_ref_ctx *ref = sc_ref_new();
+	both_init(&t, 0);
+	ck_assert_uint_le(t.st.nparts, 9);
+	ck_assert_uint_eq(t.st.nnfa, 1);
 	static const char *const bits[] = { "a1", "b8", "c", "a", "b", ".", "/", "x", "a7", "b3", "cc" };
 	unsigned decided[3] = { 0, 0, 0 };
 	for (int i = 0; i < 20000; i++) {
@@ -389,24 +400,13 @@ START_TEST(blowup_goes_to_nfa)
 		sc_attr at = { sc_str_c("k"), sc_str_c(rnd(&s, 2) ? "1" : "2") };
 		static const char *const acts[] = { "read", "rxad", "r.ad", "write" };
 		sc_request rq = { sc_str_c("t"), sc_str_c(acts[rnd(&s, 4)]), sc_str_c(res), &at, rnd(&s, 2) };
-		sc_result x, y;
-		sc_ref_decide(ref, p, &rq, &x);
-		sc_backend_decide(cp, scr, p, &rq, &y);
-		if (!sc_bt_same(&x, &y))
-			show_diff(b.s, &rq, &x, &y);
-		ck_assert(sc_bt_same(&x, &y));
-		decided[x.decision]++;
+		decided[both_decide(&t, &rq)]++;
 	}
 	/* every kind decided some requests: the test reaches the NFA's lists */
 	fprintf(stderr, "NFA part: %u allow, %u ask, %u deny of 20000 requests\n", decided[SC_ALLOW], decided[SC_ASK],
 		decided[SC_DENY]);
 	ck_assert(decided[SC_ALLOW] && decided[SC_ASK] && decided[SC_DENY]);
-	sc_ref_free(ref);
-	scope_scratch_destroy(scr);
-	scope_policy_destroy(cp);
-	sc_diag_fini(&d);
-	sc_policy_free(p);
-	free(b.s);
+	both_fini(&t);
 }
 END_TEST
 
