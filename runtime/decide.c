@@ -199,7 +199,8 @@ static uint32_t walk(const scope_policy *pol, const uint32_t *a, uint32_t s, con
 static uint32_t walk_str(const scope_policy *pol, const uint32_t *a, uint32_t s, const char *str,
 			 size_t len)
 {
-	const unsigned char *p = (const unsigned char *)str;
+	/* (a NULL string of length 0 is a valid empty one: NULL + 0 is not) */
+	const unsigned char *p = str ? (const unsigned char *)str : (const unsigned char *)"";
 	return walk(pol, a, s, p, p + len);
 }
 
