@@ -354,6 +354,103 @@ START_TEST(task_table_follows_automaton)
 }
 END_TEST
 
+/* The directory entry of section ID (id, offset, size, 0). */
+static uint32_t *dirent_of(unsigned char *img, uint32_t id)
+{
+	uint32_t nsec;
+	memcpy(&nsec, img + 20, 4);
+	for (uint32_t i = 0; i < nsec; i++) {
+		uint32_t *d = (uint32_t *)(void *)(img + SCOPE_BC_HEADER + (size_t)i * SCOPE_BC_DIRENT);
+		if (d[0] == id)
+			return d;
+	}
+	return NULL;
+}
+
+/* What the verifier says of IMG (checksum fixed): EVERIFY and the reason. */
+static const char *refused_why(unsigned char *img, size_t len)
+{
+	scope_policy *p = (scope_policy *)1;
+	const char *why = NULL;
+	fix_checksum(img, len);
+	int rc = scope_policy_load_unverified_regex(&p, img, len, &why);
+	ck_assert_msg(rc == -SCOPE_EVERIFY, "rc %d (%s)", rc, why ? why : "");
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(why);
+	return why;
+}
+
+/* A copy of ORIG with section ID cut to SIZE bytes (the directory says so;
+ * the bytes stay where they are). */
+static unsigned char *with_size(const unsigned char *orig, size_t len, uint32_t id, uint32_t size)
+{
+	unsigned char *img = malloc(len);
+	memcpy(img, orig, len);
+	uint32_t *d = dirent_of(img, id);
+	ck_assert_ptr_nonnull(d);
+	d[2] = size;
+	return img;
+}
+
+/* One hand-made defect per structural check the random rewrites of
+ * hostile_images rarely reach, each refused with its own reason. */
+START_TEST(verifier_reasons)
+{
+	size_t len;
+	unsigned char *orig = compile_src(spec_src, true, &len), *img;
+
+	img = with_size(orig, len, SCOPE_SEC_AUTOMATA, 0);
+	ck_assert_str_eq(refused_why(img, len), "no automata");
+	free(img);
+	img = with_size(orig, len, SCOPE_SEC_STATES, 4);
+	ck_assert_str_eq(refused_why(img, len), "no automata");
+	free(img);
+	/* outcome records beyond the empty one (items that overlap): cut to
+	 * the first record [0 0 0] and one word of the next */
+	static const char overlap_src[] = "task t\n  allows read a.*\n  asks read a.b when c == \"1\"\n"
+					  "  denies read a.* when d == \"2\"\n";
+	size_t olen;
+	unsigned char *overlap = compile_src(overlap_src, true, &olen);
+	ck_assert_uint_gt(dirent_of(overlap, SCOPE_SEC_OUTCOMES)[2], 16);
+	img = with_size(overlap, olen, SCOPE_SEC_OUTCOMES, 16);
+	ck_assert_str_eq(refused_why(img, olen), "outcome record truncated");
+	free(img);
+	free(overlap);
+
+	img = malloc(len);
+	memcpy(img, orig, len);
+	section_of(img, SCOPE_SEC_ITEMS)[0] |= 3u << 30;
+	ck_assert_str_eq(refused_why(img, len), "item kind");
+	memcpy(img, orig, len);
+	uint32_t *code = section_of(img, SCOPE_SEC_CODE);
+	code[0] = SCOPE_OP_WORD0(SCOPE_OP_NOT, 0); /* pops the empty stack */
+	code[1] = 0;
+	ck_assert_str_eq(refused_why(img, len), "stack underflow");
+	free(img);
+	free(orig);
+
+	/* more values pushed in one block than the stack holds: a condition
+	 * of 300 comparisons, every instruction rewritten to HAS of its key */
+	char src[16384];
+	size_t o = (size_t)snprintf(src, sizeof src, "task t\n  allows a b when k == \"v0\"");
+	for (int i = 1; i < 300; i++)
+		o += (size_t)snprintf(src + o, sizeof src - o, " or k == \"v%d\"", i);
+	snprintf(src + o, sizeof src - o, "\n");
+	orig = compile_src(src, true, &len);
+	code = section_of(orig, SCOPE_SEC_CODE);
+	uint32_t ninsn = dirent_of(orig, SCOPE_SEC_CODE)[2] / 8;
+	ck_assert_uint_gt(ninsn, SCOPE_BC_MAX_STACK);
+	ck_assert_uint_eq(SCOPE_OP_CODE(code[0]), SCOPE_OP_EQ);
+	uint32_t key = SCOPE_OP_A(code[0]);
+	for (uint32_t i = 0; i < ninsn; i++) {
+		code[2 * i] = SCOPE_OP_WORD0(SCOPE_OP_HAS, key);
+		code[2 * i + 1] = 0;
+	}
+	ck_assert_str_eq(refused_why(orig, len), "stack too deep");
+	free(orig);
+}
+END_TEST
+
 /* Names of every length class of the table's hash (< 4, 4..7, 8..16, and
  * longer, where it loops): each finds its own task; a name one byte
  * longer or shorter finds none. */
@@ -710,6 +807,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, explain_unknown);
 	tcase_add_test(tc, dense_states);
 	tcase_add_test(tc, argument_checks);
+	tcase_add_test(tc, verifier_reasons);
 	suite_add_tcase(s, tc);
 	return s;
 }
