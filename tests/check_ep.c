@@ -355,6 +355,103 @@ START_TEST(log_failures)
 }
 END_TEST
 
+/* A slot whose handle holds no policy yet: pinning fails, and deciding
+ * is a deny that says why, with no digest. */
+START_TEST(unpublished_slot)
+{
+	ep_slot s;
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(scope_handle_create(&s.h, NULL), 0);
+	ep_pin pin;
+	ck_assert_int_eq(ep_slot_pin(&s, &pin), -SCOPE_ENOPOLICY);
+	scope_scratch *scr;
+	ck_assert_int_eq(scope_scratch_create(&scr), 0);
+	scope_request rq = request("read", "forum.a");
+	ep_outcome o;
+	ep_decide(&s, scr, &rq, &o);
+	ck_assert_int_eq(o.r.decision, SCOPE_DENY);
+	ck_assert_int_eq(o.r.why, SCOPE_WHY_ERROR);
+	char want[256];
+	snprintf(want, sizeof want, "error (fail closed: deny): %s", scope_strerror(-SCOPE_ENOPOLICY));
+	ck_assert_str_eq(o.explain, want);
+	ck_assert_str_eq(o.digest, "none");
+	scope_scratch_destroy(scr);
+	ep_slot_fini(&s);
+	ck_assert_str_eq(ep_decision_name((scope_decision)7), "deny");
+	ck_assert_str_eq(ep_why_name((scope_why)9), "error");
+}
+END_TEST
+
+/* A slot holding POLICY directly (its digest unknown to the slot). */
+static void slot_of(ep_slot *s, const char *src)
+{
+	size_t n;
+	unsigned char *img = compile_text(src, &n);
+	scope_policy *p;
+	ck_assert_int_eq(scope_policy_load(&p, img, n), 0);
+	free(img);
+	memset(s, 0, sizeof *s);
+	ck_assert_int_eq(scope_handle_create(&s->h, p), 0);
+}
+
+/* Forms: none formed is EINVAL and a deny; with a shadow candidate and no
+ * records wanted, the most restrictive enforced decision still wins; a
+ * request's record keeps the first of two equal keys, a NULL value as "". */
+START_TEST(forms_and_records)
+{
+	ep_slot es, cs;
+	slot_of(&es, good_src);
+	slot_of(&cs, other_src);
+	ep_pin pin, cpin;
+	ck_assert_int_eq(ep_slot_pin(&es, &pin), 0);
+	ck_assert_int_eq(ep_slot_pin(&cs, &cpin), 0);
+	ck_assert_str_eq(pin.digest, "unknown");
+	scope_scratch *scr;
+	ck_assert_int_eq(scope_scratch_create(&scr), 0);
+	scope_form *f;
+	ck_assert_int_eq(scope_form_create(&f), 0);
+	ck_assert_int_eq(scope_form_begin(f, "triage", "/"), 0);
+	ep_outcome o;
+	size_t which = 9;
+	ck_assert_int_eq(ep_decide_form(&pin, &cpin, scr, f, NULL, NULL, &o, &which), -SCOPE_EINVAL);
+	ck_assert_int_eq(o.r.decision, SCOPE_DENY);
+	assert_has(o.explain, "no request was formed");
+	ck_assert_uint_eq(which, 0);
+
+	ck_assert_int_eq(scope_form_add(f, "read", "forum.a", 7, SCOPE_RES_TEXT), 0);
+	ck_assert_int_eq(scope_form_add(f, "read", "docs.a", 6, SCOPE_RES_TEXT), 0);
+	ck_assert_int_eq(ep_decide_form(&pin, &cpin, scr, f, NULL, NULL, &o, &which), 0);
+	ck_assert_int_eq(o.r.decision, SCOPE_DENY); /* docs.a: not in the enforced policy */
+	ck_assert_uint_eq(which, 1);
+	json_t *recs[4] = { NULL };
+	ck_assert_int_eq(ep_decide_form(&pin, &cpin, scr, f, NULL, recs, &o, &which), 0);
+	ck_assert_ptr_nonnull(recs[0]);
+	ck_assert_ptr_null(recs[1]); /* both allow forum.a */
+	ck_assert_ptr_nonnull(recs[3]); /* the candidate allows docs.a */
+	ck_assert_str_eq(json_string_value(json_object_get(recs[3], "change")), "widen");
+	for (int i = 0; i < 4; i++)
+		json_decref(recs[i]);
+	scope_form_destroy(f);
+
+	scope_attr at[3] = { { "k", 1, NULL, 0 }, { "k", 1, "x", 1 }, { "j", 1, "y", 1 } };
+	scope_request rq = request("read", "forum.a");
+	rq.attrs = at;
+	rq.nattrs = 3;
+	json_t *r = ep_request_record("decision", NULL, &rq, NULL);
+	json_t *a = json_object_get(r, "attributes");
+	ck_assert_uint_eq(json_object_size(a), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(a, "k")), "");
+	ck_assert_str_eq(json_string_value(json_object_get(a, "j")), "y");
+	json_decref(r);
+
+	scope_scratch_destroy(scr);
+	ep_slot_unpin(&es, &pin);
+	ep_slot_unpin(&cs, &cpin);
+	ep_slot_fini(&es);
+	ep_slot_fini(&cs);
+}
+END_TEST
+
 Suite *sc_suite_ep(void)
 {
 	Suite *s = suite_create("ep");
@@ -365,6 +462,8 @@ Suite *sc_suite_ep(void)
 	tcase_add_test(tc, poll_changes);
 	tcase_add_test(tc, trusted_keys);
 	tcase_add_test(tc, log_failures);
+	tcase_add_test(tc, unpublished_slot);
+	tcase_add_test(tc, forms_and_records);
 	suite_add_tcase(s, tc);
 	return s;
 }
