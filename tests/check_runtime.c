@@ -734,6 +734,11 @@ START_TEST(argument_checks)
 	ck_assert_int_eq(scope_handle_acquire(h, &pin, NULL), -SCOPE_EINVAL);
 	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), -SCOPE_ENOPOLICY);
 	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(scope_handle_decide(h, s, &rq, NULL), -SCOPE_ENOPOLICY);
+	/* releases of no ticket change no reader count: the swap below would
+	 * wait forever for a reader that is not there */
+	scope_handle_release(h, 2);
+	scope_handle_release(NULL, 0);
 	ck_assert_int_eq(scope_handle_swap(h, p), 0); /* the handle owns P now */
 	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), 0);
 	ck_assert_int_eq(r.decision, SCOPE_ALLOW);
