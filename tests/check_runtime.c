@@ -748,6 +748,72 @@ START_TEST(argument_checks)
 }
 END_TEST
 
+/* Every malformed request is EINVAL and a deny with reason error: a
+ * pointer that is NULL with a length, attributes missing, an attribute's
+ * key or value NULL with a length.  NULL with length 0 is empty. */
+START_TEST(malformed_requests)
+{
+	size_t len;
+	unsigned char *img = compile_src(spec_src, false, &len);
+	scope_policy *p;
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_attr nokey = { NULL, 2, "v", 1 }, noval = { "k", 1, NULL, 3 }, empty = { "k", 1, NULL, 0 };
+	const scope_request bad[] = {
+		{ NULL, 6, "read", 4, "forum.a", 7, NULL, 0 },
+		{ "triage", 6, NULL, 4, "forum.a", 7, NULL, 0 },
+		{ "triage", 6, "read", 4, NULL, 7, NULL, 0 },
+		{ "triage", 6, "read", 4, "forum.a", 7, NULL, 2 },
+		{ "triage", 6, "read", 4, "forum.a", 7, &nokey, 1 },
+		{ "triage", 6, "read", 4, "forum.a", 7, &noval, 1 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		scope_result r = { SCOPE_ALLOW, SCOPE_WHY_ITEM, 0, true };
+		ck_assert_int_eq(scope_decide(p, s, &bad[i], &r), -SCOPE_EINVAL);
+		ck_assert_int_eq(r.decision, SCOPE_DENY);
+		ck_assert_int_eq(r.why, SCOPE_WHY_ERROR);
+		/* an explanation of a result for it is the plain one */
+		r = (scope_result){ SCOPE_DENY, SCOPE_WHY_ITEM, 0, true };
+		char buf[256], plain[256];
+		size_t n = sizeof buf, np = sizeof plain;
+		ck_assert_int_eq(scope_explain(p, &r, plain, &np), 0);
+		ck_assert_int_eq(scope_explain_request(p, s, &bad[i], &r, buf, &n), 0);
+		ck_assert_str_eq(buf, plain);
+	}
+	scope_request ok = { "triage", 6, "read", 4, NULL, 0, &empty, 1 };
+	scope_result r;
+	ck_assert_int_eq(scope_decide(p, s, &ok, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_DENY); /* "" is no resource of forum.** */
+	ck_assert_int_eq(r.why, SCOPE_WHY_DEFAULT);
+	/* explanations: no buffer, no length, no policy for an item */
+	char buf[64];
+	size_t n = 0;
+	ck_assert_int_eq(scope_explain_request(p, s, &ok, &r, buf, &n), -SCOPE_EINVAL);
+	n = sizeof buf;
+	ck_assert_int_eq(scope_explain_request(p, s, &ok, &r, NULL, &n), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_explain_request(p, s, &ok, &r, buf, NULL), -SCOPE_EINVAL);
+	r = (scope_result){ SCOPE_DENY, SCOPE_WHY_ITEM, 3, false };
+	ck_assert_int_eq(scope_explain(NULL, &r, buf, &n), 0);
+	ck_assert_str_eq(buf, "item 3 (not in this policy)");
+	/* the image calls */
+	scope_policy *q = (scope_policy *)1;
+	ck_assert_int_eq(scope_policy_load(&q, NULL, 5), -SCOPE_EINVAL);
+	ck_assert_ptr_null(q);
+	ck_assert_int_eq(scope_policy_load(&q, SCOPE_BC_MAGIC, SCOPE_BC_MAGIC_LEN), -SCOPE_ELENGTH);
+	ck_assert(!scope_is_bytecode(NULL, 8));
+	ck_assert(!scope_is_bytecode(SCOPE_BC_MAGIC, 4));
+	ck_assert_uint_eq(scope_policy_item_count(NULL), 0);
+	ck_assert_uint_eq(scope_policy_task_count(NULL), 0);
+	ck_assert_uint_eq(scope_policy_image_size(NULL), 0);
+	ck_assert_str_eq(scope_strerror(1), "unknown error");
+	ck_assert_str_eq(scope_strerror(-1000), "unknown error");
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
+	free(img);
+}
+END_TEST
+
 /* DENSE state records (more than 12 bytes leave a state for somewhere other
  * than its default) are what large policies walk, yet small test policies
  * never make one: this policy has 20 action first bytes at the start and 16
@@ -813,6 +879,7 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, dense_states);
 	tcase_add_test(tc, argument_checks);
 	tcase_add_test(tc, verifier_reasons);
+	tcase_add_test(tc, malformed_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }
