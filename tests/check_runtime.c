@@ -448,6 +448,13 @@ START_TEST(verifier_reasons)
 	}
 	ck_assert_str_eq(refused_why(orig, len), "stack too deep");
 	free(orig);
+
+	/* the verifier on its own (the loader tells bad magic first) */
+	uint32_t words[8] = { 0 };
+	scope_policy fake = { .img = words, .len = sizeof words };
+	const char *why = NULL;
+	ck_assert_int_eq(scope_verify_image(&fake, &why), -SCOPE_EFORMAT);
+	ck_assert_str_eq(why, "bad magic");
 }
 END_TEST
 
