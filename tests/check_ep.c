@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,6 +155,21 @@ START_TEST(source_reloads)
 	ck_assert_int_eq(missing, EP_RELOAD_REFUSED);
 	assert_has(err, "cannot create a temporary file");
 	ck_assert_int_eq(empty, EP_RELOAD_UNCHANGED);
+	ck_assert_str_eq(s.digest, digest);
+
+	/* one descriptor left: the temporary file gets it, the pipe to the
+	 * compiler cannot be made (and the temporary file is removed) */
+	int lowest = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+	struct rlimit old;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	struct rlimit one = { (rlim_t)lowest + 1, old.rlim_max };
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &one), 0);
+	int no_pipe = ep_slot_reload(&e, &s, "sighup");
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_eq(no_pipe, EP_RELOAD_REFUSED);
+	assert_has(last_field(log, "error"), "cannot create a temporary file: ");
 	ck_assert_str_eq(s.digest, digest);
 
 	/* the policy in force decides; a malformed request is a deny that says why */
