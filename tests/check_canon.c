@@ -1,6 +1,7 @@
 /* check_canon.c — canonical paths and URLs (runtime/enforce/canon.c). */
 #include "suites.h"
 
+#include "canon.h"
 #include "scope_enforce.h"
 
 #include <limits.h>
@@ -185,6 +186,45 @@ static void url_fails(const char *in, size_t len)
 	ck_assert_int_eq(scope_canon_url(in, len, out, &n), -SCOPE_EURL);
 }
 
+/* canon_path_lexical_first on its own (form.c calls it only with what
+ * canon_path_alloc accepted): the same input checks, ".." taken before the
+ * link is followed, "~" and a relative path from their bases. */
+START_TEST(path_lexical_first)
+{
+	char *out = (char *)1, in[PATH_MAX + 16], want[PATH_MAX + 16];
+	ck_assert_int_eq(canon_path_lexical_first(NULL, 2, NULL, &out), -SCOPE_EPATH);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(canon_path_lexical_first("/x", 0, NULL, &out), -SCOPE_EPATH);
+	ck_assert_int_eq(canon_path_lexical_first("/a\0b", 4, NULL, &out), -SCOPE_EPATH);
+	char *big = malloc(70000);
+	memset(big, 'a', 70000);
+	big[0] = '/';
+	ck_assert_int_eq(canon_path_lexical_first(big, 70000, NULL, &out), -SCOPE_EPATH);
+	free(big);
+	ck_assert_int_eq(canon_path_lexical_first("x", 1, "relative/cwd", &out), -SCOPE_EPATH);
+
+	snprintf(in, sizeof in, "%s/link/../real/./sub", dir);
+	snprintf(want, sizeof want, "%s/real/sub", dir);
+	ck_assert_int_eq(canon_path_lexical_first(in, strlen(in), NULL, &out), 0);
+	ck_assert_str_eq(out, want);
+	free(out);
+	ck_assert_int_eq(canon_path_lexical_first("link/..", 7, dir, &out), 0);
+	ck_assert_str_eq(out, dir); /* the kernel would say DIR/real */
+	free(out);
+
+	char *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	setenv("HOME", dir, 1);
+	ck_assert_int_eq(canon_path_lexical_first("~", 1, NULL, &out), 0);
+	ck_assert_str_eq(out, dir);
+	free(out);
+	unsetenv("HOME");
+	ck_assert_int_eq(canon_path_lexical_first("~/x", 3, NULL, &out), -SCOPE_EPATH);
+	if (old)
+		setenv("HOME", old, 1);
+	free(old);
+}
+END_TEST
+
 START_TEST(url_normal)
 {
 	url_is("HTTP://Docs.Example.COM/a", "http://docs.example.com/a");
@@ -256,6 +296,7 @@ Suite *sc_suite_canon(void)
 	tcase_add_test(tc, path_symlinks);
 	tcase_add_test(tc, path_refused);
 	tcase_add_test(tc, path_home);
+	tcase_add_test(tc, path_lexical_first);
 	tcase_add_test(tc, url_file);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("urls");

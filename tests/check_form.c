@@ -80,6 +80,67 @@ START_TEST(form_attrs)
 }
 END_TEST
 
+/* Attributes given after a request was added: that request keeps the
+ * attributes it was formed with (none), later ones get them all, and the
+ * array moving as it grows (20 more) leaves every request's pointer valid
+ * (ASan checks the reads). */
+START_TEST(form_attrs_after_requests)
+{
+	scope_form *f;
+	ck_assert_int_eq(scope_form_create(&f), 0);
+	ck_assert_int_eq(scope_form_begin(f, "agent", "/"), 0);
+	ck_assert_int_eq(scope_form_add(f, "read", "a", 1, SCOPE_RES_TEXT), 0);
+	json_t *one = json_pack("{s:s}", "a", "1"), *none = json_object(), *many = json_object();
+	ck_assert_int_eq(scope_form_attrs_json(f, none), 0);
+	ck_assert_int_eq(scope_form_attrs_json(f, one), 0);
+	ck_assert_int_eq(scope_form_add(f, "read", NULL, 0, SCOPE_RES_TEXT), 0); /* the empty resource */
+	ck_assert_int_eq(scope_form_add(f, "read", NULL, 3, SCOPE_RES_TEXT), -SCOPE_EINVAL);
+	for (int i = 0; i < 20; i++) {
+		char k[16];
+		snprintf(k, sizeof k, "k%d", i);
+		json_object_set_new(many, k, json_integer(i));
+	}
+	ck_assert_int_eq(scope_form_attrs_json(f, many), 0);
+	ck_assert_uint_eq(scope_form_count(f), 2);
+	ck_assert_uint_eq(scope_form_request(f, 0)->nattrs, 0);
+	const scope_request *rq = scope_form_request(f, 1);
+	ck_assert_uint_eq(rq->resource_len, 0);
+	ck_assert_uint_eq(rq->nattrs, 1);
+	ck_assert_str_eq(attr(rq, "arg.a"), "1");
+	json_decref(one);
+	json_decref(none);
+	json_decref(many);
+	scope_form_destroy(f);
+}
+END_TEST
+
+/* The argument checks of add_args and decide: no form, no arguments, a
+ * null member (skipped: the empty resource), and a policy that is not
+ * there (the error, and no index asked for). */
+START_TEST(form_argument_checks)
+{
+	scope_form *f;
+	scope_result r;
+	ck_assert_int_eq(scope_form_add_args(NULL, "read", NULL, NULL, 0), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_form_decide(NULL, NULL, NULL, &r, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(scope_form_create(&f), 0);
+	ck_assert_int_eq(scope_form_begin(f, "agent", "/"), 0);
+	ck_assert_int_eq(scope_form_add_args(f, "read", NULL, NULL, 0), 0);
+	json_t *args = json_pack("{s:n}", "path");
+	ck_assert_int_eq(scope_form_add_args(f, "read", args, NULL, 0), 0);
+	json_decref(args);
+	ck_assert_uint_eq(scope_form_count(f), 2);
+	ck_assert_uint_eq(scope_form_request(f, 1)->resource_len, 0);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	ck_assert_int_eq(scope_form_decide(f, NULL, s, &r, NULL), -SCOPE_EINVAL);
+	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	scope_scratch_destroy(s);
+	scope_form_destroy(f);
+}
+END_TEST
+
 START_TEST(form_resources)
 {
 	scope_form *f;
@@ -302,6 +363,8 @@ Suite *sc_suite_form(void)
 	Suite *s = suite_create("form");
 	TCase *tc = tcase_create("form");
 	tcase_add_test(tc, form_attrs);
+	tcase_add_test(tc, form_attrs_after_requests);
+	tcase_add_test(tc, form_argument_checks);
 	tcase_add_test(tc, form_resources);
 	tcase_add_test(tc, form_explicit);
 	tcase_add_test(tc, form_refused);

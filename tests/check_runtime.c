@@ -365,6 +365,110 @@ START_TEST(task_table_follows_automaton)
 }
 END_TEST
 
+/* The directory entry of section ID (id, offset, size, 0). */
+static uint32_t *dirent_of(unsigned char *img, uint32_t id)
+{
+	uint32_t nsec;
+	memcpy(&nsec, img + 20, 4);
+	for (uint32_t i = 0; i < nsec; i++) {
+		uint32_t *d = (uint32_t *)(void *)(img + SCOPE_BC_HEADER + (size_t)i * SCOPE_BC_DIRENT);
+		if (d[0] == id)
+			return d;
+	}
+	return NULL;
+}
+
+/* What the verifier says of IMG (checksum fixed): EVERIFY and the reason. */
+static const char *refused_why(unsigned char *img, size_t len)
+{
+	scope_policy *p = (scope_policy *)1;
+	const char *why = NULL;
+	fix_checksum(img, len);
+	int rc = scope_policy_load_unverified_regex(&p, img, len, &why);
+	ck_assert_msg(rc == -SCOPE_EVERIFY, "rc %d (%s)", rc, why ? why : "");
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(why);
+	return why;
+}
+
+/* A copy of ORIG with section ID cut to SIZE bytes (the directory says so;
+ * the bytes stay where they are). */
+static unsigned char *with_size(const unsigned char *orig, size_t len, uint32_t id, uint32_t size)
+{
+	unsigned char *img = malloc(len);
+	memcpy(img, orig, len);
+	uint32_t *d = dirent_of(img, id);
+	ck_assert_ptr_nonnull(d);
+	d[2] = size;
+	return img;
+}
+
+/* One hand-made defect per structural check the random rewrites of
+ * hostile_images rarely reach, each refused with its own reason. */
+START_TEST(verifier_reasons)
+{
+	size_t len;
+	unsigned char *orig = compile_src(spec_src, true, &len), *img;
+
+	img = with_size(orig, len, SCOPE_SEC_AUTOMATA, 0);
+	ck_assert_str_eq(refused_why(img, len), "no automata");
+	free(img);
+	img = with_size(orig, len, SCOPE_SEC_STATES, 4);
+	ck_assert_str_eq(refused_why(img, len), "no automata");
+	free(img);
+	/* outcome records beyond the empty one (items that overlap): cut to
+	 * the first record [0 0 0] and one word of the next */
+	static const char overlap_src[] = "task t\n  allows read a.*\n  asks read a.b when c == \"1\"\n"
+					  "  denies read a.* when d == \"2\"\n";
+	size_t olen;
+	unsigned char *overlap = compile_src(overlap_src, true, &olen);
+	ck_assert_uint_gt(dirent_of(overlap, SCOPE_SEC_OUTCOMES)[2], 16);
+	img = with_size(overlap, olen, SCOPE_SEC_OUTCOMES, 16);
+	ck_assert_str_eq(refused_why(img, olen), "outcome record truncated");
+	free(img);
+	free(overlap);
+
+	img = malloc(len);
+	memcpy(img, orig, len);
+	section_of(img, SCOPE_SEC_ITEMS)[0] |= 3u << 30;
+	ck_assert_str_eq(refused_why(img, len), "item kind");
+	memcpy(img, orig, len);
+	uint32_t *code = section_of(img, SCOPE_SEC_CODE);
+	code[0] = SCOPE_OP_WORD0(SCOPE_OP_NOT, 0); /* pops the empty stack */
+	code[1] = 0;
+	ck_assert_str_eq(refused_why(img, len), "stack underflow");
+	free(img);
+	free(orig);
+
+	/* more values pushed in one block than the stack holds: a condition
+	 * of 300 comparisons, every instruction rewritten to HAS of its key */
+	char src[16384];
+	size_t o = (size_t)snprintf(src, sizeof src, "task t\n  allows a b when k == \"v0\"");
+	for (int i = 1; i < 300; i++)
+		o += (size_t)snprintf(src + o, sizeof src - o, " or k == \"v%d\"", i);
+	snprintf(src + o, sizeof src - o, "\n");
+	orig = compile_src(src, true, &len);
+	code = section_of(orig, SCOPE_SEC_CODE);
+	uint32_t ninsn = dirent_of(orig, SCOPE_SEC_CODE)[2] / 8;
+	ck_assert_uint_gt(ninsn, SCOPE_BC_MAX_STACK);
+	ck_assert_uint_eq(SCOPE_OP_CODE(code[0]), SCOPE_OP_EQ);
+	uint32_t key = SCOPE_OP_A(code[0]);
+	for (uint32_t i = 0; i < ninsn; i++) {
+		code[2 * i] = SCOPE_OP_WORD0(SCOPE_OP_HAS, key);
+		code[2 * i + 1] = 0;
+	}
+	ck_assert_str_eq(refused_why(orig, len), "stack too deep");
+	free(orig);
+
+	/* the verifier on its own (the loader tells bad magic first) */
+	uint32_t words[8] = { 0 };
+	scope_policy fake = { .img = words, .len = sizeof words };
+	const char *why = NULL;
+	ck_assert_int_eq(scope_verify_image(&fake, &why), -SCOPE_EFORMAT);
+	ck_assert_str_eq(why, "bad magic");
+}
+END_TEST
+
 /* Names of every length class of the table's hash (< 4, 4..7, 8..16, and
  * longer, where it loops): each finds its own task; a name one byte
  * longer or shorter finds none. */
@@ -648,11 +752,84 @@ START_TEST(argument_checks)
 	ck_assert_int_eq(scope_handle_acquire(h, &pin, NULL), -SCOPE_EINVAL);
 	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), -SCOPE_ENOPOLICY);
 	ck_assert_int_eq(r.decision, SCOPE_DENY);
+	ck_assert_int_eq(scope_handle_decide(h, s, &rq, NULL), -SCOPE_ENOPOLICY);
+	/* releases of no ticket change no reader count: the swap below would
+	 * wait forever for a reader that is not there */
+	scope_handle_release(h, 2);
+	scope_handle_release(NULL, 0);
 	ck_assert_int_eq(scope_handle_swap(h, p), 0); /* the handle owns P now */
 	ck_assert_int_eq(scope_handle_decide(h, s, &rq, &r), 0);
 	ck_assert_int_eq(r.decision, SCOPE_ALLOW);
 	scope_handle_destroy(h);
 	scope_scratch_destroy(s);
+	free(img);
+}
+END_TEST
+
+/* Every malformed request is EINVAL and a deny with reason error: a
+ * pointer that is NULL with a length, attributes missing, an attribute's
+ * key or value NULL with a length.  A NULL value of length 0 is empty. */
+START_TEST(malformed_requests)
+{
+	size_t len;
+	unsigned char *img = compile_src(spec_src, false, &len);
+	scope_policy *p;
+	ck_assert_int_eq(scope_policy_load(&p, img, len), 0);
+	scope_scratch *s;
+	ck_assert_int_eq(scope_scratch_create(&s), 0);
+	scope_attr nokey = { NULL, 2, "v", 1 }, noval = { "k", 1, NULL, 3 }, empty = { "k", 1, NULL, 0 };
+	const scope_request bad[] = {
+		{ NULL, 6, "read", 4, "forum.a", 7, NULL, 0 },
+		{ "triage", 6, NULL, 4, "forum.a", 7, NULL, 0 },
+		{ "triage", 6, "read", 4, NULL, 7, NULL, 0 },
+		{ "triage", 6, "read", 4, "forum.a", 7, NULL, 2 },
+		{ "triage", 6, "read", 4, "forum.a", 7, &nokey, 1 },
+		{ "triage", 6, "read", 4, "forum.a", 7, &noval, 1 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		scope_result r = { SCOPE_ALLOW, SCOPE_WHY_ITEM, 0, true };
+		ck_assert_int_eq(scope_decide(p, s, &bad[i], &r), -SCOPE_EINVAL);
+		ck_assert_int_eq(r.decision, SCOPE_DENY);
+		ck_assert_int_eq(r.why, SCOPE_WHY_ERROR);
+		/* an explanation of a result for it is the plain one */
+		r = (scope_result){ SCOPE_DENY, SCOPE_WHY_ITEM, 0, true };
+		char buf[256], plain[256];
+		size_t n = sizeof buf, np = sizeof plain;
+		ck_assert_int_eq(scope_explain(p, &r, plain, &np), 0);
+		ck_assert_int_eq(scope_explain_request(p, s, &bad[i], &r, buf, &n), 0);
+		ck_assert_str_eq(buf, plain);
+	}
+	/* (resource "" rather than NULL: NULL with length 0 passes request_ok()
+	 * but walk_str() then forms NULL + 0, which UBSan refuses) */
+	scope_request ok = { "triage", 6, "read", 4, "", 0, &empty, 1 };
+	scope_result r;
+	ck_assert_int_eq(scope_decide(p, s, &ok, &r), 0);
+	ck_assert_int_eq(r.decision, SCOPE_DENY); /* "" is no resource of forum.** */
+	ck_assert_int_eq(r.why, SCOPE_WHY_DEFAULT);
+	/* explanations: no buffer, no length, no policy for an item */
+	char buf[64];
+	size_t n = 0;
+	ck_assert_int_eq(scope_explain_request(p, s, &ok, &r, buf, &n), -SCOPE_EINVAL);
+	n = sizeof buf;
+	ck_assert_int_eq(scope_explain_request(p, s, &ok, &r, NULL, &n), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_explain_request(p, s, &ok, &r, buf, NULL), -SCOPE_EINVAL);
+	r = (scope_result){ SCOPE_DENY, SCOPE_WHY_ITEM, 3, false };
+	ck_assert_int_eq(scope_explain(NULL, &r, buf, &n), 0);
+	ck_assert_str_eq(buf, "item 3 (not in this policy)");
+	/* the image calls */
+	scope_policy *q = (scope_policy *)1;
+	ck_assert_int_eq(scope_policy_load(&q, NULL, 5), -SCOPE_EINVAL);
+	ck_assert_ptr_null(q);
+	ck_assert_int_eq(scope_policy_load(&q, SCOPE_BC_MAGIC, SCOPE_BC_MAGIC_LEN), -SCOPE_ELENGTH);
+	ck_assert(!scope_is_bytecode(NULL, 8));
+	ck_assert(!scope_is_bytecode(SCOPE_BC_MAGIC, 4));
+	ck_assert_uint_eq(scope_policy_item_count(NULL), 0);
+	ck_assert_uint_eq(scope_policy_task_count(NULL), 0);
+	ck_assert_uint_eq(scope_policy_image_size(NULL), 0);
+	ck_assert_str_eq(scope_strerror(1), "unknown error");
+	ck_assert_str_eq(scope_strerror(-1000), "unknown error");
+	scope_scratch_destroy(s);
+	scope_policy_destroy(p);
 	free(img);
 }
 END_TEST
@@ -721,6 +898,8 @@ Suite *sc_suite_runtime(void)
 	tcase_add_test(tc, explain_unknown);
 	tcase_add_test(tc, dense_states);
 	tcase_add_test(tc, argument_checks);
+	tcase_add_test(tc, verifier_reasons);
+	tcase_add_test(tc, malformed_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

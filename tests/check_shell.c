@@ -424,6 +424,18 @@ START_TEST(limits)
 			     "( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( a"),
 			 "nesting deeper than 64 levels");
 	free(s);
+	/* 64 subshells are within the limit; a backquote inside them is one
+	 * level more, refused where its text is parsed again */
+	char open[129], close[129], deep[512];
+	for (int i = 0; i < 64; i++) {
+		memcpy(open + 2 * i, "( ", 2);
+		memcpy(close + 2 * i, " )", 2);
+	}
+	open[128] = close[128] = '\0';
+	snprintf(deep, sizeof deep, "%sls%s", open, close);
+	ck_assert_str_eq(why(deep), "");
+	snprintf(deep, sizeof deep, "%secho `ls`%s", open, close);
+	ck_assert_str_eq(why(deep), "nesting deeper than 64 levels");
 	s = repeat("$(", 100000, &n);
 	hostile(s, n, true);
 	free(s);

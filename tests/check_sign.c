@@ -11,6 +11,7 @@
 #include "scope_enforce.h"
 #include "sig.h"
 
+#include <errno.h>
 #include <nettle/eddsa.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,28 @@ START_TEST(key_files)
 	unlink(path);
 	ck_assert_int_eq(scope_key_read_public(path, k), -SCOPE_EIO);
 	ck_assert_int_eq(scope_key_read_public("/", k), -SCOPE_EIO);
+	/* a device is no key file (errno says why); a read that fails is EIO */
+	errno = 0;
+	ck_assert_int_eq(scope_key_read_public("/dev/null", k), -SCOPE_EIO);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(scope_key_read_public("/proc/self/mem", k), -SCOPE_EIO);
+	ck_assert_int_eq(scope_key_read_public(NULL, k), -SCOPE_EINVAL);
+	ck_assert_int_eq(scope_key_read_public(path, NULL), -SCOPE_EINVAL);
+	/* exactly 4 KiB is read whole (then it is no key: the PEM is cut) */
+	f = fopen(path, "w");
+	fputs(rfc_pub, f);
+	for (size_t i = strlen(rfc_pub); i < SIG_PEM_MAX; i++)
+		fputc('\n', f);
+	fclose(f);
+	ck_assert_int_eq(scope_key_read_public(path, k), 0);
+	ck_assert_mem_eq(k, pub, SIG_KEY);
+	unlink(path);
+	/* text that is not a key: none, too long, a base64 body left unfinished */
+	ck_assert_int_eq(sig_key_from_pem(NULL, 0, false, k), -SCOPE_EKEY);
+	ck_assert_int_eq(sig_key_from_pem(rfc_pub, SIG_PEM_MAX + 1, false, k), -SCOPE_EKEY);
+	static const char unfinished[] = "-----BEGIN PUBLIC KEY-----\nMCo\n-----END PUBLIC KEY-----\n";
+	ck_assert_int_eq(scope_key_parse_public(unfinished, strlen(unfinished), k), -SCOPE_EKEY);
+	ck_assert_int_eq(scope_key_parse_public(rfc_pub, strlen(rfc_pub), NULL), -SCOPE_EINVAL);
 }
 END_TEST
 

@@ -89,6 +89,11 @@ START_TEST(visible_cases)
 		bool v = true;
 		ck_assert_int_eq(ep_may_grant(NULL, "t", 1, "a", 1, &v), -SCOPE_EINVAL);
 		ck_assert_int_eq(ep_may_grant(p, "t", 1, NULL, 1, &v), -SCOPE_EINVAL);
+		ck_assert_int_eq(ep_may_grant(p, NULL, 1, "a", 1, &v), -SCOPE_EINVAL);
+		ck_assert_int_eq(ep_may_grant(p, "t", 1, "a", 1, NULL), -SCOPE_EINVAL);
+		/* the empty task and action: nothing is granted */
+		ck_assert_int_eq(ep_may_grant(p, "", 0, "", 0, &v), 0);
+		ck_assert(!v);
 		scope_policy_destroy(p);
 	}
 }

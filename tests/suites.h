@@ -10,7 +10,7 @@
 #define SC_SUITES(X) \
 	X(number) X(glob) X(lex) X(parse) X(resolve) X(refeval) X(request) X(lint) X(fmt) X(diff) X(large) \
 	X(backend) X(runtime) X(canon) X(form) X(gitsrc) X(visible) X(shell) X(sign) \
-	X(regexdfa) X(diag)
+	X(regexdfa) X(diag) X(ep)
 
 #define SC_DECLARE(name) Suite *sc_suite_##name(void);
 SC_SUITES(SC_DECLARE)
