@@ -199,7 +199,7 @@ static void disasm_nfa(FILE *o, const scope_policy *p, uint32_t i, const uint32_
 
 static void disasm_automaton(FILE *o, const scope_policy *p, uint32_t i)
 {
-	static const char *const kinds[] = { "TASKS", "POLICY", "VALUE", "NFA" };
+	static const char *const kinds[] = { "TASKS", "POLICY", "VALUE" }; /* (NFA: disasm_nfa) */
 	const uint32_t *a = SC_AUTOMATA(p) + (size_t)i * SCOPE_BC_AUTOMATON_WORDS;
 	if (a[0] == SCOPE_BC_A_NFA) {
 		disasm_nfa(o, p, i, a);

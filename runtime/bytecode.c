@@ -28,13 +28,6 @@ const char *const scope_bc_phase_names[4] = {
 #undef SCOPE_X
 };
 
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
 static inline uint64_t mix(uint64_t h, uint64_t v)
 {
 	h ^= v;
@@ -49,10 +42,10 @@ uint64_t scope_bc_hash64(const void *data, size_t len)
 	uint64_t c = 0xa4093822299f31d0ull, d = 0x082efa98ec4e6c89ull;
 	size_t i = 0;
 	for (; i + 32 <= len; i += 32) {
-		a = mix(a, load64(p + i));
-		b = mix(b, load64(p + i + 8));
-		c = mix(c, load64(p + i + 16));
-		d = mix(d, load64(p + i + 24));
+		a = mix(a, scope_bc_load64(p + i));
+		b = mix(b, scope_bc_load64(p + i + 8));
+		c = mix(c, scope_bc_load64(p + i + 16));
+		d = mix(d, scope_bc_load64(p + i + 24));
 	}
 	uint64_t h = mix(mix(mix(mix(0x452821e638d01377ull, a), b), c), d);
 	for (; i < len; i++)

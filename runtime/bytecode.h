@@ -172,6 +172,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SCOPE_BC_MAGIC "\x89SCOPE\r\n"
 #define SCOPE_BC_MAGIC_LEN 8
@@ -305,6 +306,23 @@ extern const char *const scope_bc_phase_names[4];
 
 /* Truth values of the condition machine. */
 enum { SCOPE_T_FALSE = 0, SCOPE_T_TRUE = 1, SCOPE_T_UNKNOWN = 2 };
+
+/* Unaligned host-order loads (images are little-endian and refused on a
+ * big-endian host): the one definition for the verifier, the walk and the
+ * task table. */
+static inline uint32_t scope_bc_load32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t scope_bc_load64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
 
 /* Record sizes in words. */
 #define SCOPE_BC_AUTOMATON_WORDS 5u

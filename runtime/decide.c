@@ -69,13 +69,6 @@ void scope_scratch_destroy(scope_scratch *s)
 
 /* ---- automata -------------------------------------------------------------- */
 
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
 #define ONES 0x0101010101010101u
 
 /* The index of byte C among the N key bytes at KEYS, or N: 8 keys a step
@@ -87,7 +80,7 @@ static inline uint32_t key_index(const uint8_t *keys, uint32_t n, uint8_t c)
 {
 	uint64_t pat = ONES * c;
 	for (uint32_t k = 0; k < n; k += 8) {
-		uint64_t x = load64(keys + k) ^ pat;
+		uint64_t x = scope_bc_load64(keys + k) ^ pat;
 		uint64_t z = (x - ONES) & ~x & (ONES << 7);
 		if (z) {
 			uint32_t i = k + (uint32_t)(__builtin_ctzll(z) >> 3);
@@ -105,7 +98,7 @@ static inline size_t common_prefix(const unsigned char *p, size_t avail, const u
 {
 	size_t k = 0;
 	while (k + 8 <= avail) {
-		uint64_t x = load64(p + k) ^ load64(lit + k);
+		uint64_t x = scope_bc_load64(p + k) ^ scope_bc_load64(lit + k);
 		if (x) {
 			k += (size_t)(__builtin_ctzll(x) >> 3);
 			return k < lim ? k : lim;
@@ -458,9 +451,6 @@ static void resolve_outcomes(const scope_policy *p, scope_scratch *s, const scop
 
 /* ---- NFA parts ------------------------------------------------------------- */
 
-/* Runs one side of an NFA record (tables at T, W words, class map CLS)
- * over [s, s + n) into D (bytecode.h, "NFA parts"); false as soon as no
- * state is left, i.e. no pattern of the side can match. */
 /* One byte: NEXT from CUR (both W + 1 words, word 0 a zero guard, so
  * that each word's carry comes from the old value of the one below: no
  * dependency from one word to the next, two words an SSE2 step). */
@@ -488,31 +478,36 @@ static uint64_t nfa_step(const uint64_t *restrict cur, uint64_t *restrict next, 
 #endif
 	for (; i <= w; i++) {
 		uint64_t x = cur[i];
-		uint64_t y = ((x << 1 | cur[i - 1] >> 63) & load64(bc + 8 * (i - 1))) |
-			     (x & (load64(any + 8 * (i - 1)) | (load64(ns + 8 * (i - 1)) & loop_ns)));
+		uint64_t y = ((x << 1 | cur[i - 1] >> 63) & scope_bc_load64(bc + 8 * (i - 1))) |
+			     (x & (scope_bc_load64(any + 8 * (i - 1)) | (scope_bc_load64(ns + 8 * (i - 1)) & loop_ns)));
 		next[i] = y;
 		live |= y;
 	}
 	return live;
 }
 
-static bool nfa_run(const uint32_t *t, uint32_t w, const uint8_t *cls, const unsigned char *s, size_t n,
-		    uint64_t *d)
+/* The two state vectors of a side, each behind its zero guard word. */
+typedef uint64_t nfa_states[2][SCOPE_BC_NFA_MAX_WORDS + 1];
+
+/* Runs one side of an NFA record (tables at T, W words, class map CLS)
+ * over [s, s + n) (bytecode.h, "NFA parts"); returns the final states (W
+ * words in BUF), or NULL as soon as no state is left, i.e. no pattern of
+ * the side can match. */
+static const uint64_t *nfa_run(const uint32_t *t, uint32_t w, const uint8_t *cls, const unsigned char *s,
+			       size_t n, nfa_states buf)
 {
 	const unsigned char *start = (const unsigned char *)t, *any = start + 8 * (size_t)w,
 			    *ns = any + 8 * (size_t)w, *b = ns + 8 * (size_t)w;
-	uint64_t buf[2][SCOPE_BC_NFA_MAX_WORDS + 1];
 	buf[0][0] = buf[1][0] = 0;
 	for (uint32_t i = 0; i < w; i++)
-		buf[0][i + 1] = load64(start + 8 * i);
+		buf[0][i + 1] = scope_bc_load64(start + 8 * i);
 	unsigned c = 0;
 	for (size_t j = 0; j < n; j++, c ^= 1) {
 		uint64_t loop_ns = s[j] == '.' || s[j] == '/' ? 0 : ~(uint64_t)0;
 		if (!nfa_step(buf[c], buf[c ^ 1], w, b + 8 * (size_t)w * cls[s[j]], any, ns, loop_ns))
-			return false;
+			return NULL;
 	}
-	memcpy(d, buf[c] + 1, 8 * (size_t)w);
-	return true;
+	return buf[c] + 1;
 }
 
 static bool bit_of(const uint64_t *d, uint32_t bit)
@@ -528,13 +523,14 @@ static bool nfa_outcome(const scope_policy *p, const uint32_t *a, const scope_re
 {
 	const uint32_t *r = SC_NFA(p) + a[2];
 	scope_bc_nfa g = scope_bc_nfa_at(r);
-	uint64_t da[SCOPE_BC_NFA_MAX_WORDS], dr[SCOPE_BC_NFA_MAX_WORDS];
-	if (!nfa_run(r + g.side_a, g.wa, g.cls, (const unsigned char *)rq->action, rq->action_len, da) ||
-	    !nfa_run(r + g.side_r, g.wr, g.cls, (const unsigned char *)rq->resource, rq->resource_len, dr))
+	nfa_states bufa, bufr;
+	const uint64_t *da, *dr;
+	if (!(da = nfa_run(r + g.side_a, g.wa, g.cls, (const unsigned char *)rq->action, rq->action_len, bufa)) ||
+	    !(dr = nfa_run(r + g.side_r, g.wr, g.cls, (const unsigned char *)rq->resource, rq->resource_len, bufr)))
 		return false;
 	const uint32_t *e = r + g.items;
-	uint32_t end[3] = { g.nd, g.nd + g.na, g.m }, i = 0, n = 0;
-	for (int l = 0; l < 3; l++) {
+	uint32_t end[3] = { g.nd, g.nd + g.na, g.m }, n = 0;
+	for (uint32_t l = 0, i = 0; l < 3; i = end[l++]) {
 		o->list[l] = ids + n;
 		o->n[l] = 0;
 		for (; i < end[l]; i++) {
@@ -543,10 +539,8 @@ static bool nfa_outcome(const scope_policy *p, const uint32_t *a, const scope_re
 				continue;
 			ids[n++] = x[0];
 			o->n[l]++;
-			if ((SC_ITEMS(p)[x[0]] & SCOPE_BC_NO_COND) == SCOPE_BC_NO_COND) {
-				i = end[l]; /* the rest of the list cannot decide */
-				break;
-			}
+			if ((SC_ITEMS(p)[x[0]] & SCOPE_BC_NO_COND) == SCOPE_BC_NO_COND)
+				break; /* the rest of the list cannot decide */
 		}
 	}
 	return n > 0;
@@ -556,8 +550,9 @@ bool scope_image_nfa_may_grant(const scope_policy *p, const uint32_t *a, const c
 {
 	const uint32_t *r = SC_NFA(p) + a[2];
 	scope_bc_nfa g = scope_bc_nfa_at(r);
-	uint64_t da[SCOPE_BC_NFA_MAX_WORDS];
-	if (!nfa_run(r + g.side_a, g.wa, g.cls, (const unsigned char *)action, len, da))
+	nfa_states buf;
+	const uint64_t *da = nfa_run(r + g.side_a, g.wa, g.cls, (const unsigned char *)action, len, buf);
+	if (!da)
 		return false;
 	for (uint32_t i = g.nd; i < g.m; i++) /* the asks and allows */
 		if (bit_of(da, r[g.items + 3 * (uint64_t)i + 1]))

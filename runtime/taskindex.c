@@ -25,20 +25,6 @@ struct scope_task_slot {
 	uint32_t task;
 };
 
-static uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint32_t load32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
 static uint64_t mix(uint64_t a, uint64_t b)
 {
 	__uint128_t m = (__uint128_t)a * b;
@@ -55,12 +41,12 @@ static uint32_t task_hash(const char *s, size_t n)
 	uint64_t a, b, h = k1 ^ n;
 	if (n >= 8) {
 		for (; n > 16; p += 16, n -= 16)
-			h = mix(load64(p) ^ k2 ^ h, load64(p + 8) ^ k1);
-		a = load64(p);
-		b = load64(p + n - 8);
+			h = mix(scope_bc_load64(p) ^ k2 ^ h, scope_bc_load64(p + 8) ^ k1);
+		a = scope_bc_load64(p);
+		b = scope_bc_load64(p + n - 8);
 	} else if (n >= 4) {
-		a = load32(p);
-		b = load32(p + n - 4);
+		a = scope_bc_load32(p);
+		b = scope_bc_load32(p + n - 4);
 	} else {
 		a = n ? (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1] : 0;
 		b = 0;

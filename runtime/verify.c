@@ -36,13 +36,6 @@ static inline bool bit_get(const uint8_t *m, uint64_t i)
 	return (m[i >> 3] >> (i & 7)) & 1u;
 }
 
-static inline uint32_t rd32(const unsigned char *b)
-{
-	uint32_t v;
-	memcpy(&v, b, 4);
-	return v;
-}
-
 /* ---- header and directory ------------------------------------------------ */
 
 static const struct {
@@ -73,11 +66,11 @@ static int verify_header(vstate *v)
 	uint32_t one = 1;
 	if (*(const unsigned char *)&one != 1)
 		return v->why = "big-endian host", -SCOPE_EFORMAT;
-	p->version = rd32(b + 8);
+	p->version = scope_bc_load32(b + 8);
 	if (p->version < SCOPE_BC_VERSION_MIN || p->version > SCOPE_BC_VERSION)
 		return v->why = "version", -SCOPE_EVERSION;
-	p->flags = rd32(b + 12);
-	if (rd32(b + 16) != p->len || p->len > SCOPE_BC_MAX_IMAGE || p->len % 4)
+	p->flags = scope_bc_load32(b + 12);
+	if (scope_bc_load32(b + 16) != p->len || p->len > SCOPE_BC_MAX_IMAGE || p->len % 4)
 		return v->why = "length field", -SCOPE_ELENGTH;
 	uint64_t sum;
 	memcpy(&sum, b + 24, 8);
@@ -85,7 +78,7 @@ static int verify_header(vstate *v)
 		return v->why = "checksum", -SCOPE_ECHECKSUM;
 	if (p->flags & ~SCOPE_BC_F_DEBUG)
 		FAIL(v, "unknown flags");
-	uint32_t nsec = rd32(b + 20);
+	uint32_t nsec = scope_bc_load32(b + 20);
 	uint64_t dir_end = SCOPE_BC_HEADER + (uint64_t)nsec * SCOPE_BC_DIRENT;
 	if (nsec > SCOPE_SEC_MAX || dir_end > p->len)
 		FAIL(v, "section directory");
@@ -93,8 +86,8 @@ static int verify_header(vstate *v)
 	uint64_t lo[SCOPE_SEC_MAX + 1], hi[SCOPE_SEC_MAX + 1];
 	for (uint32_t i = 0; i < nsec; i++) {
 		const unsigned char *e = b + SCOPE_BC_HEADER + (size_t)i * SCOPE_BC_DIRENT;
-		uint32_t id = rd32(e), off = rd32(e + 4), size = rd32(e + 8);
-		if (id == 0 || id > SCOPE_SEC_MAX || seen[id] || rd32(e + 12) != 0)
+		uint32_t id = scope_bc_load32(e), off = scope_bc_load32(e + 4), size = scope_bc_load32(e + 8);
+		if (id == 0 || id > SCOPE_SEC_MAX || seen[id] || scope_bc_load32(e + 12) != 0)
 			FAIL(v, "section id");
 		uint32_t unit = sec_info[id].unit;
 		if (off % 4 || off < dir_end || (uint64_t)off + size > p->len || (unit && size % unit))
